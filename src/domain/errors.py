@@ -1,0 +1,39 @@
+"""Domain errors. Adapters map each kind to a transport status; nothing here knows HTTP."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every rule the model refuses."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(DomainError):
+    """A value breaks a rule of the model (bad email, ends before it starts, ...)."""
+
+
+class NotFound(DomainError):
+    """Absent, or belongs to another organization: callers can never tell which."""
+
+
+class PermissionDenied(DomainError):
+    """The actor is a member, but their role does not allow the action."""
+
+
+class Conflict(DomainError):
+    """The action clashes with the current state (taken slug, last owner, sold out, ...)."""
+
+
+class AuthenticationFailed(DomainError):
+    """No, bad, expired or revoked credentials."""
+
+
+class InvalidToken(DomainError):
+    """A signed token is malformed, tampered with, expired or already used."""
+
+
+class OrganizationSuspended(DomainError):
+    """The organization is suspended by the platform operators; its data is kept."""

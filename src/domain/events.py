@@ -1,0 +1,33 @@
+"""Domain events: facts an aggregate records; the unit of work stores them in the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.ids import new_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    name: str
+    organization_id: uuid.UUID | None
+    payload: dict[str, Any]
+    id: uuid.UUID = field(default_factory=new_id)
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class Aggregate:
+    """Mixin: collects events until the unit of work takes them.
+
+    Objects loaded by an ORM skip __init__, so the list is created on first use.
+    """
+
+    def record(self, event: DomainEvent) -> None:
+        self.__dict__.setdefault("_pending_events", []).append(event)
+
+    def pull_events(self) -> list[DomainEvent]:
+        events: list[DomainEvent] = self.__dict__.pop("_pending_events", [])
+        return events

@@ -1,0 +1,77 @@
+"""Users are global: one person, one account, memberships in many organizations."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.errors import InvalidInput
+from domain.events import Aggregate, DomainEvent
+from domain.ids import new_id
+
+# Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is the mailer's job.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+
+
+def normalize_email(raw: str) -> str:
+    email = raw.strip().lower()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise InvalidInput("email is not a valid address")
+    return email
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(f"password must have at most {MAX_PASSWORD_LENGTH} characters")
+
+
+def clean_name(raw: str, *, what: str = "name", max_length: int = 200) -> str:
+    name = " ".join(raw.split())
+    if not name:
+        raise InvalidInput(f"{what} must not be blank")
+    if len(name) > max_length:
+        raise InvalidInput(f"{what} must have at most {max_length} characters")
+    return name
+
+
+@dataclass(eq=False)
+class User(Aggregate):
+    email: str
+    name: str
+    password_hash: str
+    created_at: datetime
+    id: uuid.UUID = field(default_factory=new_id)
+    platform_admin: bool = False
+
+    @classmethod
+    def register(cls, *, email: str, name: str, password_hash: str, now: datetime) -> User:
+        user = cls(email=normalize_email(email), name=clean_name(name), password_hash=password_hash,
+                   created_at=now)
+        user.record(DomainEvent(name="user.registered", organization_id=None,
+                                payload={"user_id": str(user.id), "email": user.email}))
+        return user
+
+
+@dataclass(eq=False)
+class AccessToken:
+    """A bearer token. Only its hash is stored, so a database leak yields no usable token."""
+
+    token_hash: bytes
+    user_id: uuid.UUID
+    created_at: datetime
+    expires_at: datetime
+    id: uuid.UUID = field(default_factory=new_id)
+    revoked_at: datetime | None = None
+
+    def is_valid(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+    def revoke(self, now: datetime) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = now
