@@ -15,6 +15,8 @@ class DomainEvent:
     name: str
     organization_id: uuid.UUID | None
     payload: dict[str, Any]
+    # Who caused it; events with an actor inside an organization also become audit-log entries.
+    actor_id: uuid.UUID | None = None
     id: uuid.UUID = field(default_factory=new_id)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 

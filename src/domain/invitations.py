@@ -33,11 +33,22 @@ class Invitation(Aggregate):
         actor.require(Permission.MEMBERS_INVITE)
         if role == Role.OWNER and not actor.can(Permission.OWNERSHIP_MANAGE):
             raise PermissionDenied("only an owner may invite an owner")
-        invitation = cls(organization_id=actor.organization_id, email=normalize_email(email), role=role,
-                         invited_by=actor.user_id, created_at=now, expires_at=now + INVITATION_TTL)
-        invitation.record(DomainEvent(name="invitation.created", organization_id=actor.organization_id,
-                                      payload={"invitation_id": str(invitation.id), "email": invitation.email,
-                                               "role": role.value, "by": str(actor.user_id)}))
+        invitation = cls(
+            organization_id=actor.organization_id,
+            email=normalize_email(email),
+            role=role,
+            invited_by=actor.user_id,
+            created_at=now,
+            expires_at=now + INVITATION_TTL,
+        )
+        invitation.record(
+            DomainEvent(
+                name="invitation.created",
+                organization_id=actor.organization_id,
+                payload={"invitation_id": str(invitation.id), "email": invitation.email, "role": role.value},
+                actor_id=actor.user_id,
+            )
+        )
         return invitation
 
     def accept(self, *, user_id: uuid.UUID, user_email: str, now: datetime) -> Membership:
@@ -48,7 +59,14 @@ class Invitation(Aggregate):
         if normalize_email(user_email) != self.email:
             raise InvalidInput("this invitation was sent to another email address")
         self.accepted_at, self.accepted_by = now, user_id
-        self.record(DomainEvent(name="invitation.accepted", organization_id=self.organization_id,
-                                payload={"invitation_id": str(self.id), "user_id": str(user_id),
-                                         "role": self.role.value}))
-        return Membership(organization_id=self.organization_id, user_id=user_id, role=self.role, joined_at=now)
+        self.record(
+            DomainEvent(
+                name="invitation.accepted",
+                organization_id=self.organization_id,
+                payload={"invitation_id": str(self.id), "user_id": str(user_id), "role": self.role.value},
+                actor_id=user_id,
+            )
+        )
+        return Membership(
+            organization_id=self.organization_id, user_id=user_id, role=self.role, joined_at=now
+        )

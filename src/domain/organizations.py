@@ -32,11 +32,19 @@ class Organization(Aggregate):
     suspended_at: datetime | None = None
 
     @classmethod
-    def found(cls, *, name: str, slug: str, owner_id: uuid.UUID, now: datetime) -> tuple[Organization, Membership]:
+    def found(
+        cls, *, name: str, slug: str, owner_id: uuid.UUID, now: datetime
+    ) -> tuple[Organization, Membership]:
         org = cls(name=clean_name(name), slug=check_slug(slug), created_at=now)
         owner = Membership(organization_id=org.id, user_id=owner_id, role=Role.OWNER, joined_at=now)
-        org.record(DomainEvent(name="organization.created", organization_id=org.id,
-                               payload={"name": org.name, "slug": org.slug, "owner_id": str(owner_id)}))
+        org.record(
+            DomainEvent(
+                name="organization.created",
+                organization_id=org.id,
+                payload={"name": org.name, "slug": org.slug, "owner_id": str(owner_id)},
+                actor_id=owner_id,
+            )
+        )
         return org, owner
 
     def rename(self, actor: Actor, name: str) -> None:
@@ -44,8 +52,14 @@ class Organization(Aggregate):
         new_name = clean_name(name)
         if new_name != self.name:
             old, self.name = self.name, new_name
-            self.record(DomainEvent(name="organization.renamed", organization_id=self.id,
-                                    payload={"from": old, "to": new_name, "by": str(actor.user_id)}))
+            self.record(
+                DomainEvent(
+                    name="organization.renamed",
+                    organization_id=self.id,
+                    payload={"from": old, "to": new_name},
+                    actor_id=actor.user_id,
+                )
+            )
 
 
 @dataclass(eq=False)
@@ -64,9 +78,14 @@ class Membership(Aggregate):
             raise Conflict("the last owner cannot be demoted")
         if new_role != self.role:
             old, self.role = self.role, new_role
-            self.record(DomainEvent(name="member.role_changed", organization_id=self.organization_id,
-                                    payload={"user_id": str(self.user_id), "from": old.value,
-                                             "to": new_role.value, "by": str(actor.user_id)}))
+            self.record(
+                DomainEvent(
+                    name="member.role_changed",
+                    organization_id=self.organization_id,
+                    payload={"user_id": str(self.user_id), "from": old.value, "to": new_role.value},
+                    actor_id=actor.user_id,
+                )
+            )
 
     def check_removable_by(self, actor: Actor, *, owner_count: int) -> None:
         """Removing oneself is leaving, which any member may do; otherwise admins remove members."""
@@ -78,5 +97,9 @@ class Membership(Aggregate):
             raise Conflict("the last owner cannot leave or be removed")
 
     def removal_event(self, actor: Actor) -> DomainEvent:
-        return DomainEvent(name="member.removed", organization_id=self.organization_id,
-                           payload={"user_id": str(self.user_id), "by": str(actor.user_id)})
+        return DomainEvent(
+            name="member.removed",
+            organization_id=self.organization_id,
+            payload={"user_id": str(self.user_id)},
+            actor_id=actor.user_id,
+        )

@@ -34,8 +34,13 @@ _EVERYONE = frozenset({Permission.ORG_READ, Permission.MEMBERS_READ})
 PERMISSION_MATRIX: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.ADMIN: _EVERYONE
-    | {Permission.ORG_UPDATE, Permission.MEMBERS_MANAGE, Permission.MEMBERS_INVITE,
-       Permission.BILLING_READ, Permission.AUDIT_READ},
+    | {
+        Permission.ORG_UPDATE,
+        Permission.MEMBERS_MANAGE,
+        Permission.MEMBERS_INVITE,
+        Permission.BILLING_READ,
+        Permission.AUDIT_READ,
+    },
     Role.BILLING_MANAGER: _EVERYONE | {Permission.BILLING_READ, Permission.BILLING_MANAGE},
     Role.MEMBER: _EVERYONE,
     Role.CHECK_IN_STAFF: _EVERYONE,

@@ -1,0 +1,72 @@
+"""Alembic environment (async). The database URL is handed in by the CLI or the tests through
+config.attributes["url"] (or -x url=...); nothing is read from the environment at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.persistence.tables import metadata
+
+sys.path.insert(0, os.path.dirname(__file__))  # migrations/helpers.py
+
+config = context.config
+target_metadata = metadata
+
+
+def _url() -> str:
+    url = config.attributes.get("url") or context.get_x_argument(as_dictionary=True).get("url")
+    if not url:
+        raise RuntimeError("no database URL: run migrations through `chapterhouse db upgrade`")
+    return str(url)
+
+
+def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    return True
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        include_object=_include_object,
+        transaction_per_migration=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        await connection.run_sync(_run)
+        return
+    engine = create_async_engine(_url(), poolclass=pool.NullPool)
+    async with engine.connect() as conn:
+        await conn.run_sync(_run)
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    asyncio.run(run_migrations_online())

@@ -1,0 +1,52 @@
+"""Who is calling: the bearer token, resolved once per request through the Authenticator port."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from dishka import Provider, Scope, provide
+from litestar import Request
+from litestar.connection import ASGIConnection
+
+from application.identity import hash_token
+from application.ports.auth import Authentication, Authenticator
+from domain.errors import AuthenticationFailed, NotFound
+from domain.permissions import Actor, Principal
+
+
+def bearer_token(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("a bearer token is required")
+    return token.strip()
+
+
+def organization_in_path(connection: ASGIConnection) -> uuid.UUID | None:  # type: ignore[type-arg]
+    value = connection.scope.get("path_params", {}).get("org_id")
+    return value if isinstance(value, uuid.UUID) else None
+
+
+class HttpAuthProvider(Provider):
+    """Handlers ask for Principal or Actor; the token (and the org_id path parameter) decide."""
+
+    @provide(scope=Scope.REQUEST)
+    async def authentication(self, request: Request, authenticator: Authenticator) -> Authentication:  # type: ignore[type-arg]
+        token = bearer_token(request)
+        organization_id = organization_in_path(request)
+        result = await authenticator.authenticate(hash_token(token), organization_id)
+        structlog.contextvars.bind_contextvars(user_id=str(result.principal.user_id))
+        if organization_id is not None:
+            structlog.contextvars.bind_contextvars(organization_id=str(organization_id))
+        return result
+
+    @provide(scope=Scope.REQUEST)
+    def principal(self, authentication: Authentication) -> Principal:
+        return authentication.principal
+
+    @provide(scope=Scope.REQUEST)
+    def actor(self, authentication: Authentication) -> Actor:
+        if authentication.actor is None:
+            raise NotFound("organization not found")
+        return authentication.actor

@@ -1,0 +1,70 @@
+"""Domain errors to HTTP statuses, in Litestar's error shape {status_code, detail, extra}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+
+from domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    InvalidToken,
+    NotFound,
+    OrganizationSuspended,
+    PermissionDenied,
+)
+
+log = logging.getLogger("chapterhouse.http")
+
+STATUS_OF: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    InvalidToken: 400,
+    AuthenticationFailed: 401,
+    PermissionDenied: 403,
+    OrganizationSuspended: 403,
+    NotFound: 404,
+    Conflict: 409,
+}
+
+
+def status_for(exc: DomainError) -> int:
+    for kind in type(exc).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]  # type: ignore[index]
+    return 400
+
+
+def error_response(
+    status: int, detail: str, extra: Any = None, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    if extra is not None:
+        body["extra"] = extra
+    return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return error_response(status, exc.detail, headers=headers)
+
+
+def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    return error_response(exc.status_code, exc.detail, exc.extra or None, headers=exc.headers)
+
+
+def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal server error")
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: domain_error_handler,
+    HTTPException: http_exception_handler,
+    Exception: unexpected_error_handler,
+}

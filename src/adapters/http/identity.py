@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from dishka.integrations.litestar import FromDishka
+from litestar import Controller, Request, get, post
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+
+from adapters.http.auth import bearer_token
+from adapters.http.schemas import LoginBody, MeOut, RegisterBody, TokenOut, UserOut, to_struct
+from application.identity import GetMe, LogIn, LogInCommand, LogOut, RegisterUser, RegisterUserCommand
+from domain.permissions import Principal
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["identity"]
+
+    @post("/register", summary="Create an account")
+    async def register(self, data: RegisterBody, use_case: FromDishka[RegisterUser]) -> UserOut:
+        result = await use_case.execute(
+            RegisterUserCommand(email=data.email, password=data.password, name=data.name)
+        )
+        return to_struct(UserOut, result)  # type: ignore[return-value]
+
+    @post("/login", status_code=HTTP_200_OK, summary="Exchange email and password for a bearer token")
+    async def login(self, data: LoginBody, use_case: FromDishka[LogIn]) -> TokenOut:
+        issued = await use_case.execute(LogInCommand(email=data.email, password=data.password))
+        return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT, summary="Revoke the token of this request")
+    async def logout(
+        self,
+        request: Request,
+        principal: FromDishka[Principal],  # type: ignore[type-arg]
+        use_case: FromDishka[LogOut],
+    ) -> None:
+        await use_case.execute(bearer_token(request))
+
+
+class MeController(Controller):
+    path = "/api/me"
+    tags = ["identity"]
+
+    @get("", summary="The caller and their memberships")
+    async def me(self, principal: FromDishka[Principal], use_case: FromDishka[GetMe]) -> MeOut:
+        return to_struct(MeOut, await use_case.execute(principal))  # type: ignore[return-value]

@@ -1,0 +1,37 @@
+"""Opaque keyset cursors: the client hands back what we gave it, and cannot forge a useful one."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from datetime import datetime
+
+from domain.errors import InvalidInput
+
+MAX_PAGE_SIZE = 100
+
+
+def clamp_limit(limit: int | None, default: int = 50) -> int:
+    if limit is None:
+        return default
+    if limit < 1 or limit > MAX_PAGE_SIZE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}")
+    return limit
+
+
+def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:
+    raw = json.dumps([at.isoformat(), str(row_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if cursor is None or cursor == "":
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return datetime.fromisoformat(at), uuid.UUID(row_id)
+    except (ValueError, TypeError, binascii.Error, UnicodeError) as exc:
+        raise InvalidInput("cursor is not valid") from exc

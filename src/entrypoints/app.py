@@ -1,0 +1,125 @@
+"""The Litestar application factory: wires adapters to ports; holds no logic of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from dishka import AsyncContainer, Provider, make_async_container
+from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
+from litestar import Litestar, Router
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
+from litestar.stores.redis import RedisStore
+
+from adapters.http.auth import HttpAuthProvider
+from adapters.http.errors import EXCEPTION_HANDLERS
+from adapters.http.identity import AuthController, MeController
+from adapters.http.middleware import request_context_middleware
+from adapters.http.operations import operations_handlers
+from adapters.http.organizations import InvitationController, OrganizationController
+from adapters.memory.store import MemoryStore
+from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
+from entrypoints.settings import Settings
+
+API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
+
+
+class DatabaseCheck:
+    name = "database"
+
+    def __init__(self, container: AsyncContainer) -> None:
+        self._container = container
+
+    async def __call__(self) -> None:
+        pool = await self._container.get(asyncpg.Pool)
+        async with pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+
+
+class RedisCheck:
+    name = "redis"
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+
+    async def __call__(self) -> None:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(self._url, socket_timeout=2)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+
+
+def build_container(
+    settings: Settings, *, memory_store: MemoryStore | None = None, extra_providers: Sequence[Provider] = ()
+) -> AsyncContainer:
+    storage: Provider = MemoryProvider(memory_store) if memory_store is not None else PostgresProvider()
+    return make_async_container(
+        CoreProvider(),
+        UseCaseProvider(),
+        storage,
+        HttpAuthProvider(),
+        LitestarProvider(),
+        *extra_providers,
+        context={Settings: settings},
+    )
+
+
+def create_app(
+    settings: Settings, *, memory_store: MemoryStore | None = None, extra_providers: Sequence[Provider] = ()
+) -> Litestar:
+    container = build_container(settings, memory_store=memory_store, extra_providers=extra_providers)
+    checks: list[Any] = [] if memory_store is not None else [DatabaseCheck(container)]
+    if settings.redis_url:
+        checks.append(RedisCheck(settings.redis_url))
+
+    # Only sign-up and log-in are throttled (per client address), so the hot paths pay nothing.
+    auth_rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.auth_rate_limit_per_minute), store="rate_limit"
+    )
+    auth_router = DishkaRouter(
+        path="/", route_handlers=[AuthController], middleware=[auth_rate_limit.middleware]
+    )
+    api_router = DishkaRouter(path="/", route_handlers=API_CONTROLLERS)
+    rate_store = (
+        RedisStore.with_client(url=settings.redis_url, namespace="chapterhouse-rl")
+        if settings.redis_url
+        else MemoryKeyValueStore()
+    )
+
+    async def close_container() -> None:
+        await container.close()
+
+    app = Litestar(
+        route_handlers=[
+            auth_router,
+            api_router,
+            Router(path="/", route_handlers=operations_handlers(checks)),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        stores={"rate_limit": rate_store},
+        middleware=[request_context_middleware],
+        on_shutdown=[close_container],
+        openapi_config=OpenAPIConfig(
+            title="Chapterhouse API",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer"),
+                }
+            ),
+            security=[{"BearerToken": []}],
+        ),
+        debug=False,
+    )
+    setup_dishka(container, app)
+    return app

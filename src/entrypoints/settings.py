@@ -1,0 +1,122 @@
+"""Settings: parsed once from the environment into a typed object, then passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+DEFAULT_SECRET = "dev-secret-change-me"
+APP_ROLE = "chapterhouse_app"
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Environment = Environment.DEV
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str | None = None  # the owner's URL: migrations run with it
+    app_database_url: str | None = None  # the runtime role's URL (derived when unset)
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    secret_key: str = DEFAULT_SECRET
+    public_url: str = "http://127.0.0.1:8000"
+    stripe_api_key: str = "sk_test_chapterhouse"
+    stripe_webhook_secret: str = "whsec_chapterhouse"
+    stripe_api_base: str | None = None
+    data_dir: Path = Path(".data")
+    db_pool_size: int = 10
+    auth_rate_limit_per_minute: int = 20
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value if value not in (None, "") else None
+
+        def get_int(name: str, default: int) -> int:
+            raw = get(name)
+            try:
+                return default if raw is None else int(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+        try:
+            app_env = Environment(get("APP_ENV") or "dev")
+        except ValueError:
+            raise SettingsError("APP_ENV must be one of dev, test, prod") from None
+        port = get_int("PORT", 8000)
+        settings = cls(
+            env=app_env,
+            host=get("HOST") or "127.0.0.1",
+            port=port,
+            database_url=get("DATABASE_URL"),
+            app_database_url=get("APP_DATABASE_URL"),
+            redis_url=get("REDIS_URL"),
+            smtp_url=get("SMTP_URL"),
+            secret_key=get("SECRET_KEY") or DEFAULT_SECRET,
+            public_url=get("PUBLIC_URL") or f"http://127.0.0.1:{port}",
+            stripe_api_key=get("STRIPE_API_KEY") or "sk_test_chapterhouse",
+            stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET") or "whsec_chapterhouse",
+            stripe_api_base=get("STRIPE_API_BASE"),
+            data_dir=Path(get("DATA_DIR") or ".data"),
+            db_pool_size=get_int("DB_POOL_SIZE", 10),
+            auth_rate_limit_per_minute=get_int("AUTH_RATE_LIMIT_PER_MINUTE", 20),
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.env == Environment.PROD:
+            if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+                raise SettingsError("prod refuses to start without a SECRET_KEY of at least 32 characters")
+            if not self.database_url:
+                raise SettingsError("prod refuses to start without DATABASE_URL")
+        if not 0 < self.port < 65536:
+            raise SettingsError("PORT must be between 1 and 65535")
+
+    def with_database(self, url: str) -> Settings:
+        return replace(self, database_url=url)
+
+    @property
+    def runtime_database_url(self) -> str:
+        """The URL the application connects with: APP_DATABASE_URL, else DATABASE_URL as the app role."""
+        if self.app_database_url:
+            return self.app_database_url
+        if not self.database_url:
+            raise SettingsError("no DATABASE_URL")
+        return as_role(self.database_url, APP_ROLE)
+
+
+def as_role(url: str, role: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
+
+
+def sqlalchemy_url(url: str) -> str:
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise SettingsError("DATABASE_URL must be a postgresql:// URL")
+
+
+def asyncpg_url(url: str) -> str:
+    return "postgresql://" + sqlalchemy_url(url)[len("postgresql+asyncpg://") :]
