@@ -40,7 +40,14 @@ def run_migrations_offline() -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        _set_timeouts()
         context.run_migrations()
+
+
+def _set_timeouts() -> None:
+    # A migration waiting on a lock must fail fast rather than queue every request behind it.
+    context.execute("SET lock_timeout = '5s'")
+    context.execute("SET statement_timeout = '15min'")
 
 
 def _run(connection: Connection) -> None:
