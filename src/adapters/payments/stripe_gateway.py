@@ -202,7 +202,8 @@ def _translate(error: stripe.StripeError) -> PaymentGatewayError:
         error.http_status in _RETRYABLE_STATUSES
     )
     message = error.user_message or str(error) or type(error).__name__
-    return PaymentGatewayError(f"payment provider: {message}", retryable=retryable, code=error.code)
+    code = "idempotency_error" if isinstance(error, stripe.IdempotencyError) else error.code
+    return PaymentGatewayError(f"payment provider: {message}", retryable=retryable, code=code)
 
 
 def _id_of(value: Any) -> str:
