@@ -43,7 +43,10 @@ async def replay_idempotent_requests(
             }
             return web.json_response(error, status=400)
         return web.Response(
-            status=status, body=answer, content_type="application/json", headers={"Idempotent-Replayed": "true"}
+            status=status,
+            body=answer,
+            content_type="application/json",
+            headers={"Idempotent-Replayed": "true"},
         )
     response = await handler(request)
     # Like Stripe, remember only requests that ran; errors raised as exceptions are not replayed.

@@ -38,6 +38,9 @@ from adapters.memory.payments import MemoryPaymentGateway
 from adapters.payments.stripe_gateway import StripePaymentGateway
 from application.ports.payments import InvalidWebhook, PaymentGateway, PaymentGatewayError
 
+# stripe-python's HTTPXClient posts its form body as `data=str`, which httpx deprecates; not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
+
 # localstripe accepts any key that looks like a secret key.
 API_KEY = "sk_test_chapterhouse"
 WEBHOOK_SECRET = "whsec_contract_tests"
@@ -80,7 +83,9 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
 
     async def confirm_with_card(payment_intent_id: str) -> None:
         # localstripe refuses `confirm(payment_method=...)`: set it first, then confirm.
-        await client.v1.payment_intents.update_async(payment_intent_id, params={"payment_method": "pm_card_visa"})
+        await client.v1.payment_intents.update_async(
+            payment_intent_id, params={"payment_method": "pm_card_visa"}
+        )
         await client.v1.payment_intents.confirm_async(payment_intent_id)
 
     yield Backend(gateway, attach_card, confirm_with_card)
@@ -96,14 +101,21 @@ def unique(prefix: str) -> str:
 async def new_price(gateway: PaymentGateway, amount_cents: int = 1900) -> str:
     price_id = unique("plan")
     await gateway.ensure_price(
-        price_id=price_id, amount_cents=amount_cents, currency="eur", interval="month", product_name="Chapters"
+        price_id=price_id,
+        amount_cents=amount_cents,
+        currency="eur",
+        interval="month",
+        product_name="Chapters",
     )
     return price_id
 
 
 async def new_customer(gateway: PaymentGateway) -> str:
     return await gateway.create_customer(
-        organization_id=uuid.uuid4(), name="Order of the Owl", email="owls@example.org", idempotency_key=unique("cus")
+        organization_id=uuid.uuid4(),
+        name="Order of the Owl",
+        email="owls@example.org",
+        idempotency_key=unique("cus"),
     )
 
 
@@ -220,7 +232,11 @@ async def test_payment_intent_is_paid_and_refunded(backend: Backend) -> None:
     assert created.id.startswith("pi_")
     assert replayed.id == created.id
     assert created.client_secret.startswith(f"{created.id}_secret_")
-    assert (created.status, created.amount_cents, created.currency) == ("requires_payment_method", 2500, "eur")
+    assert (created.status, created.amount_cents, created.currency) == (
+        "requires_payment_method",
+        2500,
+        "eur",
+    )
     assert created.metadata == metadata
     assert await gateway.retrieve_payment_intent(created.id) == created
 
@@ -230,7 +246,9 @@ async def test_payment_intent_is_paid_and_refunded(backend: Backend) -> None:
 
     refund_key = unique("refund")
     refund = await gateway.refund_payment_intent(payment_intent_id=created.id, idempotency_key=refund_key)
-    refund_again = await gateway.refund_payment_intent(payment_intent_id=created.id, idempotency_key=refund_key)
+    refund_again = await gateway.refund_payment_intent(
+        payment_intent_id=created.id, idempotency_key=refund_key
+    )
     assert refund.id.startswith("re_")
     assert (refund.payment_intent_id, refund.status, refund.amount_cents) == (created.id, "succeeded", 2500)
     assert refund_again.id == refund.id
@@ -238,7 +256,9 @@ async def test_payment_intent_is_paid_and_refunded(backend: Backend) -> None:
 
 async def test_idempotency_key_reused_with_other_parameters_is_refused(backend: Backend) -> None:
     key = unique("ticket-order")
-    await backend.gateway.create_payment_intent(amount_cents=2500, currency="eur", metadata={}, idempotency_key=key)
+    await backend.gateway.create_payment_intent(
+        amount_cents=2500, currency="eur", metadata={}, idempotency_key=key
+    )
 
     with pytest.raises(PaymentGatewayError) as refused:
         await backend.gateway.create_payment_intent(
@@ -253,7 +273,9 @@ async def test_refund_of_an_unpaid_intent_is_refused(backend: Backend) -> None:
     )
 
     with pytest.raises(PaymentGatewayError):
-        await backend.gateway.refund_payment_intent(payment_intent_id=intent.id, idempotency_key=unique("refund"))
+        await backend.gateway.refund_payment_intent(
+            payment_intent_id=intent.id, idempotency_key=unique("refund")
+        )
 
 
 async def test_unknown_payment_intent_is_a_gateway_error_that_hides_the_provider(backend: Backend) -> None:
@@ -275,7 +297,9 @@ def stripe_event(event_type: str = "payment_intent.succeeded") -> dict[str, Any]
         "object": "event",
         "type": event_type,
         "created": int(time.time()),
-        "data": {"object": {"id": "pi_123", "object": "payment_intent", "metadata": {"ticket_order_id": "t-1"}}},
+        "data": {
+            "object": {"id": "pi_123", "object": "payment_intent", "metadata": {"ticket_order_id": "t-1"}}
+        },
     }
 
 
@@ -286,13 +310,21 @@ def signed(payload: str, *, secret: str = WEBHOOK_SECRET, age_seconds: int = 0) 
     return payload.encode("utf-8"), header
 
 
+def tampered(body: bytes, header: str) -> tuple[bytes, str]:
+    return body.replace(b"pi_123", b"pi_999"), header
+
+
 async def test_webhook_signed_like_stripe_parses(backend: Backend) -> None:
     event = stripe_event()
     body, header = signed(json.dumps(event, indent=2))
 
     parsed = backend.gateway.parse_webhook(body, header)
 
-    assert (parsed.id, parsed.type, parsed.created) == (event["id"], "payment_intent.succeeded", event["created"])
+    assert (parsed.id, parsed.type, parsed.created) == (
+        event["id"],
+        "payment_intent.succeeded",
+        event["created"],
+    )
     assert parsed.data_object == event["data"]["object"]
 
 
@@ -305,21 +337,22 @@ async def test_webhook_a_few_minutes_old_still_parses(backend: Backend) -> None:
 @pytest.mark.parametrize(
     "make_request",
     [
-        pytest.param(lambda: signed(json.dumps(stripe_event()), secret="whsec_someone_else"), id="wrong-secret"),
+        pytest.param(
+            lambda: signed(json.dumps(stripe_event()), secret="whsec_someone_else"), id="wrong-secret"
+        ),
         pytest.param(lambda: signed(json.dumps(stripe_event()), age_seconds=301), id="older-than-300s"),
         pytest.param(lambda: signed("{not json"), id="garbage-json"),
         pytest.param(lambda: signed(json.dumps({"id": "evt_1", "type": "x"})), id="json-but-no-event"),
         pytest.param(lambda: signed(json.dumps(["evt_1"])), id="json-array"),
         pytest.param(lambda: (json.dumps(stripe_event()).encode(), ""), id="no-signature"),
         pytest.param(lambda: (json.dumps(stripe_event()).encode(), "t=abc,v1=00"), id="malformed-header"),
-        pytest.param(
-            lambda: (signed(json.dumps(stripe_event()))[0] + b" ", signed(json.dumps(stripe_event()))[1]),
-            id="tampered-body",
-        ),
+        pytest.param(lambda: tampered(*signed(json.dumps(stripe_event()))), id="tampered-body"),
         pytest.param(lambda: (b"\xff\xfe", "t=1,v1=00"), id="not-utf8"),
     ],
 )
-async def test_bad_webhook_is_invalid(backend: Backend, make_request: Callable[[], tuple[bytes, str]]) -> None:
+async def test_bad_webhook_is_invalid(
+    backend: Backend, make_request: Callable[[], tuple[bytes, str]]
+) -> None:
     body, header = make_request()
 
     with pytest.raises(InvalidWebhook):
@@ -374,7 +407,9 @@ async def test_webhook_sent_by_localstripe_parses(
             customer_id = await gateway.create_customer(
                 organization_id=uuid.uuid4(), name="Webhook Owls", email=None, idempotency_key=unique("cus")
             )
-            event = await wait_for_event(gateway, deliveries, lambda e: e.data_object.get("id") == customer_id)
+            event = await wait_for_event(
+                gateway, deliveries, lambda e: e.data_object.get("id") == customer_id
+            )
         finally:
             # localstripe cannot forget a webhook: point this one at no event types at all.
             await config.post(
