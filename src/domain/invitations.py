@@ -51,4 +51,5 @@ class Invitation(Aggregate):
         self.record(DomainEvent(name="invitation.accepted", organization_id=self.organization_id,
                                 payload={"invitation_id": str(self.id), "user_id": str(user_id),
                                          "role": self.role.value}))
-        return Membership(organization_id=self.organization_id, user_id=user_id, role=self.role, joined_at=now)
+        return Membership(organization_id=self.organization_id, user_id=user_id, role=self.role,
+                          joined_at=now)
