@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import stripe
+from stripe.params import CustomerCreateParams
 
 from application.ports.payments import (
     WEBHOOK_TOLERANCE_SECONDS,
@@ -53,7 +54,7 @@ class StripePaymentGateway:
         )
 
     async def close(self) -> None:
-        await self._http_client.close_async()
+        await self._http_client.close_async()  # type: ignore[no-untyped-call]  # untyped in stripe
 
     async def ensure_price(
         self,
@@ -97,12 +98,12 @@ class StripePaymentGateway:
     async def create_customer(
         self, *, organization_id: UUID, name: str, email: str | None, idempotency_key: str
     ) -> str:
-        params: dict[str, Any] = {"name": name, "metadata": {"organization_id": str(organization_id)}}
+        params: CustomerCreateParams = {"name": name, "metadata": {"organization_id": str(organization_id)}}
         if email is not None:
             params["email"] = email
         customer = await self._call(
             self._client.v1.customers.create_async(
-                params=params,  # type: ignore[arg-type]
+                params=params,
                 options={"idempotency_key": idempotency_key},
             )
         )
