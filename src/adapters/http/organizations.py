@@ -5,7 +5,7 @@ from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter, PathParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from msgspec import UNSET
 
@@ -65,14 +65,14 @@ class OrganizationController(Controller):
 
     @get("/{org_id:uuid}", summary="Read an organization")
     async def read(
-        self, org_id: uuid.UUID, actor: FromDishka[Actor], use_case: FromDishka[GetOrganization]
+        self, org_id: FromPath[uuid.UUID], actor: FromDishka[Actor], use_case: FromDishka[GetOrganization]
     ) -> OrganizationOut:
         return to_struct(OrganizationOut, await use_case.execute(actor))  # type: ignore[return-value]
 
     @patch("/{org_id:uuid}", summary="Rename an organization (admin+)")
     async def update(
         self,
-        org_id: uuid.UUID,
+        org_id: FromPath[uuid.UUID],
         data: UpdateOrganizationBody,
         actor: FromDishka[Actor],
         rename: FromDishka[RenameOrganization],
@@ -87,7 +87,7 @@ class OrganizationController(Controller):
     @get("/{org_id:uuid}/members", summary="Members, by cursor")
     async def members(
         self,
-        org_id: uuid.UUID,
+        org_id: FromPath[uuid.UUID],
         actor: FromDishka[Actor],
         use_case: FromDishka[ListMembers],
         limit: Limit = None,
@@ -99,8 +99,8 @@ class OrganizationController(Controller):
     @patch("/{org_id:uuid}/members/{user_id:uuid}", summary="Change a member's role (admin+)")
     async def change_role(
         self,
-        org_id: uuid.UUID,
-        user_id: uuid.UUID,
+        org_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
         data: ChangeRoleBody,
         actor: FromDishka[Actor],
         use_case: FromDishka[ChangeMemberRole],
@@ -115,8 +115,8 @@ class OrganizationController(Controller):
     )
     async def remove(
         self,
-        org_id: uuid.UUID,
-        user_id: uuid.UUID,
+        org_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
         actor: FromDishka[Actor],
         use_case: FromDishka[RemoveMember],
     ) -> None:
@@ -128,7 +128,7 @@ class OrganizationController(Controller):
     )
     async def invite(
         self,
-        org_id: uuid.UUID,
+        org_id: FromPath[uuid.UUID],
         data: InviteBody,
         actor: FromDishka[Actor],
         use_case: FromDishka[InviteMember],
@@ -144,7 +144,7 @@ class InvitationController(Controller):
     @post("/{token:str}/accept", summary="Join the organization with the invited role")
     async def accept(
         self,
-        token: Annotated[str, Parameter(max_length=200)],
+        token: Annotated[str, PathParameter(max_length=200)],
         principal: FromDishka[Principal],
         use_case: FromDishka[AcceptInvitation],
     ) -> AcceptedOut:

@@ -19,7 +19,7 @@ from domain.permissions import Role
 async def _add_and_flush(session: AsyncSession, obj: object) -> None:
     session.add(obj)
     try:
-        await session.flush([obj])
+        await session.flush()
     except IntegrityError as exc:
         raise translate_integrity_error(exc) from None
 

