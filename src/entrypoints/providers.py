@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import asyncpg
 from dishka import Provider, Scope, provide
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
@@ -39,6 +41,11 @@ from application.ports.queries import MemberQueries, UserQueries
 from application.ports.security import InvitationTokenCodec, PasswordHasher
 from entrypoints.database import create_engine, create_read_pool
 from entrypoints.settings import Settings
+
+
+# Repositories that capabilities add to the unit of work: attribute name -> factory.
+SQL_REPOSITORIES: dict[str, Callable[[AsyncSession, uuid.UUID | None], Any]] = {}
+MEMORY_REPOSITORIES: dict[str, Callable[[MemoryStore, uuid.UUID | None], Any]] = {}
 
 
 class CoreProvider(Provider):
@@ -93,8 +100,14 @@ class PostgresProvider(Provider):
         await pool.close()
 
     @provide(scope=Scope.APP)
-    def unit_of_work(self, engine: AsyncEngine) -> UnitOfWorkFactory:
-        return SqlaUnitOfWorkFactory(engine)
+    def sqla_unit_of_work(self, engine: AsyncEngine) -> SqlaUnitOfWorkFactory:
+        # Capabilities register their repositories here, and provide their own factory protocol
+        # (e.g. TicketingUnitOfWorkFactory) from this same instance.
+        return SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES)
+
+    @provide(scope=Scope.APP)
+    def unit_of_work(self, factory: SqlaUnitOfWorkFactory) -> UnitOfWorkFactory:
+        return factory
 
     @provide(scope=Scope.REQUEST)
     async def request_connection(self, pool: asyncpg.Pool) -> AsyncIterator[RequestConnection]:
@@ -119,8 +132,12 @@ class MemoryProvider(Provider):
         return self._store
 
     @provide(scope=Scope.APP)
-    def unit_of_work(self, store: MemoryStore) -> UnitOfWorkFactory:
-        return MemoryUnitOfWorkFactory(store)
+    def memory_unit_of_work(self, store: MemoryStore) -> MemoryUnitOfWorkFactory:
+        return MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES)
+
+    @provide(scope=Scope.APP)
+    def unit_of_work(self, factory: MemoryUnitOfWorkFactory) -> UnitOfWorkFactory:
+        return factory
 
     @provide(scope=Scope.REQUEST)
     def authenticator(self, store: MemoryStore, clock: Clock) -> Authenticator:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -126,6 +127,8 @@ class MemoryUnitOfWork:
         self.organizations = MemoryOrganizationRepository(store, org)
         self.memberships = MemoryMembershipRepository(store, org)
         self.invitations = MemoryInvitationRepository(store, org)
+        for name, factory in self._extra_repositories.items():
+            setattr(self, name, factory(store, org))
         return self
 
     async def __aexit__(
@@ -152,10 +155,11 @@ class MemoryUnitOfWork:
 
 
 class MemoryUnitOfWorkFactory:
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, extra_repositories: MemoryRepositoryFactories | None = None) -> None:
         self._store = store
+        self._extra_repositories = dict(extra_repositories or {})
 
     def __call__(
         self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None
     ) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self._store, organization_id, user_id)
+        return MemoryUnitOfWork(self._store, organization_id, user_id, self._extra_repositories)

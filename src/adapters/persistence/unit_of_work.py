@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -82,6 +83,8 @@ class SqlaUnitOfWork:
         self.organizations = SqlaOrganizationRepository(session, org)
         self.memberships = SqlaMembershipRepository(session, org)
         self.invitations = SqlaInvitationRepository(session, org)
+        for name, factory in self._extra_repositories.items():
+            setattr(self, name, factory(session, org))
         return self
 
     async def __aexit__(
@@ -115,11 +118,12 @@ class SqlaUnitOfWork:
 
 
 class SqlaUnitOfWorkFactory:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, extra_repositories: RepositoryFactories | None = None) -> None:
         map_domain()
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._extra_repositories = dict(extra_repositories or {})
 
     def __call__(
         self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None
     ) -> SqlaUnitOfWork:
-        return SqlaUnitOfWork(self._sessions, organization_id, user_id)
+        return SqlaUnitOfWork(self._sessions, organization_id, user_id, self._extra_repositories)
