@@ -140,9 +140,7 @@ class ChangeMemberRole:
             membership.change_role(actor, command.role, owner_count=owners)
             uow.collect(membership)
             await uow.commit()
-        return MemberResult(
-            user_id=membership.user_id, role=membership.role.value, joined_at=membership.joined_at
-        )
+        return MemberResult(user_id=membership.user_id, role=membership.role.value, joined_at=membership.joined_at)
 
 
 class RemoveMember:

@@ -51,9 +51,7 @@ class User(Aggregate):
 
     @classmethod
     def register(cls, *, email: str, name: str, password_hash: str, now: datetime) -> User:
-        user = cls(
-            email=normalize_email(email), name=clean_name(name), password_hash=password_hash, created_at=now
-        )
+        user = cls(email=normalize_email(email), name=clean_name(name), password_hash=password_hash, created_at=now)
         user.record(
             DomainEvent(
                 name="user.registered",

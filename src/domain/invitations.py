@@ -67,6 +67,4 @@ class Invitation(Aggregate):
                 actor_id=user_id,
             )
         )
-        return Membership(
-            organization_id=self.organization_id, user_id=user_id, role=self.role, joined_at=now
-        )
+        return Membership(organization_id=self.organization_id, user_id=user_id, role=self.role, joined_at=now)

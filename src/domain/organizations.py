@@ -32,9 +32,7 @@ class Organization(Aggregate):
     suspended_at: datetime | None = None
 
     @classmethod
-    def found(
-        cls, *, name: str, slug: str, owner_id: uuid.UUID, now: datetime
-    ) -> tuple[Organization, Membership]:
+    def found(cls, *, name: str, slug: str, owner_id: uuid.UUID, now: datetime) -> tuple[Organization, Membership]:
         org = cls(name=clean_name(name), slug=check_slug(slug), created_at=now)
         owner = Membership(organization_id=org.id, user_id=owner_id, role=Role.OWNER, joined_at=now)
         org.record(

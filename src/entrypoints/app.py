@@ -81,12 +81,8 @@ def create_app(
         checks.append(RedisCheck(settings.redis_url))
 
     # Only sign-up and log-in are throttled (per client address), so the hot paths pay nothing.
-    auth_rate_limit = RateLimitConfig(
-        rate_limit=("minute", settings.auth_rate_limit_per_minute), store="rate_limit"
-    )
-    auth_router = DishkaRouter(
-        path="/", route_handlers=[AuthController], middleware=[auth_rate_limit.middleware]
-    )
+    auth_rate_limit = RateLimitConfig(rate_limit=("minute", settings.auth_rate_limit_per_minute), store="rate_limit")
+    auth_router = DishkaRouter(path="/", route_handlers=[AuthController], middleware=[auth_rate_limit.middleware])
     api_router = DishkaRouter(path="/", route_handlers=API_CONTROLLERS)
     rate_store = (
         RedisStore.with_client(url=settings.redis_url, namespace="chapterhouse-rl")

@@ -44,9 +44,7 @@ def cmd_seed(_: argparse.Namespace) -> int:
     settings = _settings_with_database()
     login = asyncio.run(seed_demo(settings))
     state = "created" if login.created else "already there"
-    print(
-        f"demo data {state}: log in as {login.email} / {login.password} (organization '{login.organization_slug}')"
-    )
+    print(f"demo data {state}: log in as {login.email} / {login.password} (organization '{login.organization_slug}')")
     return 0
 
 

@@ -42,7 +42,6 @@ from application.ports.security import InvitationTokenCodec, PasswordHasher
 from entrypoints.database import create_engine, create_read_pool
 from entrypoints.settings import Settings
 
-
 # Repositories that capabilities add to the unit of work: attribute name -> factory.
 SQL_REPOSITORIES: dict[str, Callable[[AsyncSession, uuid.UUID | None], Any]] = {}
 MEMORY_REPOSITORIES: dict[str, Callable[[MemoryStore, uuid.UUID | None], Any]] = {}

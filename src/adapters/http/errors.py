@@ -39,9 +39,7 @@ def status_for(exc: DomainError) -> int:
     return 400
 
 
-def error_response(
-    status: int, detail: str, extra: Any = None, headers: dict[str, str] | None = None
-) -> Response[Any]:
+def error_response(status: int, detail: str, extra: Any = None, headers: dict[str, str] | None = None) -> Response[Any]:
     body: dict[str, Any] = {"status_code": status, "detail": detail}
     if extra is not None:
         body["extra"] = extra

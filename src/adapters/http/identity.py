@@ -16,9 +16,7 @@ class AuthController(Controller):
 
     @post("/register", summary="Create an account")
     async def register(self, data: RegisterBody, use_case: FromDishka[RegisterUser]) -> UserOut:
-        result = await use_case.execute(
-            RegisterUserCommand(email=data.email, password=data.password, name=data.name)
-        )
+        result = await use_case.execute(RegisterUserCommand(email=data.email, password=data.password, name=data.name))
         return to_struct(UserOut, result)  # type: ignore[return-value]
 
     @post("/login", status_code=HTTP_200_OK, summary="Exchange email and password for a bearer token")

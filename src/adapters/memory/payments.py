@@ -99,9 +99,7 @@ class MemoryPaymentGateway:
 
         return self._once(idempotency_key, ("customer", organization_id, name, email), create)
 
-    async def create_subscription(
-        self, *, customer_id: str, price_id: str, idempotency_key: str
-    ) -> SubscriptionInfo:
+    async def create_subscription(self, *, customer_id: str, price_id: str, idempotency_key: str) -> SubscriptionInfo:
         def create() -> SubscriptionInfo:
             customer = self._customer(customer_id)
             price = self._price(price_id)

@@ -105,12 +105,14 @@ class MemoryInvitationRepository:
         return found if found is not None and found.organization_id == self._org else None
 
 
+# A capability adds its repositories as (attribute name -> factory(store, organization_id)).
+MemoryRepositoryFactories = Mapping[str, Callable[[MemoryStore, uuid.UUID | None], Any]]
+
+
 class MemoryUnitOfWork:
     """Serialises units of work with one lock; a unit left without commit restores the snapshot."""
 
-    def __init__(
-        self, store: MemoryStore, organization_id: uuid.UUID | None, user_id: uuid.UUID | None
-    ) -> None:
+    def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None, user_id: uuid.UUID | None) -> None:
         self._store = store
         self.organization_id, self.user_id = organization_id, user_id
         self._aggregates: list[Aggregate] = []
@@ -159,7 +161,5 @@ class MemoryUnitOfWorkFactory:
         self._store = store
         self._extra_repositories = dict(extra_repositories or {})
 
-    def __call__(
-        self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None
-    ) -> MemoryUnitOfWork:
+    def __call__(self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self._store, organization_id, user_id, self._extra_repositories)

@@ -109,9 +109,7 @@ class StripePaymentGateway:
         )
         return str(customer.id)
 
-    async def create_subscription(
-        self, *, customer_id: str, price_id: str, idempotency_key: str
-    ) -> SubscriptionInfo:
+    async def create_subscription(self, *, customer_id: str, price_id: str, idempotency_key: str) -> SubscriptionInfo:
         subscription = await self._call(
             self._client.v1.subscriptions.create_async(
                 params={"customer": customer_id, "items": [{"plan": price_id}]},

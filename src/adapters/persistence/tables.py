@@ -89,9 +89,7 @@ organizations = sa.Table(
 memberships = sa.Table(
     "memberships",
     metadata,
-    sa.Column(
-        "organization_id", sa.Uuid, sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("organization_id", sa.Uuid, sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("role", StrEnumType(Role), nullable=False),
     tstz("joined_at"),
@@ -104,9 +102,7 @@ memberships = sa.Table(
 invitations = sa.Table(
     "invitations",
     metadata,
-    sa.Column(
-        "organization_id", sa.Uuid, sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("organization_id", sa.Uuid, sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("email", sa.String(254), nullable=False),
     sa.Column("role", StrEnumType(Role), nullable=False),
@@ -123,9 +119,7 @@ invitations = sa.Table(
 audit_log = sa.Table(
     "audit_log",
     metadata,
-    sa.Column(
-        "organization_id", sa.Uuid, sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
-    ),
+    sa.Column("organization_id", sa.Uuid, sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("actor_id", sa.Uuid, nullable=True),
     sa.Column("action", sa.String(100), nullable=False),

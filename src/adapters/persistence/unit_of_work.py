@@ -26,9 +26,7 @@ from domain.events import Aggregate, DomainEvent
 
 # Both settings in one statement, transaction-local: they vanish at COMMIT/ROLLBACK, so a pooled
 # connection never carries a tenant into the next transaction.
-SET_TENANT = sa.text(
-    "SELECT set_config('app.organization_id', :org, true), set_config('app.user_id', :uid, true)"
-)
+SET_TENANT = sa.text("SELECT set_config('app.organization_id', :org, true), set_config('app.user_id', :uid, true)")
 
 
 def outbox_rows(events: list[DomainEvent]) -> list[dict[str, Any]]:
@@ -60,13 +58,19 @@ def audit_rows(events: list[DomainEvent]) -> list[dict[str, Any]]:
     ]
 
 
+# A capability adds its repositories as (attribute name -> factory(session, organization_id)).
+RepositoryFactories = Mapping[str, Callable[[AsyncSession, uuid.UUID | None], Any]]
+
+
 class SqlaUnitOfWork:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         organization_id: uuid.UUID | None,
         user_id: uuid.UUID | None,
+        extra_repositories: RepositoryFactories | None = None,
     ) -> None:
+        self._extra_repositories = extra_repositories or {}
         self._sessions = sessions
         self.organization_id, self.user_id = organization_id, user_id
         self._aggregates: list[Aggregate] = []
@@ -74,9 +78,7 @@ class SqlaUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.session = session = self._sessions()
-        await session.execute(
-            SET_TENANT, {"org": str(self.organization_id or ""), "uid": str(self.user_id or "")}
-        )
+        await session.execute(SET_TENANT, {"org": str(self.organization_id or ""), "uid": str(self.user_id or "")})
         org = self.organization_id
         self.users = SqlaUserRepository(session)
         self.access_tokens = SqlaAccessTokenRepository(session)
@@ -123,7 +125,5 @@ class SqlaUnitOfWorkFactory:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._extra_repositories = dict(extra_repositories or {})
 
-    def __call__(
-        self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None
-    ) -> SqlaUnitOfWork:
+    def __call__(self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None) -> SqlaUnitOfWork:
         return SqlaUnitOfWork(self._sessions, organization_id, user_id, self._extra_repositories)

@@ -107,9 +107,7 @@ class PaymentGateway(Protocol):
         """Create the provider-side customer of an organization; returns its id."""
         ...
 
-    async def create_subscription(
-        self, *, customer_id: str, price_id: str, idempotency_key: str
-    ) -> SubscriptionInfo:
+    async def create_subscription(self, *, customer_id: str, price_id: str, idempotency_key: str) -> SubscriptionInfo:
         """Subscribe a customer to a price, charging its default payment method.
 
         Raises PaymentGatewayError if the customer has no default payment method or the price is unknown.

@@ -93,8 +93,6 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(
-        self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None
-    ) -> UnitOfWork:
+    def __call__(self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None) -> UnitOfWork:
         """A unit of work that sees the given tenant's rows (and the user's own memberships)."""
         ...
