@@ -112,8 +112,15 @@ MemoryRepositoryFactories = Mapping[str, Callable[[MemoryStore, uuid.UUID | None
 class MemoryUnitOfWork:
     """Serialises units of work with one lock; a unit left without commit restores the snapshot."""
 
-    def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None, user_id: uuid.UUID | None) -> None:
+    def __init__(
+        self,
+        store: MemoryStore,
+        organization_id: uuid.UUID | None,
+        user_id: uuid.UUID | None,
+        extra_repositories: MemoryRepositoryFactories | None = None,
+    ) -> None:
         self._store = store
+        self._extra_repositories = extra_repositories or {}
         self.organization_id, self.user_id = organization_id, user_id
         self._aggregates: list[Aggregate] = []
         self._events: list[DomainEvent] = []
