@@ -25,10 +25,10 @@ def admin_database_url() -> str:
 @pytest.fixture(scope="session")
 def database_url(admin_database_url: str) -> Iterator[str]:
     """A fresh database for the whole session, built by the migrations (never create_all)."""
-    url = support.create_database(admin_database_url)
-    database.upgrade(url)
+    url = support.in_thread(support.create_database, admin_database_url)
+    support.in_thread(database.upgrade, url)
     yield url
-    support.drop_database(url)
+    support.in_thread(support.drop_database, url)
 
 
 @pytest.fixture(scope="session")

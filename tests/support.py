@@ -12,6 +12,9 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 from pathlib import Path
 
 import asyncpg
@@ -19,6 +22,7 @@ import asyncpg
 from entrypoints import database
 from entrypoints.settings import asyncpg_url
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -27,6 +31,12 @@ def admin_database_url() -> str:
     if url:
         return url
     return database.start_embedded_postgres(ROOT / ".data" / "test")
+
+
+def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking set-up (asyncio.run inside) off the test's event loop, which may be running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def free_port() -> int:
