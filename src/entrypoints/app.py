@@ -17,6 +17,7 @@ from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 
 from adapters.http.auth import HttpAuthProvider
+from adapters.http.billing import PlanController, SubscriptionController
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.identity import AuthController, MeController
 from adapters.http.middleware import request_context_middleware
@@ -24,9 +25,11 @@ from adapters.http.operations import operations_handlers
 from adapters.http.organizations import InvitationController, OrganizationController
 from adapters.memory.store import MemoryStore
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
+from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
 from entrypoints.settings import Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
+API_CONTROLLERS += [PlanController, SubscriptionController]
 
 
 class DatabaseCheck:
@@ -61,10 +64,13 @@ def build_container(
     settings: Settings, *, memory_store: MemoryStore | None = None, extra_providers: Sequence[Provider] = ()
 ) -> AsyncContainer:
     storage: Provider = MemoryProvider(memory_store) if memory_store is not None else PostgresProvider()
+    billing: Provider = MemoryBillingProvider() if memory_store is not None else PostgresBillingProvider()
     return make_async_container(
         CoreProvider(),
         UseCaseProvider(),
         storage,
+        billing,
+        BillingUseCaseProvider(),
         HttpAuthProvider(),
         LitestarProvider(),
         *extra_providers,

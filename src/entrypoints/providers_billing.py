@@ -1,0 +1,61 @@
+"""dishka providers of billing: its unit of work, the payment gateway and the use cases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import Provider, Scope, provide
+
+from adapters.memory.payments import MemoryPaymentGateway
+from adapters.memory.persistence import MemoryUnitOfWorkFactory
+from adapters.payments.stripe_gateway import StripePaymentGateway
+from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
+from application.billing import ChangeSubscription, Entitlements, GetSubscription, ListPlans
+from application.ports.billing import BillingUnitOfWorkFactory, UsageUnitOfWorkFactory
+from application.ports.payments import PaymentGateway
+from entrypoints.settings import Settings
+
+
+class BillingUseCaseProvider(Provider):
+    scope = Scope.REQUEST
+
+    entitlements = provide(Entitlements)
+    list_plans = provide(ListPlans)
+    get_subscription = provide(GetSubscription)
+    change_subscription = provide(ChangeSubscription)
+
+
+class PostgresBillingProvider(Provider):
+    """The billing unit of work is the core SQL one (its repositories are registered by name)."""
+
+    @provide(scope=Scope.APP)
+    def billing_unit_of_work(self, factory: SqlaUnitOfWorkFactory) -> BillingUnitOfWorkFactory:
+        return factory  # type: ignore[return-value]  # the billing repositories are added by name
+
+    @provide(scope=Scope.APP)
+    def usage_unit_of_work(self, factory: SqlaUnitOfWorkFactory) -> UsageUnitOfWorkFactory:
+        return factory  # type: ignore[return-value]
+
+    @provide(scope=Scope.APP)
+    async def payment_gateway(self, settings: Settings) -> AsyncIterator[PaymentGateway]:
+        gateway = StripePaymentGateway(
+            settings.stripe_api_key, settings.stripe_webhook_secret, api_base=settings.stripe_api_base
+        )
+        yield gateway
+        await gateway.close()
+
+
+class MemoryBillingProvider(Provider):
+    """Billing on the in-memory twins, the gateway included (no network)."""
+
+    @provide(scope=Scope.APP)
+    def billing_unit_of_work(self, factory: MemoryUnitOfWorkFactory) -> BillingUnitOfWorkFactory:
+        return factory  # type: ignore[return-value]
+
+    @provide(scope=Scope.APP)
+    def usage_unit_of_work(self, factory: MemoryUnitOfWorkFactory) -> UsageUnitOfWorkFactory:
+        return factory  # type: ignore[return-value]
+
+    @provide(scope=Scope.APP)
+    def payment_gateway(self, settings: Settings) -> PaymentGateway:
+        return MemoryPaymentGateway(settings.stripe_webhook_secret)
