@@ -23,13 +23,14 @@ from adapters.http.identity import AuthController, MeController
 from adapters.http.middleware import request_context_middleware
 from adapters.http.operations import operations_handlers
 from adapters.http.organizations import InvitationController, OrganizationController
+from adapters.http.webhooks import StripeWebhookController
 from adapters.memory.store import MemoryStore
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
 from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
 from entrypoints.settings import Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
-API_CONTROLLERS += [PlanController, SubscriptionController]
+API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController]
 
 
 class DatabaseCheck:

@@ -12,7 +12,9 @@ from adapters.payments.stripe_gateway import StripePaymentGateway
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.billing import ChangeSubscription, Entitlements, GetSubscription, ListPlans
 from application.ports.billing import BillingUnitOfWorkFactory, UsageUnitOfWorkFactory
+from application.ports.clock import Clock
 from application.ports.payments import PaymentGateway
+from application.webhooks import ProcessStripeWebhook, WebhookHandlers, default_webhook_handlers
 from entrypoints.settings import Settings
 
 
@@ -23,6 +25,12 @@ class BillingUseCaseProvider(Provider):
     list_plans = provide(ListPlans)
     get_subscription = provide(GetSubscription)
     change_subscription = provide(ChangeSubscription)
+    process_stripe_webhook = provide(ProcessStripeWebhook)
+
+    @provide(scope=Scope.APP)
+    def webhook_handlers(self, clock: Clock) -> WebhookHandlers:
+        # Other capabilities add theirs with `@decorate` on WebhookHandlers (see application.webhooks).
+        return default_webhook_handlers(clock)
 
 
 class PostgresBillingProvider(Provider):

@@ -108,5 +108,6 @@ async def test_subscribing_again_after_canceling_starts_a_new_subscription(world
 
     await world.change_subscription.execute(owner, ChangePlanCommand(plan="team"))  # the card is still default
 
+    row = world.store.table("organization_subscriptions")[owner.organization_id]  # as stored now
     assert row.stripe_subscription_id not in (None, first)
     assert row.status == "active" and row.generation == 2

@@ -15,6 +15,7 @@ from application.billing import ChangeSubscription, Entitlements, GetSubscriptio
 from application.identity import RegisterUser, RegisterUserCommand
 from application.invitations import AcceptInvitation, InviteMember, InviteMemberCommand
 from application.organizations import CreateOrganization, CreateOrganizationCommand
+from application.webhooks import ProcessStripeWebhook, default_webhook_handlers
 from domain.permissions import Actor, Principal, Role
 
 WEBHOOK_SECRET = "whsec_billing_tests"
@@ -42,6 +43,9 @@ class BillingWorld:
         self.list_plans = ListPlans(self.uow)
         self.get_subscription = GetSubscription(self.uow)
         self.change_subscription = ChangeSubscription(self.uow, self.gateway, self.clock)
+        self.process_webhook = ProcessStripeWebhook(
+            self.uow, self.gateway, default_webhook_handlers(self.clock), self.clock
+        )
 
     async def user(self, name: str | None = None) -> Principal:
         email = f"{name or uuid.uuid4().hex[:10]}@example.com"

@@ -65,6 +65,9 @@ class MemoryPlanRepository:
     async def get(self, plan_id: str) -> Plan | None:
         return plans_table(self._store).get(plan_id)
 
+    async def get_by_price(self, stripe_price_id: str) -> Plan | None:
+        return next((p for p in plans_table(self._store).values() if p.stripe_price_id == stripe_price_id), None)
+
     async def list_active(self) -> list[Plan]:
         return sorted((p for p in plans_table(self._store).values() if p.active), key=lambda p: (p.sort_order, p.id))
 

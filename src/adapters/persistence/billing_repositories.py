@@ -25,6 +25,10 @@ class SqlaPlanRepository:
     async def get(self, plan_id: str) -> Plan | None:
         return await self._session.get(Plan, plan_id)
 
+    async def get_by_price(self, stripe_price_id: str) -> Plan | None:
+        result = await self._session.execute(sa.select(Plan).where(bt.plans.c.stripe_price_id == stripe_price_id))
+        return result.scalar_one_or_none()
+
     async def list_active(self) -> list[Plan]:
         result = await self._session.execute(
             sa.select(Plan).where(bt.plans.c.active).order_by(bt.plans.c.sort_order, bt.plans.c.id)

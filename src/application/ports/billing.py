@@ -20,6 +20,10 @@ class PlanRepository(Protocol):
 
     async def get(self, plan_id: str) -> Plan | None: ...
 
+    async def get_by_price(self, stripe_price_id: str) -> Plan | None:
+        """The plan sold at this provider price (what a subscription event names)."""
+        ...
+
     async def list_active(self) -> list[Plan]:
         """Active plans, in catalog order."""
         ...
