@@ -116,10 +116,7 @@ class OrganizationSubscription(Aggregate):
         return cls(organization_id=organization_id, plan_id=FREE_PLAN_ID, status="active", updated_at=now)
 
     def effective_plan_id(self) -> str:
-        """The plan whose entitlements apply: the subscribed plan while Stripe says it is in good standing."""
-        if self.stripe_subscription_id is None:
-            return self.plan_id  # a plan without a price needs no Stripe subscription
-        return self.plan_id if self.status in ENTITLED_STATUSES else FREE_PLAN_ID
+        return effective_plan_id(self.plan_id, self.status, self.stripe_subscription_id)
 
     def subscription_key(self) -> str:
         """Idempotency key of the next Stripe subscription create: derived from the organization and the
@@ -187,6 +184,16 @@ class OrganizationSubscription(Aggregate):
             )
         )
         return True
+
+
+def effective_plan_id(plan_id: str | None, status: str | None, stripe_subscription_id: str | None) -> str:
+    """The plan whose entitlements apply: the subscribed plan while Stripe says it is in good standing, the
+    free plan otherwise (and for an organization that never chose a plan)."""
+    if plan_id is None:
+        return FREE_PLAN_ID
+    if stripe_subscription_id is None:
+        return plan_id  # a plan without a price needs no Stripe subscription
+    return plan_id if status in ENTITLED_STATUSES else FREE_PLAN_ID
 
 
 def customer_idempotency_key(organization_id: uuid.UUID) -> str:

@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 
+from adapters.http.admin import PlatformAdminController
 from adapters.http.auth import HttpAuthProvider
 from adapters.http.billing import PlanController, SubscriptionController
 from adapters.http.errors import EXCEPTION_HANDLERS
@@ -30,7 +31,7 @@ from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingP
 from entrypoints.settings import Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
-API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController]
+API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController, PlatformAdminController]
 
 
 class DatabaseCheck:

@@ -1,4 +1,4 @@
-"""dishka providers of billing: its unit of work, the payment gateway and the use cases."""
+"""dishka providers of billing and of the platform admin: unit of work, payment gateway, queries, use cases."""
 
 from __future__ import annotations
 
@@ -6,11 +6,21 @@ from collections.abc import AsyncIterator
 
 from dishka import Provider, Scope, provide
 
+from adapters.memory.admin import MemoryAdminQueries
 from adapters.memory.payments import MemoryPaymentGateway
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
+from adapters.memory.store import MemoryStore
 from adapters.payments.stripe_gateway import StripePaymentGateway
+from adapters.persistence.admin_queries import AsyncpgAdminQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.billing import ChangeSubscription, Entitlements, GetSubscription, ListPlans
+from application.platform_admin import (
+    ListOrganizationsForAdmin,
+    ReactivateOrganization,
+    SetPlatformAdmin,
+    SuspendOrganization,
+)
+from application.ports.admin import AdminQueries
 from application.ports.billing import BillingUnitOfWorkFactory, UsageUnitOfWorkFactory
 from application.ports.clock import Clock
 from application.ports.payments import PaymentGateway
@@ -26,6 +36,10 @@ class BillingUseCaseProvider(Provider):
     get_subscription = provide(GetSubscription)
     change_subscription = provide(ChangeSubscription)
     process_stripe_webhook = provide(ProcessStripeWebhook)
+    set_platform_admin = provide(SetPlatformAdmin)
+    list_organizations_for_admin = provide(ListOrganizationsForAdmin)
+    suspend_organization = provide(SuspendOrganization)
+    reactivate_organization = provide(ReactivateOrganization)
 
     @provide(scope=Scope.APP)
     def webhook_handlers(self, clock: Clock) -> WebhookHandlers:
@@ -43,6 +57,8 @@ class PostgresBillingProvider(Provider):
     @provide(scope=Scope.APP)
     def usage_unit_of_work(self, factory: SqlaUnitOfWorkFactory) -> UsageUnitOfWorkFactory:
         return factory  # type: ignore[return-value]
+
+    admin_queries = provide(AsyncpgAdminQueries, scope=Scope.REQUEST, provides=AdminQueries)
 
     @provide(scope=Scope.APP)
     async def payment_gateway(self, settings: Settings) -> AsyncIterator[PaymentGateway]:
@@ -67,3 +83,7 @@ class MemoryBillingProvider(Provider):
     @provide(scope=Scope.APP)
     def payment_gateway(self, settings: Settings) -> PaymentGateway:
         return MemoryPaymentGateway(settings.stripe_webhook_secret)
+
+    @provide(scope=Scope.REQUEST)
+    def admin_queries(self, store: MemoryStore) -> AdminQueries:
+        return MemoryAdminQueries(store)
