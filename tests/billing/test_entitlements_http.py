@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from litestar import Litestar
@@ -48,3 +49,39 @@ async def test_the_eleventh_member_of_a_free_organization_gets_402_with_the_limi
     assert body["extra"] == {"entitlement": "max_members", "limit": 10, "plan": "free"}
     members = await client.get(f"/api/orgs/{org_id}/members?limit=100", headers=owner.headers)
     assert len(members.json()["items"]) == 10  # nothing added
+
+
+async def test_two_invitees_racing_for_the_last_seat_get_one_seat(client: AsyncTestClient[Litestar]) -> None:
+    owner = await register(client)
+    org_id = (await owner.create_org())["id"]
+    for _ in range(8):  # 9 of 10 seats taken
+        status, body = await invite_and_accept(client, owner, org_id)
+        assert status == 201, body
+    racers = []
+    for _ in range(2):
+        invitee = await register(client)
+        invited = await client.post(
+            f"/api/orgs/{org_id}/invitations", json={"email": invitee.email, "role": "member"}, headers=owner.headers
+        )
+        token = HmacInvitationTokenCodec(TEST_SECRET).encode(uuid.UUID(org_id), uuid.UUID(invited.json()["id"]))
+        racers.append((invitee, token))
+
+    responses = await asyncio.gather(
+        *(client.post(f"/api/invitations/{token}/accept", headers=who.headers) for who, token in racers)
+    )
+
+    assert sorted(r.status_code for r in responses) == [201, 402]
+    members = await client.get(f"/api/orgs/{org_id}/members?limit=100", headers=owner.headers)
+    assert len(members.json()["items"]) == 10
+
+
+async def test_the_in_memory_app_serves_billing_too(memory_client: AsyncTestClient[Litestar]) -> None:
+    plans = await memory_client.get("/api/plans")
+    owner = await register(memory_client)
+    org_id = (await owner.create_org())["id"]
+    subscription = await memory_client.get(f"/api/orgs/{org_id}/billing/subscription", headers=owner.headers)
+    unsigned = await memory_client.post("/api/webhooks/stripe", content=b"{}")
+
+    assert [p["id"] for p in plans.json()["items"]] == ["free", "team", "network"]
+    assert subscription.status_code == 200 and subscription.json()["plan"] == "free"
+    assert unsigned.status_code == 400
