@@ -205,6 +205,8 @@ class ChangeSubscription:
                 customer_id=row.stripe_customer_id, payment_method_id=payment_method
             )
         live = row.stripe_subscription_id is not None and row.status not in TERMINAL_STATUSES
+        if live and row.plan_id == plan.id:
+            return  # already on this plan: nothing to ask Stripe (a new card, if any, is the default now)
         if live:
             info = await self._gateway.change_subscription_price(
                 subscription_id=cast(str, row.stripe_subscription_id), price_id=price_id

@@ -111,3 +111,14 @@ async def test_subscribing_again_after_canceling_starts_a_new_subscription(world
     row = world.store.table("organization_subscriptions")[owner.organization_id]  # as stored now
     assert row.stripe_subscription_id not in (None, first)
     assert row.status == "active" and row.generation == 2
+
+
+async def test_choosing_the_current_plan_again_changes_nothing(world: BillingWorld) -> None:
+    owner = await world.org()
+    await world.change_subscription.execute(owner, ChangePlanCommand(plan="team", payment_method=CARD))
+    events = len(world.store.outbox)
+
+    again = await world.change_subscription.execute(owner, ChangePlanCommand(plan="team"))
+
+    assert (again.plan, again.status) == ("team", "active")
+    assert len(world.store.outbox) == events
