@@ -16,8 +16,10 @@ async def snapshot(settings) -> dict[str, list]:
     """Every row of the identity tables, read as the owner (RLS does not apply to it here)."""
     conn = await asyncpg.connect(asyncpg_url(settings.database_url))
     try:
-        return {t: sorted(map(tuple, await conn.fetch(f"SELECT * FROM {t}")), key=str)
-                for t in ("users", "organizations", "memberships", "invitations", "audit_log")}
+        return {
+            t: sorted(map(tuple, await conn.fetch(f"SELECT * FROM {t}")), key=str)
+            for t in ("users", "organizations", "memberships", "invitations", "audit_log")
+        }
     finally:
         await conn.close()
 
@@ -28,8 +30,9 @@ def invitation_token(invitation_id: str, org_id: str) -> str:
 
 async def invite_and_join(client, admin: ApiUser, org_id: str, role: str = "member") -> ApiUser:
     newcomer = await register(client, "Newcomer")
-    response = await client.post(f"/api/orgs/{org_id}/invitations", json={"email": newcomer.email, "role": role},
-                                 headers=admin.headers)
+    response = await client.post(
+        f"/api/orgs/{org_id}/invitations", json={"email": newcomer.email, "role": role}, headers=admin.headers
+    )
     assert response.status_code == 201, response.text
     token = invitation_token(response.json()["id"], org_id)
     response = await client.post(f"/api/invitations/{token}/accept", headers=newcomer.headers)
@@ -50,12 +53,16 @@ async def test_full_identity_flow(client) -> None:
     bob = await invite_and_join(client, alice, org["id"])
     members = (await client.get(f"/api/orgs/{org['id']}/members?limit=1", headers=bob.headers)).json()
     assert len(members["items"]) == 1 and members["next_cursor"]
-    rest = (await client.get(f"/api/orgs/{org['id']}/members", params={"cursor": members["next_cursor"]},
-                             headers=bob.headers)).json()
+    rest = (
+        await client.get(
+            f"/api/orgs/{org['id']}/members", params={"cursor": members["next_cursor"]}, headers=bob.headers
+        )
+    ).json()
     assert [m["email"] for m in rest["items"]] == [bob.email] and rest["next_cursor"] is None
 
-    promoted = await client.patch(f"/api/orgs/{org['id']}/members/{bob.id}", json={"role": "admin"},
-                                  headers=alice.headers)
+    promoted = await client.patch(
+        f"/api/orgs/{org['id']}/members/{bob.id}", json={"role": "admin"}, headers=alice.headers
+    )
     assert promoted.status_code == 200 and promoted.json()["role"] == "admin"
     assert (await client.delete(f"/api/orgs/{org['id']}/members/{bob.id}", headers=alice.headers)).status_code == 204
     assert (await client.get(f"/api/orgs/{org['id']}", headers=bob.headers)).status_code == 404
@@ -82,9 +89,14 @@ async def test_taken_slug_conflicts(client) -> None:
 
 async def test_unauthenticated_requests_get_401(client) -> None:
     org_id = uuid.uuid4()
-    for method, path in [("GET", "/api/me"), ("GET", "/api/orgs"), ("POST", "/api/orgs"),
-                         ("GET", f"/api/orgs/{org_id}"), ("GET", f"/api/orgs/{org_id}/members"),
-                         ("POST", "/api/auth/logout")]:
+    for method, path in [
+        ("GET", "/api/me"),
+        ("GET", "/api/orgs"),
+        ("POST", "/api/orgs"),
+        ("GET", f"/api/orgs/{org_id}"),
+        ("GET", f"/api/orgs/{org_id}/members"),
+        ("POST", "/api/auth/logout"),
+    ]:
         for headers in ({}, {"Authorization": "Bearer forged"}, {"Authorization": "Basic abc"}):
             response = await client.request(method, path, headers=headers, json={"name": "x", "slug": "x"})
             assert response.status_code == 401, (method, path, headers)
@@ -113,8 +125,9 @@ async def test_another_organizations_ids_answer_404_and_change_nothing(client, s
     org = await alice.create_org("Victim")
     own = await mallory.create_org("Attacker")
     bob = await invite_and_join(client, alice, org["id"])
-    invitation = await client.post(f"/api/orgs/{org['id']}/invitations", json={"email": "x@example.com"},
-                                   headers=alice.headers)
+    invitation = await client.post(
+        f"/api/orgs/{org['id']}/invitations", json={"email": "x@example.com"}, headers=alice.headers
+    )
     before = await snapshot(settings)
     victim, attacker = org["id"], own["id"]
     attempts = [
@@ -168,16 +181,22 @@ async def test_malformed_json_and_bad_ids(client, settings) -> None:
     user = await register(client)
     org = await user.create_org()
     before = await snapshot(settings)
-    response = await client.post("/api/orgs", content=b'{"name": "x"', headers={**user.headers,
-                                                                                  "Content-Type": "application/json"})
+    response = await client.post(
+        "/api/orgs", content=b'{"name": "x"', headers={**user.headers, "Content-Type": "application/json"}
+    )
     assert response.status_code == 400
-    for path in ("/api/orgs/not-a-uuid", f"/api/orgs/{org['id']}/members/not-a-uuid",
-                 f"/api/orgs/{org['id']}/members?limit=0", f"/api/orgs/{org['id']}/members?limit=abc",
-                 f"/api/orgs/{org['id']}/members?cursor=garbage!!"):
+    for path in (
+        "/api/orgs/not-a-uuid",
+        f"/api/orgs/{org['id']}/members/not-a-uuid",
+        f"/api/orgs/{org['id']}/members?limit=0",
+        f"/api/orgs/{org['id']}/members?limit=abc",
+        f"/api/orgs/{org['id']}/members?cursor=garbage!!",
+    ):
         response = await client.get(path, headers=user.headers)
         assert 400 <= response.status_code < 500, (path, response.text)
-    bad_role = await client.patch(f"/api/orgs/{org['id']}/members/{user.id}", json={"role": "emperor"},
-                                  headers=user.headers)
+    bad_role = await client.patch(
+        f"/api/orgs/{org['id']}/members/{user.id}", json={"role": "emperor"}, headers=user.headers
+    )
     assert bad_role.status_code == 400
     assert (await client.post("/api/invitations/garbage/accept", headers=user.headers)).status_code == 400
     assert await snapshot(settings) == before
@@ -188,8 +207,7 @@ async def test_invitation_tampered_reused_or_for_someone_else(client, settings) 
     org = await alice.create_org()
     bob = await invite_and_join(client, alice, org["id"])
     carol = await register(client)
-    response = await client.post(f"/api/orgs/{org['id']}/invitations", json={"email": bob.email},
-                                 headers=alice.headers)
+    response = await client.post(f"/api/orgs/{org['id']}/invitations", json={"email": bob.email}, headers=alice.headers)
     token = invitation_token(response.json()["id"], org["id"])
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     assert (await client.post(f"/api/invitations/{tampered}/accept", headers=carol.headers)).status_code == 400
@@ -204,11 +222,14 @@ async def test_login_is_rate_limited(memory_store) -> None:
     from entrypoints.app import create_app
     from entrypoints.settings import Environment, Settings
 
-    app = create_app(Settings(env=Environment.TEST, secret_key=TEST_SECRET, auth_rate_limit_per_minute=3),
-                     memory_store=memory_store)
+    app = create_app(
+        Settings(env=Environment.TEST, secret_key=TEST_SECRET, auth_rate_limit_per_minute=3), memory_store=memory_store
+    )
     async with AsyncTestClient(app=app) as client:
-        codes = [(await client.post("/api/auth/login", json={"email": "a@b.co", "password": "x"})).status_code
-                 for _ in range(5)]
+        codes = [
+            (await client.post("/api/auth/login", json={"email": "a@b.co", "password": "x"})).status_code
+            for _ in range(5)
+        ]
     assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
 
 

@@ -39,8 +39,11 @@ def _fetch(url: str, sql: str):
 def _roundtrip(url: str) -> list[str]:
     database.upgrade(url)
     database.check(url)  # autogenerate finds nothing: models and migrations agree
-    _fetch(url, "INSERT INTO users (id, email, name, password_hash, created_at) "
-                "VALUES ('01900000-0000-7000-8000-000000000001', 'kept@example.com', 'Kept', 'h', now())")
+    _fetch(
+        url,
+        "INSERT INTO users (id, email, name, password_hash, created_at) "
+        "VALUES ('01900000-0000-7000-8000-000000000001', 'kept@example.com', 'Kept', 'h', now())",
+    )
     # Down one step at a time to the first revision (which creates users), then back up: rows survive.
     first = "0001"
     heads = [r["version_num"] for r in _fetch(url, "SELECT version_num FROM alembic_version")]
@@ -49,8 +52,12 @@ def _roundtrip(url: str) -> list[str]:
         database.upgrade(url)
     kept = [r["email"] for r in _fetch(url, "SELECT email FROM users")]
     database.downgrade(url, "base")
-    tables = [r["tablename"] for r in _fetch(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                                                  "AND tablename <> 'alembic_version'")]
+    tables = [
+        r["tablename"]
+        for r in _fetch(
+            url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )
+    ]
     assert tables == []
     database.upgrade(url)
     database.check(url)
@@ -64,12 +71,26 @@ def test_upgrade_downgrade_upgrade_keeps_data_and_has_no_drift(scratch_database:
 def test_squawk_finds_nothing_in_the_migration_sql() -> None:
     squawk = shutil.which("squawk") or str(Path(sys.executable).parent / "squawk")
     sql = subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", str(ROOT / "alembic.ini"), "-x",
-         f"url={sqlalchemy_url('postgresql://postgres@127.0.0.1/offline')}", "upgrade", "head", "--sql"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "alembic",
+            "-c",
+            str(ROOT / "alembic.ini"),
+            "-x",
+            f"url={sqlalchemy_url('postgresql://postgres@127.0.0.1/offline')}",
+            "upgrade",
+            "head",
+            "--sql",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "CREATE TABLE users" in sql
-    result = subprocess.run([squawk, "--config", str(ROOT / ".squawk.toml")], input=sql, capture_output=True,
-                            text=True, cwd=ROOT)
+    result = subprocess.run(
+        [squawk, "--config", str(ROOT / ".squawk.toml")], input=sql, capture_output=True, text=True, cwd=ROOT
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Found 0 issues" in result.stdout

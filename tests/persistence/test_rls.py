@@ -22,8 +22,10 @@ async def test_the_app_role_is_neither_superuser_nor_bypassrls(settings: Setting
 async def test_every_tenant_table_forces_rls(settings: Settings) -> None:
     conn = await asyncpg.connect(asyncpg_url(settings.database_url))
     try:
-        rows = await conn.fetch("SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
-                                "WHERE relname = ANY($1::text[])", [t.name for t in TENANT_TABLES])
+        rows = await conn.fetch(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY($1::text[])",
+            [t.name for t in TENANT_TABLES],
+        )
         assert {r["relname"] for r in rows} == {t.name for t in TENANT_TABLES}
         assert all(r["relrowsecurity"] and r["relforcerowsecurity"] for r in rows)
     finally:
@@ -35,8 +37,9 @@ async def test_select_without_where_returns_only_the_current_tenant(client, sett
     alice, bob = await register(client), await register(client)
     org_a, org_b = await alice.create_org("A"), await bob.create_org("B")
     for user, org in ((alice, org_a), (bob, org_b)):
-        response = await client.post(f"/api/orgs/{org['id']}/invitations", json={"email": "guest@example.com"},
-                                     headers=user.headers)
+        response = await client.post(
+            f"/api/orgs/{org['id']}/invitations", json={"email": "guest@example.com"}, headers=user.headers
+        )
         assert response.status_code == 201
     conn = await asyncpg.connect(asyncpg_url(settings.runtime_database_url))
     try:

@@ -36,6 +36,11 @@ def test_tenant_tables_follow_the_distribution_rules() -> None:
 
 
 def test_the_rule_check_catches_a_bad_table() -> None:
-    bad = sa.Table("bad_example", sa.MetaData(), sa.Column("id", sa.Uuid, primary_key=True),
-                   sa.Column("organization_id", sa.Uuid), info={"tenant": True})
-    assert [c.name for c in bad.primary_key.columns][0] != "organization_id"
+    bad = sa.Table(
+        "bad_example",
+        sa.MetaData(),
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("organization_id", sa.Uuid),
+        info={"tenant": True},
+    )
+    assert next(c.name for c in bad.primary_key.columns) != "organization_id"

@@ -54,7 +54,8 @@ def world():
 
         async def user(self, email: str) -> Principal:
             result = await RegisterUser(self.uow, self.hasher, self.clock).execute(
-                RegisterUserCommand(email=email, password="password123", name=email.split("@")[0]))
+                RegisterUserCommand(email=email, password="password123", name=email.split("@")[0])
+            )
             return Principal(result.id)
 
         async def org(self, owner: Principal, slug: str = "org") -> Actor:
@@ -62,7 +63,9 @@ def world():
             return Actor(owner.user_id, org.id, Role.OWNER)
 
         async def join(self, admin: Actor, who: Principal, email: str, role: Role = Role.MEMBER) -> Actor:
-            invite = await InviteMember(self.uow, self.codec, self.clock).execute(admin, InviteMemberCommand(email, role))
+            invite = await InviteMember(self.uow, self.codec, self.clock).execute(
+                admin, InviteMemberCommand(email, role)
+            )
             await AcceptInvitation(self.uow, self.codec, self.clock).execute(who, invite.token)
             return Actor(who.user_id, admin.organization_id, role)
 
