@@ -84,7 +84,7 @@ async def make_user(b: Backend, email: str | None = None) -> tuple[User, str]:
 
 
 async def make_org(b: Backend, owner: User) -> Organization:
-    org, membership = Organization.found(name="Org", slug=f"o-{new_id().hex[:12]}", owner_id=owner.id, now=NOW)
+    org, membership = Organization.found(name="Org", slug=f"o-{new_id().hex[-12:]}", owner_id=owner.id, now=NOW)
     async with b.uow(org.id, owner.id) as uow:
         await uow.organizations.add(org)
         await uow.memberships.add(membership)

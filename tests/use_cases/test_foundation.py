@@ -46,11 +46,12 @@ class FastHasher:
 @pytest.fixture
 def world():
     class World:
-        store = MemoryStore()
-        clock = FixedClock()
-        uow = MemoryUnitOfWorkFactory(store)
-        hasher = FastHasher()
-        codec = HmacInvitationTokenCodec("k")
+        def __init__(self) -> None:
+            self.store = MemoryStore()
+            self.clock = FixedClock()
+            self.uow = MemoryUnitOfWorkFactory(self.store)
+            self.hasher = FastHasher()
+            self.codec = HmacInvitationTokenCodec("k")
 
         async def user(self, email: str) -> Principal:
             result = await RegisterUser(self.uow, self.hasher, self.clock).execute(
