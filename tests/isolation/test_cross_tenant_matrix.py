@@ -32,9 +32,13 @@ def id_routes(app: Litestar) -> list[tuple[str, str]]:
 async def database_state(url: str) -> dict[str, Any]:
     conn = await asyncpg.connect(asyncpg_url(url))
     try:
-        tables = [r["tablename"] for r in await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('alembic_version', "
-            "'access_tokens') ORDER BY 1")]
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('alembic_version', "
+                "'access_tokens') ORDER BY 1"
+            )
+        ]
         return {t: sorted(map(str, await conn.fetch(f"SELECT * FROM {t}"))) for t in tables}
     finally:
         await conn.close()

@@ -28,8 +28,9 @@ Builder = Callable[[Any, Tenant], Awaitable[str]]
 
 async def _member(client: Any, tenant: Tenant) -> str:
     member = await register(client, "Member")
-    invite = await client.post(f"/api/orgs/{tenant.org['id']}/invitations", json={"email": member.email},
-                               headers=tenant.owner.headers)
+    invite = await client.post(
+        f"/api/orgs/{tenant.org['id']}/invitations", json={"email": member.email}, headers=tenant.owner.headers
+    )
     token = _invitation_token(invite.json()["id"], tenant.org["id"])
     accepted = await client.post(f"/api/invitations/{token}/accept", headers=member.headers)
     assert accepted.status_code == 200, accepted.text
@@ -37,9 +38,11 @@ async def _member(client: Any, tenant: Tenant) -> str:
 
 
 async def _pending_invitation_token(client: Any, tenant: Tenant) -> str:
-    invite = await client.post(f"/api/orgs/{tenant.org['id']}/invitations",
-                               json={"email": f"pending-{uuid.uuid4().hex[:8]}@example.com"},
-                               headers=tenant.owner.headers)
+    invite = await client.post(
+        f"/api/orgs/{tenant.org['id']}/invitations",
+        json={"email": f"pending-{uuid.uuid4().hex[:8]}@example.com"},
+        headers=tenant.owner.headers,
+    )
     assert invite.status_code == 201, invite.text
     return _invitation_token(invite.json()["id"], tenant.org["id"])
 

@@ -112,6 +112,7 @@ async def test_tokens_expire(world) -> None:
 
 async def test_organization_members_roles_and_the_last_owner(world) -> None:
     owner = await world.org(await world.user("o@x.io"))
+    world.clock.advance(timedelta(seconds=1))  # members list in order of joining
     bob = await world.join(owner, await world.user("b@x.io"), "b@x.io")
     page = await ListMembers(MemoryMemberQueries(world.store)).execute(bob, ListMembersQuery(limit=1))
     assert len(page.items) == 1 and page.next_cursor
