@@ -114,6 +114,50 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def cpu_snapshot(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far: the server, every postgres process, our own children (wrk), the machine."""
+    pg = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if stat[stat.index("(") + 1 : stat.rindex(")")].startswith("postgres"):
+                fields = stat[stat.rindex(")") + 2 :].split()
+                pg += (int(fields[11]) + int(fields[12])) / _TICK
+    import resource
+
+    kids, me = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+    line = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(x) for x in line]
+    busy = (sum(ticks[:8]) - ticks[3] - ticks[4]) / _TICK  # everything but idle and iowait
+    return {
+        "server": _proc_cpu(server_pid),
+        "postgres": pg,
+        "loadgen": kids.ru_utime + kids.ru_stime + me.ru_utime + me.ru_stime,
+        "machine": busy,
+        "wall": time.monotonic(),
+    }
+
+
+def cpu_usage(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Average cores used over the interval; 'other' is CPU burnt by processes that are not ours."""
+    wall = after["wall"] - before["wall"]
+    used = {k: (after[k] - before[k]) / wall for k in ("server", "postgres", "loadgen", "machine")}
+    used["other"] = max(0.0, used["machine"] - used["server"] - used["postgres"] - used["loadgen"])
+    return used
+
+
 def stop(proc: subprocess.Popen[bytes] | None) -> None:
     if proc is None or proc.poll() is not None:
         return
@@ -149,7 +193,7 @@ async def add_members(db_url: str, org_id: uuid.UUID, user_ids: list[uuid.UUID])
     """Insert memberships as the owner role: a superuser bypasses even FORCE'd RLS."""
     conn = await asyncpg.connect(db_url)
     try:
-        base = dt.datetime.now(dt.timezone.utc)
+        base = dt.datetime.now(dt.UTC)
         await conn.executemany(
             "INSERT INTO memberships (organization_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
             [
@@ -190,7 +234,7 @@ def _ms(text: str) -> float:
 
 
 def run_wrk(url: str, headers: dict[str, str], connections: int, duration: float, threads: int) -> LoadResult:
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(round(duration))}s", "--latency", "--timeout", "10s"]
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{round(duration)}s", "--latency", "--timeout", "10s"]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     cmd.append(url)
@@ -365,7 +409,8 @@ def profile_app(args: argparse.Namespace, pid: int, url: str, headers: dict[str,
     _, err = spy.communicate(timeout=secs + 60)
     if spy.returncode != 0 or not out.exists():
         return f"py-spy failed ({spy.returncode}): {err.decode(errors='replace')[-500:]}"
-    header = f"(profiled run: {under_profile.rps:.0f} req/s under py-spy at {args.profile_rate} Hz; raw stacks in {out})"
+    header = (f"(profiled run: {under_profile.rps:.0f} req/s under py-spy at {args.profile_rate} Hz; "
+              f"raw stacks in {out})")
     return header + "\n" + summarize_collapsed(out, args.profile_top)
 
 
@@ -396,6 +441,7 @@ def main() -> int:
     created = False
     logs = Path(f"/tmp/chapterhouse_bench_{os.getpid()}")
     logs.mkdir(exist_ok=True)
+    load_at_start = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     try:
         log(f"creating database {db_name}")
         asyncio.run(create_database(admin_url, db_name))
@@ -414,7 +460,7 @@ def main() -> int:
         app_cmd = [CHAPTERHOUSE, "serve", "--port", str(app_port)]
         app_proc = subprocess.Popen(
             app_cmd, env=app_env, cwd=ROOT,
-            stdout=open(logs / "app.out", "wb"), stderr=subprocess.STDOUT,
+            stdout=open(logs / "app.out", "wb"),  # noqa: SIM115 (lives as long as the server) stderr=subprocess.STDOUT,
         )
         app_base = f"http://127.0.0.1:{app_port}"
         wait_health(app_base, app_proc, "app")
@@ -464,7 +510,7 @@ def main() -> int:
         floor_env = {**base_env, "DATABASE_URL": db_url}
         floor_proc = subprocess.Popen(
             [sys.executable, str(ROOT / "bench" / "floor_app.py"), "--port", str(floor_port)],
-            env=floor_env, cwd=ROOT, stdout=open(logs / "floor.out", "wb"), stderr=subprocess.STDOUT,
+            env=floor_env, cwd=ROOT, stdout=open(logs / "floor.out", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
         )
         floor_base = f"http://127.0.0.1:{floor_port}"
         wait_health(floor_base, floor_proc, "floor")
@@ -477,6 +523,7 @@ def main() -> int:
 
         # ---- load, one target at a time
         results: dict[str, tuple[LoadResult, float | None]] = {}
+        usage: dict[str, dict[str, float]] = {}
         for name, proc, url, headers in (
             ("app", app_proc, app_url, app_headers),
             ("floor", floor_proc, floor_url, {}),
@@ -484,7 +531,9 @@ def main() -> int:
             log(f"{name}: warm-up {args.warmup:.0f}s")
             load(args, url, headers, args.warmup)
             log(f"{name}: measuring {args.duration:.0f}s x {args.connections} connections")
+            before = cpu_snapshot(proc.pid)
             res = load(args, url, headers, args.duration)
+            usage[name] = cpu_usage(before, cpu_snapshot(proc.pid))
             results[name] = (res, rss_mb(proc.pid))
             log(f"{name}: {res.rps:.0f} req/s, p50 {res.p50_ms:.2f} ms, p99 {res.p99_ms:.2f} ms")
 
@@ -494,10 +543,11 @@ def main() -> int:
         cmd = shlex.join([sys.executable, *sys.argv])
         print("## members list: app vs floor\n")
         print(f"- command: `{cmd}`")
-        print(f"- date: {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}")
+        print(f"- date: {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
         print(f"- cores (os.cpu_count()): {os.cpu_count()}; python {platform.python_version()}")
         print(f"- load: {app_res.tool}, {args.connections} connections, {args.duration:.0f}s measured "
               f"after {args.warmup:.0f}s warm-up, one target at a time")
+        print(f"- load average at start: {load_at_start}")
         print(f"- request: GET {path} ({args.members} members; app with Authorization: Bearer)")
         print(f"- floor body identical to the app's: {same}\n")
         print("| target | requests/s | p50 ms | p99 ms | server RSS MB | requests | non-2xx | socket errors |")
@@ -506,6 +556,15 @@ def main() -> int:
             rss_s = f"{rss:.1f}" if rss is not None else "n/a"
             print(f"| {name} | {res.rps:,.0f} | {res.p50_ms:.2f} | {res.p99_ms:.2f} | {rss_s} | "
                   f"{res.requests:,} | {res.non_2xx} | {res.errors} |")
+        print()
+        print("CPU during the measured runs (average cores busy; the box has "
+              f"{os.cpu_count()}; 'other' = processes not part of this benchmark):\n")
+        print("| target | server | postgres | load generator | other | server CPU us/req | postgres CPU us/req |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for name, (res, _) in results.items():
+            u = usage[name]
+            print(f"| {name} | {u['server']:.2f} | {u['postgres']:.2f} | {u['loadgen']:.2f} | {u['other']:.2f} | "
+                  f"{1e6 * u['server'] / res.rps:.0f} | {1e6 * u['postgres'] / res.rps:.0f} |")
         print()
         ok_ratio = ratio >= GOAL_RATIO
         ok_p99 = app_res.p99_ms <= GOAL_P99_MS

@@ -42,16 +42,24 @@ class Backend:
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     if request.param == "memory":
         store = MemoryStore()
-        yield Backend(MemoryUnitOfWorkFactory(store), MemoryAuthenticator(store, SystemClock()),
-                      MemoryMemberQueries(store), MemoryUserQueries(store))
+        yield Backend(
+            MemoryUnitOfWorkFactory(store),
+            MemoryAuthenticator(store, SystemClock()),
+            MemoryMemberQueries(store),
+            MemoryUserQueries(store),
+        )
         return
     settings = request.getfixturevalue("settings")
     engine = create_engine(settings)
     pool = await create_read_pool(settings)
     connection = RequestConnection(pool)
     try:
-        yield Backend(SqlaUnitOfWorkFactory(engine), AsyncpgAuthenticator(connection),
-                      AsyncpgMemberQueries(connection), AsyncpgUserQueries(connection))
+        yield Backend(
+            SqlaUnitOfWorkFactory(engine),
+            AsyncpgAuthenticator(connection),
+            AsyncpgMemberQueries(connection),
+            AsyncpgUserQueries(connection),
+        )
     finally:
         await connection.release()
         await pool.close()
@@ -66,14 +74,17 @@ async def make_user(b: Backend, email: str | None = None) -> tuple[User, str]:
     token = new_id().hex
     async with b.uow() as uow:
         await uow.users.add(user)
-        await uow.access_tokens.add(AccessToken(token_hash=hash_token(token), user_id=user.id, created_at=NOW,
-                                                expires_at=NOW + timedelta(hours=1)))
+        await uow.access_tokens.add(
+            AccessToken(
+                token_hash=hash_token(token), user_id=user.id, created_at=NOW, expires_at=NOW + timedelta(hours=1)
+            )
+        )
         await uow.commit()
     return user, token
 
 
 async def make_org(b: Backend, owner: User) -> Organization:
-    org, membership = Organization.found(name="Org", slug=f"o-{new_id().hex[:12]}", owner_id=owner.id, now=NOW)
+    org, membership = Organization.found(name="Org", slug=f"o-{new_id().hex[-12:]}", owner_id=owner.id, now=NOW)
     async with b.uow(org.id, owner.id) as uow:
         await uow.organizations.add(org)
         await uow.memberships.add(membership)
@@ -102,7 +113,7 @@ async def test_uncommitted_work_is_rolled_back(backend: Backend) -> None:
 
 async def test_authentication_resolves_roles_and_hides_foreign_organizations(backend: Backend) -> None:
     alice, alice_token = await make_user(backend)
-    bob, bob_token = await make_user(backend)
+    _bob, bob_token = await make_user(backend)
     org = await make_org(backend, alice)
     auth = await backend.authenticator.authenticate(hash_token(alice_token), org.id)
     assert auth.actor == Actor(alice.id, org.id, Role.OWNER)

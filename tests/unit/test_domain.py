@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.errors import Conflict, InvalidInput, InvalidToken, PermissionDenied
+from domain.errors import Conflict, InvalidInput, InvalidToken, NotFound, PermissionDenied
 from domain.identity import AccessToken, User, normalize_email
 from domain.ids import new_id
 from domain.invitations import INVITATION_TTL, Invitation
@@ -86,7 +86,7 @@ def test_invitation_lifecycle() -> None:
     admin = actor(Role.ADMIN)
     invitation = Invitation.issue(admin, email="New@Example.com", role=Role.MEMBER, now=NOW)
     assert invitation.expires_at == NOW + INVITATION_TTL
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         invitation.accept(user_id=new_id(), user_email="other@example.com", now=NOW)
     with pytest.raises(InvalidToken):
         invitation.accept(user_id=new_id(), user_email="new@example.com", now=NOW + timedelta(days=8))
