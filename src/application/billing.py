@@ -9,8 +9,9 @@ from typing import cast
 
 from application.ports.billing import BillingUnitOfWork, BillingUnitOfWorkFactory
 from application.ports.clock import Clock
-from application.ports.payments import BillingInterval, PaymentGateway
+from application.ports.payments import BillingInterval, PaymentGateway, PaymentGatewayError
 from domain.billing import (
+    ENTITLED_STATUSES,
     FREE_PLAN_ID,
     MAX_MEMBERS,
     TERMINAL_STATUSES,
@@ -205,7 +206,7 @@ class ChangeSubscription:
                 customer_id=row.stripe_customer_id, payment_method_id=payment_method
             )
         live = row.stripe_subscription_id is not None and row.status not in TERMINAL_STATUSES
-        if live and row.plan_id == plan.id:
+        if live and row.plan_id == plan.id and row.status in ENTITLED_STATUSES:
             return  # already on this plan: nothing to ask Stripe (a new card, if any, is the default now)
         if live:
             info = await self._gateway.change_subscription_price(
@@ -227,11 +228,21 @@ class ChangeSubscription:
             new_generation=not live,
         )
 
+    async def _cancel(self, subscription_id: str) -> None:
+        try:
+            await self._gateway.cancel_subscription(subscription_id)
+        except PaymentGatewayError as refused:
+            # Ended at Stripe already (dashboard, dunning) and its webhook not here yet: that is what we want.
+            if refused.retryable or (await self._gateway.retrieve_subscription(subscription_id)).status not in (
+                TERMINAL_STATUSES
+            ):
+                raise
+
     async def _end_paid_subscription(
         self, actor: Actor, row: OrganizationSubscription, plan: Plan, now: datetime
     ) -> None:
         if row.stripe_subscription_id is not None and row.status not in TERMINAL_STATUSES:
-            await self._gateway.cancel_subscription(row.stripe_subscription_id)
+            await self._cancel(row.stripe_subscription_id)
         row.mirror(
             plan_id=plan.id,
             subscription_id=None,

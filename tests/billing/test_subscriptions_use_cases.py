@@ -122,3 +122,14 @@ async def test_choosing_the_current_plan_again_changes_nothing(world: BillingWor
 
     assert (again.plan, again.status) == ("team", "active")
     assert len(world.store.outbox) == events
+
+
+async def test_a_downgrade_after_stripe_ended_the_subscription_on_its_own_succeeds(world: BillingWorld) -> None:
+    owner = await world.org()
+    await world.change_subscription.execute(owner, ChangePlanCommand(plan="team", payment_method=CARD))
+    row = world.store.table("organization_subscriptions")[owner.organization_id]
+    await world.gateway.cancel_subscription(row.stripe_subscription_id)  # dunning, before its webhook arrives
+
+    result = await world.change_subscription.execute(owner, ChangePlanCommand(plan="free"))
+
+    assert (result.plan, result.status) == ("free", "active")
