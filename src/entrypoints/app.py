@@ -12,6 +12,7 @@ from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_d
 from litestar import Litestar, Router
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
@@ -109,15 +110,21 @@ def create_app(
         gc.freeze()
         gc.set_threshold(10_000, 50, 100)
 
+    # Request count and latency by route template (not raw path: ids would explode the label set).
+    prometheus = PrometheusConfig(
+        app_name="chapterhouse", prefix="chapterhouse", group_path=True, exclude=["^/metrics", "^/health"]
+    )
+
     app = Litestar(
         route_handlers=[
+            PrometheusController,
             auth_router,
             api_router,
             Router(path="/", route_handlers=operations_handlers(checks)),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         stores={"rate_limit": rate_store},
-        middleware=[request_context_middleware],
+        middleware=[request_context_middleware, prometheus.middleware],
         on_startup=[settle_heap],
         on_shutdown=[close_container],
         openapi_config=OpenAPIConfig(
