@@ -28,16 +28,16 @@ _StreamId = bytes | str
 
 
 class ReliableRedisStreamBroker(RedisStreamBroker):
-    """At-least-once Redis Streams broker: shared pool, group-committed kicks and acks, idle-safe reclaim.
+    """At-least-once Redis Streams broker: one shared pool, batched kicks and acks, idle-safe reclaim.
 
     Message format and stream layout are identical to ``RedisStreamBroker`` (one ``data`` field per entry),
     so producers and workers of either class interoperate.
 
     Delivery guarantee: a message leaves the consumer group's pending list only through ``XACK``, and taskiq
-    calls a message's ``ack`` after the task finished (``WHEN_SAVED`` / ``WHEN_EXECUTED``). Acks are batched,
-    but ``ack()`` returns only once the ``XACK`` carrying it succeeded; a worker killed before that leaves the
-    message pending, and another worker reclaims it after ``idle_timeout`` ms. Tasks must therefore be
-    idempotent: a kill between a task's side effect and its ack means a second execution.
+    calls a message's ``ack`` after the task finished (``WHEN_SAVED`` / ``WHEN_EXECUTED``). Acks are buffered
+    for ``ack_flush_interval`` and written as one XACK; a worker killed before that write leaves the message
+    pending, and a worker reclaims it after ``idle_timeout`` ms. Tasks must therefore be idempotent: a kill
+    between a task's side effect and the XACK means a second execution.
     """
 
     def __init__(
@@ -59,6 +59,7 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         additional_streams: dict[str, str | int] | None = None,
         reclaim_interval: float | None = None,
         write_batch_size: int = 1000,
+        ack_flush_interval: float = 0.002,
         **connection_kwargs: Any,
     ) -> None:
         """Build the broker; arguments match ``RedisStreamBroker`` except where noted.
@@ -74,7 +75,9 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
             worker killed while reclaiming does not block reclaims forever (stock default: never).
         :param reclaim_interval: seconds between reclaim rounds in ``listen``; they run even when no new
             message arrives. Defaults to half of ``idle_timeout``, capped at 30 s.
-        :param write_batch_size: most XADD/XACK commands sent in one pipelined round trip.
+        :param write_batch_size: most XADD commands sent in one pipelined round trip, and most ids in one
+            XACK flush (a full buffer is flushed at once).
+        :param ack_flush_interval: seconds finished messages wait for more acks to share their XACK.
         """
         super().__init__(
             url,
@@ -102,7 +105,9 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         # worker's main CPU cost.
         self.redis = Redis(connection_pool=self.connection_pool)
         self._kick_batcher = _GroupCommitter(self._write_kicks, write_batch_size)
-        self._ack_batcher = _GroupCommitter(self._write_acks, write_batch_size)
+        self.ack_flush_interval = ack_flush_interval
+        self._acks_to_send: list[tuple[_StreamId, _StreamId]] = []
+        self._ack_flusher: asyncio.Task[None] | None = None
         # Messages this worker has yielded and not yet acked: a reclaim round may claim our own slow
         # messages back to us, and running them twice in the same process helps nobody.
         self._in_flight: set[tuple[_StreamId, _StreamId]] = set()
@@ -134,7 +139,8 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
 
     async def shutdown(self) -> None:
         """Flush acks and kicks still waiting for their batch, then close the pool."""
-        await self._ack_batcher.drain()
+        if self._ack_flusher is not None and not self._ack_flusher.done():
+            await asyncio.gather(self._ack_flusher, return_exceptions=True)
         await self._kick_batcher.drain()
         await super().shutdown()
 
@@ -160,13 +166,34 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         await pipe.execute()
 
     def _ack_generator(self, id: _StreamId, queue_name: _StreamId) -> Callable[[], Awaitable[None]]:
+        """Acks are buffered and sent as one XACK per stream every ``ack_flush_interval``.
+
+        taskiq calls ``ack`` only after the task finished, so the XACK can never precede the work. The ack
+        returns before the XACK is written: if the worker dies in between, the message stays pending and
+        is redelivered (at least once, never lost). Awaiting each round trip instead would cost a Redis
+        call per job, since taskiq's receiver finishes tasks one at a time and leaves nothing to batch.
+        """
         key = (queue_name, id)
 
         async def ack() -> None:
-            await self._ack_batcher.submit(key)
-            self._in_flight.discard(key)
+            self._acks_to_send.append(key)
+            if self._ack_flusher is None or self._ack_flusher.done():
+                self._ack_flusher = asyncio.create_task(self._flush_acks())
 
         return ack
+
+    async def _flush_acks(self) -> None:
+        while self._acks_to_send:
+            if len(self._acks_to_send) < self.write_batch_size:
+                await asyncio.sleep(self.ack_flush_interval)
+            batch = self._acks_to_send[: self.write_batch_size]
+            del self._acks_to_send[: self.write_batch_size]
+            try:
+                await self._write_acks(batch)
+            except Exception:
+                # Not retried: the messages stay pending and are reclaimed after idle_timeout.
+                logger.exception("XACK of %d finished messages failed; they will be redelivered", len(batch))
+            self._in_flight.difference_update(batch)
 
     async def _write_acks(self, batch: list[tuple[_StreamId, _StreamId]]) -> None:
         ids_by_stream: dict[_StreamId, list[_StreamId]] = {}
@@ -181,7 +208,10 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         self, stream: _StreamId, message_id: _StreamId, fields: dict[bytes, bytes]
     ) -> AckableMessage:
         self._in_flight.add((stream, message_id))
-        return AckableMessage(data=fields[b"data"], ack=self._ack_generator(message_id, stream))
+        # model_construct skips pydantic validation of two fields we just built: a per-message cost.
+        return AckableMessage.model_construct(
+            data=fields[b"data"], ack=self._ack_generator(message_id, stream)
+        )
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         """Yield new messages and, every ``reclaim_interval`` seconds even on an idle queue, reclaimed ones.
