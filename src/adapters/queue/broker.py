@@ -60,6 +60,7 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         reclaim_interval: float | None = None,
         write_batch_size: int = 1000,
         ack_flush_interval: float = 0.002,
+        trim_acknowledged: bool = True,
         **connection_kwargs: Any,
     ) -> None:
         """Build the broker; arguments match ``RedisStreamBroker`` except where noted.
@@ -78,6 +79,9 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         :param write_batch_size: most XADD commands sent in one pipelined round trip, and most ids in one
             XACK flush (a full buffer is flushed at once).
         :param ack_flush_interval: seconds finished messages wait for more acks to share their XACK.
+        :param trim_acknowledged: on every reclaim round, the worker deletes entries every consumer group
+            has acked (XTRIM MINID). This bounds the stream without ever dropping unfinished work; use
+            ``maxlen`` only as a last-resort cap.
         """
         super().__init__(
             url,
@@ -106,6 +110,7 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         self.redis = Redis(connection_pool=self.connection_pool)
         self._kick_batcher = _GroupCommitter(self._write_kicks, write_batch_size)
         self.ack_flush_interval = ack_flush_interval
+        self.trim_acknowledged = trim_acknowledged
         self._acks_to_send: list[tuple[_StreamId, _StreamId]] = []
         self._ack_flusher: asyncio.Task[None] | None = None
         # Messages this worker has yielded and not yet acked: a reclaim round may claim our own slow
@@ -226,6 +231,8 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         while True:
             if time.monotonic() >= next_reclaim_at:
                 reclaimed, more_waiting = await self.reclaim_pending()
+                if self.trim_acknowledged and not more_waiting:
+                    await self.trim_acknowledged_entries()
                 for message in reclaimed:
                     yield message
                 # A full batch means more idle messages are waiting: go on after the next read.
@@ -285,6 +292,35 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
             logger.info("Reclaimed %d messages idle for over %d ms", len(claimed), self.idle_timeout)
         return claimed, more_waiting
 
+    async def trim_acknowledged_entries(self) -> int:
+        """Delete stream entries older than anything still pending or undelivered in any group.
+
+        For each group the bound is its oldest pending id, or (nothing pending) the id right after its
+        last-delivered id. Everything below the smallest bound was acked by every group. Races only make
+        the bound conservative: new deliveries and pending entries always have larger ids. A stream
+        without groups is left alone, its entries are waiting for their first worker.
+        Returns the number of entries deleted.
+        """
+        deleted = 0
+        for stream in self.streams:
+            try:
+                groups = await self.redis.xinfo_groups(stream)
+            except ResponseError:  # the stream does not exist (yet)
+                continue
+            if not groups:
+                continue
+            bounds = []
+            for group in groups:
+                if group["pending"]:
+                    summary = await self.redis.xpending(stream, group["name"])
+                    bounds.append(_parse_id(summary["min"]))
+                else:
+                    milliseconds, sequence = _parse_id(group["last-delivered-id"])
+                    bounds.append((milliseconds, sequence + 1))
+            milliseconds, sequence = min(bounds)
+            deleted += await self.redis.xtrim(stream, minid=f"{milliseconds}-{sequence}", approximate=False)
+        return deleted
+
     async def _autoclaim(self, stream: str) -> tuple[_StreamId, list[Any], list[Any]]:
         response = await self.redis.xautoclaim(
             stream,
@@ -297,6 +333,12 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         cursor, entries = response[0], response[1]
         deleted_ids = response[2] if len(response) > 2 else []
         return cursor, entries, deleted_ids
+
+
+def _parse_id(stream_id: _StreamId) -> tuple[int, int]:
+    text = stream_id.decode() if isinstance(stream_id, bytes) else stream_id
+    milliseconds, _, sequence = text.partition("-")
+    return int(milliseconds), int(sequence or 0)
 
 
 class _GroupCommitter:

@@ -113,8 +113,34 @@ async def test_idle_queue_reclaims_a_dead_consumers_message(
             what="the orphan to be reclaimed",
         )
         await eventually(lambda: _is_zero(pending_count(redis_client, queue_name, group)), what="the ack")
+        # The same periodic round deletes entries every group has acked, so the stream does not grow.
+        await eventually(lambda: _is_zero(redis_client.xlen(queue_name)), what="acked entries to be trimmed")
     consumers = {c["name"]: c["pending"] for c in await redis_client.xinfo_consumers(queue_name, group)}
     assert consumers[b"dead-consumer"] == 0
+
+
+async def test_trimming_deletes_only_what_every_group_acked(
+    redis_url: str, queue_name: str, redis_client
+) -> None:
+    broker = build_broker(redis_url, queue_name)
+    ids = [await redis_client.xadd(queue_name, {b"data": b"x"}) for _ in range(10)]
+    assert await broker.trim_acknowledged_entries() == 0, "no group yet: entries await their first worker"
+
+    await broker.ensure_group()
+    group = broker.consumer_group_name
+    await redis_client.xgroup_create(queue_name, "audit", id="0")  # a second, slower group
+    taken = await redis_client.xreadgroup(group, "c1", {queue_name: ">"}, count=4)
+    assert [message_id for message_id, _ in taken[0][1]] == ids[:4]
+    assert await broker.trim_acknowledged_entries() == 0, "pending and undelivered entries stay"
+
+    await redis_client.xack(queue_name, group, *ids[:4])
+    assert await broker.trim_acknowledged_entries() == 0, "the audit group has not read anything yet"
+
+    await redis_client.xreadgroup("audit", "a1", {queue_name: ">"}, count=10)
+    await redis_client.xack(queue_name, "audit", *ids)
+    assert await broker.trim_acknowledged_entries() == 4
+    assert [message_id for message_id, _ in await redis_client.xrange(queue_name)] == ids[4:]
+    await broker.shutdown()
 
 
 async def test_kill_9_mid_batch_loses_nothing_and_applies_nothing_twice(
