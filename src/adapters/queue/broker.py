@@ -227,16 +227,17 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         """
         await self.ensure_group()
         read_from: dict[str, str | int] = {self.queue_name: ">", **self.additional_streams}
-        next_reclaim_at = time.monotonic()
+        next_reclaim_at = next_trim_at = time.monotonic()
         while True:
-            if time.monotonic() >= next_reclaim_at:
-                reclaimed, more_waiting = await self.reclaim_pending()
-                if self.trim_acknowledged and not more_waiting:
-                    await self.trim_acknowledged_entries()
+            now = time.monotonic()
+            if self.trim_acknowledged and now >= next_trim_at:
+                await self.trim_acknowledged_entries()
+                next_trim_at = now + self.reclaim_interval
+            if now >= next_reclaim_at:
+                reclaimed, more_to_scan = await self.reclaim_pending()
                 for message in reclaimed:
                     yield message
-                # A full batch means more idle messages are waiting: go on after the next read.
-                next_reclaim_at = time.monotonic() + (0 if more_waiting else self.reclaim_interval)
+                next_reclaim_at = time.monotonic() + self._next_reclaim_delay(bool(reclaimed), more_to_scan)
             block_ms = max(1, min(self.block, int((next_reclaim_at - time.monotonic()) * 1000)))
             fetched = await self.redis.xreadgroup(
                 self.consumer_group_name,
@@ -248,6 +249,14 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
             for stream, entries in fetched or ():
                 for message_id, fields in entries:
                     yield self._ackable(stream, message_id, fields)
+
+    def _next_reclaim_delay(self, claimed_some: bool, more_to_scan: bool) -> float:
+        if claimed_some and more_to_scan:
+            return 0.0  # a dead worker left a backlog: keep claiming between reads
+        if more_to_scan:
+            # A long pending list of live work: walk it a window per second, not once per read.
+            return min(self.reclaim_interval, 1.0)
+        return self.reclaim_interval
 
     async def reclaim_pending(self) -> tuple[list[AckableMessage], bool]:
         """Claim up to ``unacknowledged_batch_size`` messages per stream idle for ``idle_timeout`` ms.
