@@ -239,7 +239,7 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
                     yield message
                 next_reclaim_at = time.monotonic() + self._next_reclaim_delay(bool(reclaimed), more_to_scan)
             block_ms = max(1, min(self.block, int((next_reclaim_at - time.monotonic()) * 1000)))
-            fetched = await self.redis.xreadgroup(
+            fetched: Any = await self.redis.xreadgroup(
                 self.consumer_group_name,
                 self.consumer_name,
                 read_from,  # type: ignore[arg-type]
