@@ -22,11 +22,14 @@ from adapters.http.identity import AuthController, MeController
 from adapters.http.middleware import request_context_middleware
 from adapters.http.operations import operations_handlers
 from adapters.http.organizations import InvitationController, OrganizationController
+from adapters.http.ticketing import EventController, MyTicketsController, OrderController
 from adapters.memory.store import MemoryStore
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
+from entrypoints.providers_ticketing import ticketing_providers
 from entrypoints.settings import Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
+API_CONTROLLERS += [EventController, OrderController, MyTicketsController]
 
 
 class DatabaseCheck:
@@ -67,6 +70,7 @@ def build_container(
         storage,
         HttpAuthProvider(),
         LitestarProvider(),
+        *ticketing_providers(memory=memory_store is not None),
         *extra_providers,
         context={Settings: settings},
     )

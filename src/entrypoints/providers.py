@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.store import MemoryStore
+from adapters.memory.ticketing import MEMORY_TICKETING_REPOSITORIES
 from adapters.persistence.queries import (
     AsyncpgAuthenticator,
     AsyncpgMemberQueries,
     AsyncpgUserQueries,
     RequestConnection,
 )
+from adapters.persistence.ticketing_repositories import sql_repositories as sql_ticketing_repositories
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.security.clock import SystemClock
 from adapters.security.passwords import Argon2PasswordHasher
@@ -43,8 +45,12 @@ from entrypoints.database import create_engine, create_read_pool
 from entrypoints.settings import Settings
 
 # Repositories that capabilities add to the unit of work: attribute name -> factory.
-SQL_REPOSITORIES: dict[str, Callable[[AsyncSession, uuid.UUID | None], Any]] = {}
-MEMORY_REPOSITORIES: dict[str, Callable[[MemoryStore, uuid.UUID | None], Any]] = {}
+SQL_REPOSITORIES: dict[str, Callable[[AsyncSession, uuid.UUID | None], Any]] = {
+    **sql_ticketing_repositories(),
+}
+MEMORY_REPOSITORIES: dict[str, Callable[[MemoryStore, uuid.UUID | None], Any]] = {
+    **MEMORY_TICKETING_REPOSITORIES,
+}
 
 
 class CoreProvider(Provider):

@@ -1,0 +1,92 @@
+"""dishka providers of chapters, teams, events, ticketing and the audit log."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.memory.persistence import MemoryUnitOfWorkFactory
+from adapters.memory.store import MemoryStore
+from adapters.memory.ticketing import MemoryTicketingQueries
+from adapters.persistence.queries import RequestConnection
+from adapters.persistence.ticketing_queries import AsyncpgTicketingQueries
+from adapters.persistence.ticketing_repositories import sql_repositories
+from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
+from application.ports.ticketing import TicketingQueries, TicketingUnitOfWorkFactory
+from application.ticketing import (
+    CancelEvent,
+    CancelOrder,
+    CheckIn,
+    CreateEvent,
+    CreateTicketType,
+    ExpirePendingOrders,
+    GetEvent,
+    GetOrder,
+    ListAttendees,
+    ListEvents,
+    ListMyTickets,
+    ListTicketTypes,
+    MarkOrderPaid,
+    PlaceOrder,
+    PublishEvent,
+    RefundOrder,
+    UpdateEvent,
+)
+from entrypoints.providers import SQL_REPOSITORIES
+from entrypoints.settings import Settings
+
+
+class TicketingUseCaseProvider(Provider):
+    scope = Scope.REQUEST
+
+    create_event = provide(CreateEvent)
+    get_event = provide(GetEvent)
+    update_event = provide(UpdateEvent)
+    publish_event = provide(PublishEvent)
+    cancel_event = provide(CancelEvent)
+    list_events = provide(ListEvents)
+    create_ticket_type = provide(CreateTicketType)
+    list_ticket_types = provide(ListTicketTypes)
+    place_order = provide(PlaceOrder)
+    get_order = provide(GetOrder)
+    cancel_order = provide(CancelOrder)
+    refund_order = provide(RefundOrder)
+    mark_order_paid = provide(MarkOrderPaid)
+    expire_pending_orders = provide(ExpirePendingOrders)
+    list_attendees = provide(ListAttendees)
+    check_in = provide(CheckIn)
+    list_my_tickets = provide(ListMyTickets)
+
+
+class TicketingPostgresProvider(Provider):
+    @provide(scope=Scope.APP)
+    def ticketing_unit_of_work(
+        self, settings: Settings, engine: AsyncEngine, factory: SqlaUnitOfWorkFactory
+    ) -> TicketingUnitOfWorkFactory:
+        if settings.ticketing_unsafe_no_locks:
+            # The concurrency suite's negative control (Settings refuses it outside APP_ENV=test).
+            factory = SqlaUnitOfWorkFactory(
+                engine, extra_repositories={**SQL_REPOSITORIES, **sql_repositories(lock=False)}
+            )
+        return cast(TicketingUnitOfWorkFactory, factory)
+
+    @provide(scope=Scope.REQUEST)
+    def ticketing_queries(self, connection: RequestConnection) -> TicketingQueries:
+        return AsyncpgTicketingQueries(connection)
+
+
+class TicketingMemoryProvider(Provider):
+    @provide(scope=Scope.APP)
+    def ticketing_unit_of_work(self, factory: MemoryUnitOfWorkFactory) -> TicketingUnitOfWorkFactory:
+        return cast(TicketingUnitOfWorkFactory, factory)
+
+    @provide(scope=Scope.REQUEST)
+    def ticketing_queries(self, store: MemoryStore) -> TicketingQueries:
+        return MemoryTicketingQueries(store)
+
+
+def ticketing_providers(*, memory: bool) -> list[Provider]:
+    storage = TicketingMemoryProvider() if memory else TicketingPostgresProvider()
+    return [TicketingUseCaseProvider(), storage]
