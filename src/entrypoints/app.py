@@ -16,7 +16,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 
+from adapters.http.audit import AuditLogController
 from adapters.http.auth import HttpAuthProvider
+from adapters.http.community import ChapterController, TeamController
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.identity import AuthController, MeController
 from adapters.http.middleware import request_context_middleware
@@ -29,7 +31,8 @@ from entrypoints.providers_ticketing import ticketing_providers
 from entrypoints.settings import Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
-API_CONTROLLERS += [EventController, OrderController, MyTicketsController]
+API_CONTROLLERS += [ChapterController, TeamController, EventController, OrderController, MyTicketsController]
+API_CONTROLLERS += [AuditLogController]
 
 
 class DatabaseCheck:

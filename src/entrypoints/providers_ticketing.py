@@ -1,4 +1,4 @@
-"""dishka providers of chapters, teams, events, ticketing and the audit log."""
+"""dishka providers of chapters, teams, events, ticketing and the audit log (Postgres and memory)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,36 @@ from typing import cast
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.memory.audit import MemoryAuditQueries
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
-from adapters.memory.ticketing import MemoryTicketingQueries
+from adapters.memory.ticketing import MemoryCommunityQueries, MemoryTicketingQueries
+from adapters.persistence.audit_queries import AsyncpgAuditQueries
+from adapters.persistence.community_queries import AsyncpgCommunityQueries
 from adapters.persistence.queries import RequestConnection
 from adapters.persistence.ticketing_queries import AsyncpgTicketingQueries
 from adapters.persistence.ticketing_repositories import sql_repositories
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
+from application.audit import ListAuditLog
+from application.community import (
+    AddChapterMember,
+    AddTeamMember,
+    CreateChapter,
+    CreateTeam,
+    DeleteChapter,
+    DeleteTeam,
+    GetChapter,
+    GetTeam,
+    ListChapterMembers,
+    ListChapters,
+    ListTeamMembers,
+    ListTeams,
+    RemoveTeamMember,
+    RenameTeam,
+    UpdateChapter,
+)
+from application.ports.audit import AuditQueries
+from application.ports.community import CommunityQueries, CommunityUnitOfWorkFactory
 from application.ports.ticketing import TicketingQueries, TicketingUnitOfWorkFactory
 from application.ticketing import (
     CancelEvent,
@@ -58,6 +81,22 @@ class TicketingUseCaseProvider(Provider):
     list_attendees = provide(ListAttendees)
     check_in = provide(CheckIn)
     list_my_tickets = provide(ListMyTickets)
+    create_chapter = provide(CreateChapter)
+    get_chapter = provide(GetChapter)
+    update_chapter = provide(UpdateChapter)
+    delete_chapter = provide(DeleteChapter)
+    list_chapters = provide(ListChapters)
+    add_chapter_member = provide(AddChapterMember)
+    list_chapter_members = provide(ListChapterMembers)
+    create_team = provide(CreateTeam)
+    get_team = provide(GetTeam)
+    rename_team = provide(RenameTeam)
+    delete_team = provide(DeleteTeam)
+    list_teams = provide(ListTeams)
+    add_team_member = provide(AddTeamMember)
+    remove_team_member = provide(RemoveTeamMember)
+    list_team_members = provide(ListTeamMembers)
+    list_audit_log = provide(ListAuditLog)
 
 
 class TicketingPostgresProvider(Provider):
@@ -72,9 +111,21 @@ class TicketingPostgresProvider(Provider):
             )
         return cast(TicketingUnitOfWorkFactory, factory)
 
+    @provide(scope=Scope.APP)
+    def community_unit_of_work(self, factory: SqlaUnitOfWorkFactory) -> CommunityUnitOfWorkFactory:
+        return cast(CommunityUnitOfWorkFactory, factory)
+
     @provide(scope=Scope.REQUEST)
     def ticketing_queries(self, connection: RequestConnection) -> TicketingQueries:
         return AsyncpgTicketingQueries(connection)
+
+    @provide(scope=Scope.REQUEST)
+    def community_queries(self, connection: RequestConnection) -> CommunityQueries:
+        return AsyncpgCommunityQueries(connection)
+
+    @provide(scope=Scope.REQUEST)
+    def audit_queries(self, connection: RequestConnection) -> AuditQueries:
+        return AsyncpgAuditQueries(connection)
 
 
 class TicketingMemoryProvider(Provider):
@@ -82,9 +133,21 @@ class TicketingMemoryProvider(Provider):
     def ticketing_unit_of_work(self, factory: MemoryUnitOfWorkFactory) -> TicketingUnitOfWorkFactory:
         return cast(TicketingUnitOfWorkFactory, factory)
 
+    @provide(scope=Scope.APP)
+    def community_unit_of_work(self, factory: MemoryUnitOfWorkFactory) -> CommunityUnitOfWorkFactory:
+        return cast(CommunityUnitOfWorkFactory, factory)
+
     @provide(scope=Scope.REQUEST)
     def ticketing_queries(self, store: MemoryStore) -> TicketingQueries:
         return MemoryTicketingQueries(store)
+
+    @provide(scope=Scope.REQUEST)
+    def community_queries(self, store: MemoryStore) -> CommunityQueries:
+        return MemoryCommunityQueries(store)
+
+    @provide(scope=Scope.REQUEST)
+    def audit_queries(self, store: MemoryStore) -> AuditQueries:
+        return MemoryAuditQueries(store)
 
 
 def ticketing_providers(*, memory: bool) -> list[Provider]:

@@ -250,6 +250,12 @@ class GroupMemberOut(Struct):
     joined_at: datetime
 
 
+class GroupMembershipOut(Struct):
+    user_id: uuid.UUID
+    role: str
+    joined_at: datetime
+
+
 class GroupMemberPage(Struct):
     items: list[GroupMemberOut]
     next_cursor: str | None
