@@ -54,7 +54,9 @@ async def test_chapters_members_and_a_lead_who_runs_the_chapters_events(client):
 
     renamed = await client.patch(f"{base}/{chapter['id']}", json={"name": "Paris Centre"}, headers=lead.headers)
     assert renamed.status_code == 200 and renamed.json()["name"] == "Paris Centre"
-    assert (await client.patch(f"{base}/{chapter['id']}", json={"name": "N"}, headers=member.headers)).status_code == 403
+    assert (
+        await client.patch(f"{base}/{chapter['id']}", json={"name": "N"}, headers=member.headers)
+    ).status_code == 403
     taken = await client.patch(f"{base}/{chapter['id']}", json={"slug": other_chapter["slug"]}, headers=owner.headers)
     assert taken.status_code == 409
 

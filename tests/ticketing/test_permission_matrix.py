@@ -39,13 +39,15 @@ CHAPTER_TABLE = {
 
 @pytest.mark.parametrize("role", list(Role))
 def test_organization_roles(role: Role) -> None:
-    assert {p: role_allows(role, p) for p in COMMUNITY} == {p: bool(v) for p, v in zip(COMMUNITY, ORG_TABLE[role])}
+    assert {p: role_allows(role, p) for p in COMMUNITY} == {
+        p: bool(v) for p, v in zip(COMMUNITY, ORG_TABLE[role], strict=True)
+    }
 
 
 @pytest.mark.parametrize("chapter_role", list(ChapterRole))
 def test_chapter_roles_extend_a_member_inside_their_chapter(chapter_role: ChapterRole) -> None:
     actor = Actor(uuid.uuid4(), uuid.uuid4(), Role.MEMBER)
-    expected = {p: bool(v) for p, v in zip(COMMUNITY, CHAPTER_TABLE[chapter_role])}
+    expected = {p: bool(v) for p, v in zip(COMMUNITY, CHAPTER_TABLE[chapter_role], strict=True)}
     assert {p: actor.can_in_chapter(p, chapter_role) for p in COMMUNITY} == expected
 
 
