@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.security.tokens import HmacInvitationTokenCodec
 from tests.conftest import TEST_SECRET, ApiUser, register
+from tests.ticketing.isolation_kinds import TICKETING_BUILDERS, TICKETING_VALID_BODIES
 
 
 @dataclass
@@ -54,6 +55,7 @@ def _invitation_token(invitation_id: str, org_id: str) -> str:
 KIND_BUILDERS: dict[str, Builder] = {
     "user_id": _member,
     "token": _pending_invitation_token,
+    **TICKETING_BUILDERS,
 }
 
 
@@ -62,6 +64,7 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/orgs/{org_id:uuid}"): {"name": "Renamed"},
     ("PATCH", "/api/orgs/{org_id:uuid}/members/{user_id:uuid}"): {"role": "admin"},
     ("POST", "/api/orgs/{org_id:uuid}/invitations"): {"email": "someone@example.com", "role": "member"},
+    **TICKETING_VALID_BODIES,
 }
 
 
