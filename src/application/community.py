@@ -19,7 +19,7 @@ from application.ports.community import (
 )
 from application.ports.queries import Page
 from domain.community import Chapter, ChapterMember, Team, TeamMember
-from domain.errors import NotFound
+from domain.errors import Conflict, NotFound
 from domain.permissions import Actor, ChapterRole, Permission
 
 
@@ -123,6 +123,8 @@ class UpdateChapter:
             current = {"name": chapter.name, "slug": chapter.slug, "city": chapter.city, "timezone": chapter.timezone}
             merged = {**current, **{k: v for k, v in command.changes.items() if k in current}}
             chapter.revise(actor, chapter_role=await _role_in(uow, actor, chapter.id), **merged)
+            if chapter.slug != current["slug"] and await uow.chapters.slug_taken(chapter.slug, other_than=chapter.id):
+                raise Conflict("a chapter with this slug exists")
             uow.collect(chapter)
             await uow.commit()  # Conflict when the new slug is taken
         return chapter_view(chapter)

@@ -368,7 +368,11 @@ class OrderResult:
             expires_at=order.expires_at,
             paid_at=order.paid_at,
             payment=None,
-            tickets=[TicketResult(t.id, t.code, t.ticket_type_id) for t in tickets if t.voided_at is None],
+            tickets=[
+                TicketResult(t.id, t.code, t.ticket_type_id)
+                for t in sorted(tickets, key=lambda t: t.id)
+                if t.voided_at is None
+            ],
         )
 
 
@@ -479,6 +483,11 @@ class MarkOrderPaid:
     async def execute(self, organization_id: uuid.UUID, order_id: uuid.UUID) -> OrderResult:
         now = self._clock.now()
         async with self._uow(organization_id) as uow:
+            # The event first, like every writer of the event's orders (the tickets' foreign key to the
+            # event would otherwise wait on a lock held by someone who waits on this order).
+            event_id = await uow.orders.event_id_of(order_id)
+            if event_id is None or await uow.events.get_for_update(event_id) is None:
+                raise NotFound("order not found")
             order = await uow.orders.get_for_update(order_id)
             if order is None:
                 raise NotFound("order not found")

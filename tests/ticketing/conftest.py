@@ -113,3 +113,9 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     name = "memory_backend" if request.param == "memory" else "sql_backend"
     found: Backend = request.getfixturevalue(name)
     return found
+
+
+@pytest.fixture(params=["postgres", "memory"])
+def api(request: pytest.FixtureRequest) -> Any:
+    """The HTTP API on PostgreSQL, then on the memory twins: the same end-to-end cases hold on both."""
+    return request.getfixturevalue("client" if request.param == "postgres" else "memory_client")

@@ -167,6 +167,8 @@ async def test_chapters_teams_and_their_members(backend: Backend) -> None:
                 )
             )
     async with backend.uow(org_id, admin.user_id) as uow:
+        assert await uow.chapters.slug_taken("paris", other_than=uuid.uuid4())
+        assert not await uow.chapters.slug_taken("paris", other_than=chapter.id)
         assert (await uow.chapter_members.get(chapter.id, member.user_id)).role == ChapterRole.LEAD
         assert (await uow.team_members.get(team.id, member.user_id)) is not None
         await uow.teams.remove(await uow.teams.get(team.id))

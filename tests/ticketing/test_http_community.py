@@ -13,7 +13,8 @@ async def create_chapter(owner, org_id: str, **fields) -> dict:
     return dict(response.json())
 
 
-async def test_chapters_members_and_a_lead_who_runs_the_chapters_events(client):
+async def test_chapters_members_and_a_lead_who_runs_the_chapters_events(api):
+    client = api
     owner = await register(client)
     org = await owner.create_org()
     lead = await add_member(owner, org["id"])
@@ -68,7 +69,8 @@ async def test_chapters_members_and_a_lead_who_runs_the_chapters_events(client):
     assert (await client.get(f"{base}/{other_chapter['id']}", headers=owner.headers)).status_code == 404
 
 
-async def test_teams_under_the_organization_or_a_chapter_with_members(client):
+async def test_teams_under_the_organization_or_a_chapter_with_members(api):
+    client = api
     owner = await register(client)
     org = await owner.create_org()
     member = await add_member(owner, org["id"])
@@ -97,7 +99,8 @@ async def test_teams_under_the_organization_or_a_chapter_with_members(client):
     assert (await client.get(f"{base}/{team['id']}", headers=owner.headers)).status_code == 404
 
 
-async def test_audit_log_lists_every_mutation_for_admins_only_newest_first(client):
+async def test_audit_log_lists_every_mutation_for_admins_only_newest_first(api):
+    client = api
     owner = await register(client)
     org = await owner.create_org()
     member = await add_member(owner, org["id"])

@@ -6,7 +6,8 @@ from tests.conftest import register
 from tests.ticketing.helpers import add_member, create_event, create_ticket_type, future, order
 
 
-async def test_free_order_is_paid_with_one_ticket_per_seat_and_checks_in_once(client):
+async def test_free_order_is_paid_with_one_ticket_per_seat_and_checks_in_once(api):
+    client = api
     owner = await register(client)
     org = await owner.create_org()
     event = await create_event(owner, org["id"], capacity=100)
@@ -45,7 +46,8 @@ async def test_free_order_is_paid_with_one_ticket_per_seat_and_checks_in_once(cl
     assert types.json()["items"][0]["reserved"] == 2
 
 
-async def test_paid_order_is_pending_for_fifteen_minutes_and_sold_out_answers_409(client):
+async def test_paid_order_is_pending_for_fifteen_minutes_and_sold_out_answers_409(api):
+    client = api
     owner = await register(client)
     org = await owner.create_org()
     event = await create_event(owner, org["id"])
@@ -65,7 +67,8 @@ async def test_paid_order_is_pending_for_fifteen_minutes_and_sold_out_answers_40
     assert (await order(owner, org["id"], event["id"], (vip["id"], 2))).status_code == 201
 
 
-async def test_event_capacity_bounds_every_ticket_type_together(client):
+async def test_event_capacity_bounds_every_ticket_type_together(api):
+    client = api
     owner = await register(client)
     org = await owner.create_org()
     event = await create_event(owner, org["id"], capacity=3)
@@ -77,7 +80,8 @@ async def test_event_capacity_bounds_every_ticket_type_together(client):
     assert (await order(owner, org["id"], event["id"], (b["id"], 1))).status_code == 201
 
 
-async def test_members_do_not_see_drafts_and_lists_filter_and_paginate(client):
+async def test_members_do_not_see_drafts_and_lists_filter_and_paginate(api):
+    client = api
     owner = await register(client)
     org = await owner.create_org()
     member = await add_member(owner, org["id"])
@@ -107,7 +111,8 @@ async def test_members_do_not_see_drafts_and_lists_filter_and_paginate(client):
     assert [e["title"] for e in window.json()["items"]] == ["E1", "E2"]
 
 
-async def test_cancelling_an_event_cancels_pending_orders_and_marks_paid_ones_for_refund(client):
+async def test_cancelling_an_event_cancels_pending_orders_and_marks_paid_ones_for_refund(api):
+    client = api
     owner = await register(client)
     org = await owner.create_org()
     event = await create_event(owner, org["id"])
@@ -125,7 +130,8 @@ async def test_cancelling_an_event_cancels_pending_orders_and_marks_paid_ones_fo
     assert (await order(owner, org["id"], event["id"], (free["id"], 1))).status_code == 409
 
 
-async def test_check_in_staff_only_checks_in_and_members_cannot_manage(client):
+async def test_check_in_staff_only_checks_in_and_members_cannot_manage(api):
+    client = api
     owner = await register(client)
     org = await owner.create_org()
     staff = await add_member(owner, org["id"], role="check_in_staff")

@@ -59,6 +59,9 @@ class MemoryChapterRepository(_MemoryRepository):
         found: Chapter | None = self._get(chapter_id)
         return found
 
+    async def slug_taken(self, slug: str, *, other_than: uuid.UUID) -> bool:
+        return any(c.slug == slug and c.id != other_than for c in self._visible())
+
     async def remove(self, chapter: Chapter) -> None:
         if any(e.chapter_id == chapter.id for e in self._store.table("events").values()):
             raise Conflict("this chapter has events; cancel or move them first")

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence import tables
@@ -44,6 +44,11 @@ async def _flush(session: AsyncSession) -> None:
         if message is not None:
             raise Conflict(message) from None
         raise translate_integrity_error(exc) from None
+    except DBAPIError as exc:
+        # A deadlock or serialization failure detected at a flush: the client may retry.
+        if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):
+            raise Conflict("a concurrent change got there first; try again") from None
+        raise
 
 
 class _TenantRepository:
@@ -70,6 +75,14 @@ class SqlaChapterRepository(_TenantRepository):
     async def get(self, chapter_id: uuid.UUID) -> Chapter | None:
         found: Chapter | None = await self._get(Chapter, chapter_id)
         return found
+
+    async def slug_taken(self, slug: str, *, other_than: uuid.UUID) -> bool:
+        taken = await self._session.scalar(
+            sa.select(sa.literal(True)).where(
+                t.chapters.c.organization_id == self._org, t.chapters.c.slug == slug, t.chapters.c.id != other_than
+            )
+        )
+        return bool(taken)
 
     async def remove(self, chapter: Chapter) -> None:
         await self._session.delete(chapter)

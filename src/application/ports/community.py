@@ -20,6 +20,10 @@ class ChapterRepository(Protocol):
 
     async def get(self, chapter_id: uuid.UUID) -> Chapter | None: ...
 
+    async def slug_taken(self, slug: str, *, other_than: uuid.UUID) -> bool:
+        """Whether another chapter of the organization has this slug."""
+        ...
+
     async def remove(self, chapter: Chapter) -> None: ...
 
 
