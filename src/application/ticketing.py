@@ -535,6 +535,29 @@ class ExpirePendingOrders:
         return 1
 
 
+class EndFinishedEvents:
+    """Published events past their end become `ended` (the scheduler runs it with the jobs work)."""
+
+    def __init__(self, uow: TicketingUnitOfWorkFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def execute(self, batch_size: int = 500) -> int:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            organization_ids = await uow.tenants.organization_ids()
+        ended = 0
+        for organization_id in organization_ids:
+            async with self._uow(organization_id) as uow:
+                for event_id in await uow.events.finished(now, limit=batch_size):
+                    event = await uow.events.get_for_update(event_id)
+                    if event is not None and event.status == EventStatus.PUBLISHED:
+                        event.end(now)
+                        uow.collect(event)
+                        ended += 1
+                await uow.commit()
+        return ended
+
+
 # --- tickets and check-in -------------------------------------------------------------------------
 
 

@@ -44,6 +44,7 @@ from application.ticketing import (
     CheckIn,
     CreateEvent,
     CreateTicketType,
+    EndFinishedEvents,
     ExpirePendingOrders,
     GetEvent,
     GetOrder,
@@ -78,6 +79,7 @@ class TicketingUseCaseProvider(Provider):
     refund_order = provide(RefundOrder)
     mark_order_paid = provide(MarkOrderPaid)
     expire_pending_orders = provide(ExpirePendingOrders)
+    end_finished_events = provide(EndFinishedEvents)
     list_attendees = provide(ListAttendees)
     check_in = provide(CheckIn)
     list_my_tickets = provide(ListMyTickets)

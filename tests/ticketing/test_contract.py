@@ -138,6 +138,8 @@ async def test_expired_pending_orders_are_found_by_due_time(backend: Backend) ->
     await MarkOrderPaid(backend.uow, backend.clock).execute(org_id, order.id)
     async with backend.uow(org_id) as uow:
         assert await uow.orders.expired_pending(backend.clock.now() + timedelta(hours=1), limit=10) == []
+        assert await uow.events.finished(event.starts_at, limit=10) == []
+        assert await uow.events.finished(event.ends_at, limit=10) == [event.id]
 
 
 async def test_chapters_teams_and_their_members(backend: Backend) -> None:

@@ -14,7 +14,9 @@ from application.ticketing import (
     CreateEvent,
     CreateTicketType,
     CreateTicketTypeCommand,
+    EndFinishedEvents,
     ExpirePendingOrders,
+    GetEvent,
     GetOrder,
     MarkOrderPaid,
     OrderLine,
@@ -70,6 +72,20 @@ async def test_pending_orders_expire_after_fifteen_minutes_and_release_their_sea
     assert await expire.execute() == 1
     assert (await GetOrder(b.uow).execute(member, pending.id)).status == "expired"
     assert (await place(b, member, event.id, (tt.id, 3))).status == "pending"  # the seats are back
+
+
+async def test_finished_events_end_and_sell_nothing_more(memory_backend: Backend) -> None:
+    b = memory_backend
+    _, (admin, member) = await b.organization(Role.OWNER, Role.MEMBER)
+    event, tt = await published_event(b, admin)
+    end = EndFinishedEvents(b.uow, b.clock)
+    assert await end.execute() == 0
+    b.clock.advance(timedelta(days=7, hours=2))
+    assert await end.execute() == 1
+    assert (await GetEvent(b.uow).execute(member, event.id)).status == "ended"
+    with pytest.raises(Conflict):
+        await place(b, member, event.id, (tt.id, 1))
+    assert await end.execute() == 0
 
 
 async def test_mark_paid_issues_tickets_and_refund_voids_them(memory_backend: Backend) -> None:

@@ -138,6 +138,10 @@ class MemoryEventRepository(_MemoryRepository):
 
     get_for_update = get
 
+    async def finished(self, now: datetime, *, limit: int) -> list[uuid.UUID]:
+        due = [e for e in self._visible() if e.status == EventStatus.PUBLISHED and e.ends_at <= now]
+        return [e.id for e in sorted(due, key=lambda e: e.ends_at)[:limit]]
+
 
 class MemoryTicketTypeRepository(_MemoryRepository):
     table_name = "ticket_types"

@@ -21,7 +21,7 @@ from adapters.persistence import ticketing_tables as t
 from adapters.persistence.errors import translate_integrity_error
 from domain.community import Chapter, ChapterMember, Team, TeamMember
 from domain.errors import Conflict
-from domain.ticketing import Event, Order, OrderStatus, Ticket, TicketType
+from domain.ticketing import Event, EventStatus, Order, OrderStatus, Ticket, TicketType
 
 _UNIQUE_MESSAGES = {
     "uq_chapters_organization_id_slug": "a chapter with this slug exists",
@@ -140,6 +140,19 @@ class SqlaEventRepository(_TenantRepository):
     async def get_for_update(self, event_id: uuid.UUID) -> Event | None:
         found: Event | None = await self._get(Event, event_id, for_update=True)
         return found
+
+    async def finished(self, now: datetime, *, limit: int) -> list[uuid.UUID]:
+        rows = await self._session.scalars(
+            sa.select(t.events.c.id)
+            .where(
+                t.events.c.organization_id == self._org,
+                t.events.c.status == EventStatus.PUBLISHED.value,
+                t.events.c.ends_at <= now,
+            )
+            .order_by(t.events.c.ends_at)
+            .limit(limit)
+        )
+        return list(rows.all())
 
 
 class SqlaTicketTypeRepository(_TenantRepository):

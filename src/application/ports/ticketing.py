@@ -27,6 +27,10 @@ class EventRepository(Protocol):
         """Locks the event row: the first lock of every seat-changing transaction."""
         ...
 
+    async def finished(self, now: datetime, *, limit: int) -> list[uuid.UUID]:
+        """Ids of published events whose ends_at has passed."""
+        ...
+
 
 class TicketTypeRepository(Protocol):
     async def add(self, ticket_type: TicketType) -> None: ...
