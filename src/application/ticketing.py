@@ -22,7 +22,7 @@ from application.ports.ticketing import (
     TicketingUnitOfWorkFactory,
     TicketTypeView,
 )
-from domain.errors import InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.permissions import Actor, ChapterRole, Permission, Principal
 from domain.ticketing import (
     Event,
@@ -391,6 +391,15 @@ class PlaceOrder:
             raise InvalidInput("each ticket type may appear once per order")
         now = self._clock.now()
         async with self._uow(actor.organization_id, actor.user_id) as uow:
+            # In a rush most attempts find the seats gone: a lock-free look answers them 409 at once
+            # instead of queueing on the locks. Seats only come back through cancellations, so such
+            # an answer is the one the client would have had a moment earlier. The locks decide the rest.
+            left = await uow.ticket_types.seats_left(command.event_id, sorted(wanted))
+            for tt_id, seats in wanted.items():
+                if seats <= left.max_per_order.get(tt_id, 0) and left.per_ticket_type[tt_id] < seats:
+                    raise Conflict("sold out")
+            if left.event is not None and left.event < sum(wanted.values()):
+                raise Conflict("sold out: the event is full")
             event = await uow.events.get_for_update(command.event_id)
             role = await chapter_role_of(uow, actor, event.chapter_id if event else None)
             event = require_visible(event, actor, role)

@@ -76,6 +76,9 @@ async def test_events_and_ticket_types_are_scoped_to_their_organization(backend:
         assert [t.id for t in locked] == sorted(t.id for t in types)
         assert await uow.ticket_types.list_for_update(other_event.id, [t.id for t in types]) == []
         assert [t.id for t in await uow.ticket_types.list_all_for_update(event.id)] == sorted(t.id for t in types)
+        left = await uow.ticket_types.seats_left(event.id, [types[0].id, types[1].id])
+        assert left.per_ticket_type == {types[0].id: 5, types[1].id: 5} and left.event is None
+        assert (await uow.ticket_types.seats_left(other_event.id, [t.id for t in types])).per_ticket_type == {}
         assert other_org in await uow.tenants.organization_ids()
 
 

@@ -16,6 +16,7 @@ from application.ports.ticketing import (
     EventView,
     HolderView,
     MyTicketView,
+    SeatsLeft,
     TicketTypeView,
 )
 from domain.community import Chapter, ChapterMember, Team, TeamMember
@@ -156,6 +157,18 @@ class MemoryTicketTypeRepository(_MemoryRepository):
     async def list_for_update(self, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]) -> list[TicketType]:
         wanted = set(ticket_type_ids)
         return sorted((tt for tt in self._visible() if tt.event_id == event_id and tt.id in wanted), key=_by_id)
+
+    async def seats_left(self, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]) -> SeatsLeft:
+        event = self._store.table("events").get(event_id)
+        if event is None or event.organization_id != self._org or event.status != EventStatus.PUBLISHED:
+            return SeatsLeft(per_ticket_type={}, event=None)
+        found = await self.list_for_update(event_id, ticket_type_ids)
+        capacity_left = None if event is None or event.capacity is None else event.capacity - event.reserved
+        return SeatsLeft(
+            per_ticket_type={tt.id: tt.available for tt in found},
+            event=capacity_left,
+            max_per_order={tt.id: tt.max_per_order for tt in found},
+        )
 
     async def list_all_for_update(self, event_id: uuid.UUID) -> list[TicketType]:
         return sorted((tt for tt in self._visible() if tt.event_id == event_id), key=_by_id)

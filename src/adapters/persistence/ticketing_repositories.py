@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.persistence import tables
 from adapters.persistence import ticketing_tables as t
 from adapters.persistence.errors import translate_integrity_error
+from application.ports.ticketing import SeatsLeft
 from domain.community import Chapter, ChapterMember, Team, TeamMember
 from domain.errors import Conflict
 from domain.ticketing import Event, EventStatus, Order, OrderStatus, Ticket, TicketType
@@ -176,6 +177,28 @@ class SqlaTicketTypeRepository(_TenantRepository):
             .order_by(t.ticket_types.c.id)  # the lock order: LockRows sits above the Sort
         )
         return list((await self._session.scalars(self._locked(statement))).all())
+
+    async def seats_left(self, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]) -> SeatsLeft:
+        # Columns, not entities: the identity map keeps nothing stale for the locked read that follows.
+        tt, ev = t.ticket_types.c, t.events.c
+        rows = await self._session.execute(
+            sa.select(tt.id, tt.quantity - tt.reserved, ev.capacity - ev.reserved, tt.max_per_order)
+            .join_from(
+                t.ticket_types, t.events, sa.and_(ev.organization_id == tt.organization_id, ev.id == tt.event_id)
+            )
+            .where(
+                tt.organization_id == self._org,
+                tt.event_id == event_id,
+                tt.id.in_(list(ticket_type_ids)),
+                ev.status == EventStatus.PUBLISHED.value,  # otherwise the locked path answers (404, 409)
+            )
+        )
+        found = rows.all()
+        return SeatsLeft(
+            per_ticket_type={r[0]: r[1] for r in found},
+            event=found[0][2] if found else None,
+            max_per_order={r[0]: r[3] for r in found},
+        )
 
     async def list_all_for_update(self, event_id: uuid.UUID) -> list[TicketType]:
         statement = (

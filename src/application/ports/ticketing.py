@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -44,6 +44,18 @@ class TicketTypeRepository(Protocol):
     async def list_all_for_update(self, event_id: uuid.UUID) -> list[TicketType]:
         """Locks every ticket type of the event, in id order."""
         ...
+
+    async def seats_left(self, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]) -> SeatsLeft:
+        """A hint read without any lock (and without loading entities): seats left per ticket type of
+        the event among those ids, and in the event (None: no capacity). Published events only."""
+        ...
+
+
+@dataclass(frozen=True)
+class SeatsLeft:
+    per_ticket_type: dict[uuid.UUID, int]
+    event: int | None
+    max_per_order: dict[uuid.UUID, int] = field(default_factory=dict)
 
 
 class OrderRepository(Protocol):
