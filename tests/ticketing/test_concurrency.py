@@ -50,7 +50,7 @@ class Server:
             "APP_ENV": "test",
             "SECRET_KEY": TEST_SECRET,
             "AUTH_RATE_LIMIT_PER_MINUTE": "100000",
-            "DB_POOL_SIZE": "10",
+            "DB_POOL_SIZE": "8",
             "LOG_LEVEL": "WARNING",
         }
         env.pop("REDIS_URL", None)
@@ -87,14 +87,15 @@ class Server:
             self.process.wait()
 
 
-@pytest.fixture(scope="module")
+# One server at a time (function scope): the machine's PostgreSQL is shared, connections are counted.
+@pytest.fixture
 def server(database_url: str) -> Iterator[Server]:
     running = Server(database_url)
     yield running
     running.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def unsafe_server(database_url: str) -> Iterator[Server]:
     running = Server(database_url, unsafe_no_locks=True)
     yield running
@@ -219,5 +220,5 @@ async def test_negative_control_without_locks_the_same_harness_sees_overselling(
     unsafe_server: Server, database_url: str
 ) -> None:
     statuses, held = await stampede(unsafe_server, database_url, capacity=None, quantities=[50])
-    assert statuses[201] > 50
+    assert statuses[201] > 50, statuses
     assert _sold(held) > 50 and held["tickets"] > 50
