@@ -1,7 +1,7 @@
 """ticketing: chapters, teams and their members, events, ticket types, orders, tickets; RLS
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-28 18:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from helpers import enable_tenant_rls
 
 revision: str = "0002"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

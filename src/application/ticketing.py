@@ -33,6 +33,7 @@ from domain.ticketing import (
     Ticket,
     TicketType,
     check_aware,
+    is_ticket_code,
     release_seats,
     require_visible,
 )
@@ -627,7 +628,11 @@ class CheckIn:
             role = await chapter_role_of(uow, actor, event.chapter_id if event else None)
             event = require_visible(event, actor, role)
             actor.require_in_chapter(Permission.TICKETS_CHECK_IN, role)
-            ticket = await uow.tickets.get_by_code_for_update(command.ticket_code)
+            ticket = (
+                await uow.tickets.get_by_code_for_update(command.ticket_code)
+                if is_ticket_code(command.ticket_code)
+                else None
+            )
             if ticket is None or ticket.event_id != event.id:
                 raise NotFound("ticket not found")
             ticket.check_in(actor, chapter_role=role, now=self._clock.now())

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from domain.errors import InvalidInput, PermissionDenied
 from domain.events import Aggregate, DomainEvent
-from domain.identity import clean_name
+from domain.identity import check_text, clean_name
 from domain.ids import new_id
 from domain.organizations import check_slug
 from domain.permissions import Actor, ChapterRole, Permission
@@ -18,7 +18,7 @@ from domain.ticketing import check_timezone
 def _clean_city(raw: str | None) -> str | None:
     if raw is None:
         return None
-    city = " ".join(raw.split())
+    city = " ".join(check_text(raw, "city").split())
     if len(city) > 200:
         raise InvalidInput("city must have at most 200 characters")
     return city or None

@@ -20,7 +20,7 @@ from functools import cache
 
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import Aggregate, DomainEvent
-from domain.identity import clean_name
+from domain.identity import check_text, clean_name
 from domain.ids import new_id
 from domain.permissions import Actor, ChapterRole, Permission
 
@@ -61,7 +61,7 @@ def check_currency(raw: str) -> str:
 def _optional_text(raw: str | None, what: str, max_length: int) -> str | None:
     if raw is None:
         return None
-    text = raw.strip()
+    text = check_text(raw, what).strip()
     if len(text) > max_length:
         raise InvalidInput(f"{what} must have at most {max_length} characters")
     return text or None
@@ -510,8 +510,16 @@ def release_seats(order: Order, event: Event, ticket_types: Sequence[TicketType]
     event.release(order.seats)
 
 
+_TICKET_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 def new_ticket_code() -> str:
     return secrets.token_urlsafe(16)
+
+
+def is_ticket_code(raw: str) -> bool:
+    """Could this be one of our codes (base64url)? Anything else cannot match a ticket."""
+    return bool(_TICKET_CODE.match(raw))
 
 
 @dataclass(eq=False)

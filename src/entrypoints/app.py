@@ -14,11 +14,14 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 
+from adapters.http.admin import PlatformAdminController
 from adapters.http.audit import AuditLogController
 from adapters.http.auth import HttpAuthProvider
+from adapters.http.billing import PlanController, SubscriptionController
 from adapters.http.community import ChapterController, TeamController
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.identity import AuthController, MeController
@@ -26,12 +29,15 @@ from adapters.http.middleware import request_context_middleware
 from adapters.http.operations import operations_handlers
 from adapters.http.organizations import InvitationController, OrganizationController
 from adapters.http.ticketing import EventController, MyTicketsController, OrderController
+from adapters.http.webhooks import StripeWebhookController
 from adapters.memory.store import MemoryStore
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
+from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
 from entrypoints.providers_ticketing import ticketing_providers
 from entrypoints.settings import Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
+API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController, PlatformAdminController]
 API_CONTROLLERS += [ChapterController, TeamController, EventController, OrderController, MyTicketsController]
 API_CONTROLLERS += [AuditLogController]
 
@@ -68,10 +74,13 @@ def build_container(
     settings: Settings, *, memory_store: MemoryStore | None = None, extra_providers: Sequence[Provider] = ()
 ) -> AsyncContainer:
     storage: Provider = MemoryProvider(memory_store) if memory_store is not None else PostgresProvider()
+    billing: Provider = MemoryBillingProvider() if memory_store is not None else PostgresBillingProvider()
     return make_async_container(
         CoreProvider(),
         UseCaseProvider(),
         storage,
+        billing,
+        BillingUseCaseProvider(),
         HttpAuthProvider(),
         LitestarProvider(),
         *ticketing_providers(memory=memory_store is not None),
@@ -108,15 +117,21 @@ def create_app(
         gc.freeze()
         gc.set_threshold(10_000, 50, 100)
 
+    # Request count and latency by route template (not raw path: ids would explode the label set).
+    prometheus = PrometheusConfig(
+        app_name="chapterhouse", prefix="chapterhouse", group_path=True, exclude=["^/metrics", "^/health"]
+    )
+
     app = Litestar(
         route_handlers=[
+            PrometheusController,
             auth_router,
             api_router,
             Router(path="/", route_handlers=operations_handlers(checks)),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         stores={"rate_limit": rate_store},
-        middleware=[request_context_middleware],
+        middleware=[request_context_middleware, prometheus.middleware],
         on_startup=[settle_heap],
         on_shutdown=[close_container],
         openapi_config=OpenAPIConfig(

@@ -10,10 +10,12 @@ import asyncpg
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from adapters.memory.billing import MEMORY_BILLING_REPOSITORIES
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.store import MemoryStore
 from adapters.memory.ticketing import MEMORY_TICKETING_REPOSITORIES
+from adapters.persistence.billing_repositories import SQL_BILLING_REPOSITORIES
 from adapters.persistence.queries import (
     AsyncpgAuthenticator,
     AsyncpgMemberQueries,
@@ -45,12 +47,12 @@ from entrypoints.database import create_engine, create_read_pool
 from entrypoints.settings import Settings
 
 # Repositories that capabilities add to the unit of work: attribute name -> factory.
-SQL_REPOSITORIES: dict[str, Callable[[AsyncSession, uuid.UUID | None], Any]] = {
-    **sql_ticketing_repositories(),
-}
-MEMORY_REPOSITORIES: dict[str, Callable[[MemoryStore, uuid.UUID | None], Any]] = {
-    **MEMORY_TICKETING_REPOSITORIES,
-}
+SQL_REPOSITORIES: dict[str, Callable[[AsyncSession, uuid.UUID | None], Any]] = {}
+MEMORY_REPOSITORIES: dict[str, Callable[[MemoryStore, uuid.UUID | None], Any]] = {}
+SQL_REPOSITORIES.update(SQL_BILLING_REPOSITORIES)
+MEMORY_REPOSITORIES.update(MEMORY_BILLING_REPOSITORIES)
+SQL_REPOSITORIES.update(sql_ticketing_repositories())
+MEMORY_REPOSITORIES.update(MEMORY_TICKETING_REPOSITORIES)
 
 
 class CoreProvider(Provider):

@@ -299,3 +299,13 @@ def test_chapter_and_team_rules() -> None:
     team = Team.form(MEMBER, name="Crew", chapter_id=chapter.id, chapter_role=ChapterRole.LEAD, now=NOW)
     with pytest.raises(PermissionDenied):
         team.rename(MEMBER, "Other", chapter_role=ChapterRole.MEMBER)
+
+
+@pytest.mark.parametrize("bad", ["nul\x00here", "lone \udcff surrogate"])
+def test_text_postgres_cannot_store_is_refused(bad: str) -> None:
+    with pytest.raises(InvalidInput):
+        Event.plan(ADMIN, details(title=bad), chapter_role=None, now=NOW)
+    with pytest.raises(InvalidInput):
+        Event.plan(ADMIN, details(description=bad), chapter_role=None, now=NOW)
+    with pytest.raises(InvalidInput):
+        Chapter.found(ADMIN, name="Paris", slug="paris", city=bad, timezone=None, now=NOW)

@@ -145,7 +145,8 @@ outbox = sa.Table(
     info=GLOBAL,
 )
 
-# Capabilities' tables live in their own modules on the same metadata (imported here so Alembic sees them).
-from adapters.persistence import ticketing_tables  # noqa: E402, F401
+# Capabilities' tables live in their own modules on the same metadata; imported here so every user of the
+# metadata (alembic, the tenancy rules test) sees them.
+from adapters.persistence import billing_tables, ticketing_tables  # noqa: E402, F401
 
 TENANT_TABLES = [t for t in metadata.sorted_tables if t.info.get("tenant")]
