@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
+from typing import Any
 
 from adapters.persistence.queries import RequestConnection
 from application.ports.audit import AuditEntryView
@@ -27,8 +28,12 @@ class AsyncpgAuditQueries:
             rows = await conn.fetch(
                 _NEWEST.format(before="AND (occurred_at, id) < ($3, $4)"), organization_id, limit, *before
             )
-        # asyncpg hands jsonb over as text unless a codec is set on the shared pool; decode here.
         return [
-            AuditEntryView(r["id"], r["actor_id"], r["action"], json.loads(r["details"]), r["occurred_at"])
-            for r in rows
+            AuditEntryView(r["id"], r["actor_id"], r["action"], _json(r["details"]), r["occurred_at"]) for r in rows
         ]
+
+
+def _json(value: Any) -> dict[str, Any]:
+    # asyncpg hands jsonb over as text unless a codec is registered on the pool; accept both.
+    decoded: dict[str, Any] = json.loads(value) if isinstance(value, str) else dict(value)
+    return decoded
