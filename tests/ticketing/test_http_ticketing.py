@@ -36,6 +36,14 @@ async def test_free_order_is_paid_with_one_ticket_per_seat_and_checks_in_once(ap
     assert first.json()["holder"] == {"user_id": member.id, "name": "A member", "email": member.email}
     second = await client.post(check_in, json={"ticket_code": code}, headers=owner.headers)
     assert second.status_code == 409
+    other_event = await create_event(owner, org["id"], title="Other")
+    elsewhere = f"/api/orgs/{org['id']}/events/{other_event['id']}/check-ins"
+    wrong_event = await client.post(
+        elsewhere, json={"ticket_code": placed["tickets"][1]["code"]}, headers=owner.headers
+    )
+    assert wrong_event.status_code == 404
+    unknown = await client.post(check_in, json={"ticket_code": "no-such-code"}, headers=owner.headers)
+    assert unknown.status_code == 404
 
     attendees = await client.get(f"/api/orgs/{org['id']}/events/{event['id']}/attendees", headers=owner.headers)
     assert attendees.status_code == 200
