@@ -31,8 +31,19 @@ def check_password_strength(password: str) -> None:
         raise InvalidInput(f"password must have at most {MAX_PASSWORD_LENGTH} characters")
 
 
+def check_text(raw: str, what: str) -> str:
+    """Text PostgreSQL can store: no NUL character, no lone surrogate (JSON lets clients send both)."""
+    if "\x00" in raw:
+        raise InvalidInput(f"{what} must not contain NUL characters")
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{what} is not valid Unicode text") from None
+    return raw
+
+
 def clean_name(raw: str, *, what: str = "name", max_length: int = 200) -> str:
-    name = " ".join(raw.split())
+    name = " ".join(check_text(raw, what).split())
     if not name:
         raise InvalidInput(f"{what} must not be blank")
     if len(name) > max_length:
