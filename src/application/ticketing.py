@@ -22,7 +22,7 @@ from application.ports.ticketing import (
     TicketingUnitOfWorkFactory,
     TicketTypeView,
 )
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound
 from domain.permissions import Actor, ChapterRole, Permission, Principal
 from domain.ticketing import (
     Event,
@@ -378,7 +378,9 @@ class OrderResult:
 
 
 class PlaceOrder:
-    """Reserves seats under row locks (event, then ticket types by id): capacity holds across processes."""
+    """Writes the order first and takes the seats last: the row locks (event, then ticket types by id)
+    are held for the counter updates, the outbox and audit rows and COMMIT only. Capacity holds across
+    processes because each counter grows in one conditional UPDATE (see ticketing-capacity.md)."""
 
     def __init__(self, uow: TicketingUnitOfWorkFactory, clock: Clock) -> None:
         self._uow, self._clock = uow, clock
@@ -392,26 +394,22 @@ class PlaceOrder:
             raise InvalidInput("each ticket type may appear once per order")
         now = self._clock.now()
         async with self._uow(actor.organization_id, actor.user_id) as uow:
-            # In a rush most attempts find the seats gone: a lock-free look answers them 409 at once
-            # instead of queueing on the locks. Seats only come back through cancellations, so such
-            # an answer is the one the client would have had a moment earlier. The locks decide the rest.
-            left = await uow.ticket_types.seats_left(command.event_id, sorted(wanted))
-            for tt_id, seats in wanted.items():
-                if seats <= left.max_per_order.get(tt_id, 0) and left.per_ticket_type[tt_id] < seats:
-                    raise Conflict("sold out")
-            if left.event is not None and left.event < sum(wanted.values()):
-                raise Conflict("sold out: the event is full")
-            event = await uow.events.get_for_update(command.event_id)
+            # Read without locks: the rules (visibility, status, sales window, max per order, currency)
+            # do not depend on the counters, and the counters read here only turn away early those who
+            # would be refused anyway. reserve_seats decides under the locks.
+            event = await uow.events.get(command.event_id)
             role = await chapter_role_of(uow, actor, event.chapter_id if event else None)
             event = require_visible(event, actor, role)
-            ticket_types = await uow.ticket_types.list_for_update(event.id, sorted(wanted))
+            ticket_types = await uow.ticket_types.list_of_event(event.id, sorted(wanted))
             if len(ticket_types) != len(wanted):
                 raise NotFound("ticket type not found")
-            order = Order.place(actor, event, [(tt, wanted[tt.id]) for tt in ticket_types], now=now)
-            await uow.orders.add(order)
+            lines = [(tt, wanted[tt.id]) for tt in ticket_types]
+            order = Order.draft(actor, event, lines, now=now)
             tickets = order.issue_tickets(now) if order.status == OrderStatus.PAID else []
+            await uow.orders.add(order)
             await uow.tickets.add_all(tickets)
-            uow.collect(event, order)
+            await uow.events.reserve_seats(event, lines)  # the locks, last; Conflict rolls everything back
+            uow.collect(order)
             await uow.commit()
         return OrderResult.of(order, tickets)
 

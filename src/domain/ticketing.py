@@ -1,9 +1,10 @@
 """Events, ticket types, orders and tickets: the rules of selling seats.
 
 Seat accounting lives on the rows that callers lock: `TicketType.reserved` and `Event.reserved` count
-the seats held by pending and paid orders. Every change to them happens while the unit of work holds
-row locks on the event and its ticket types (see docs/decisions/ticketing-capacity.md), so reading
-the counter, checking it and writing it back is safe whatever the concurrency.
+the seats held by pending and paid orders. Placing an order checks the rules here (`Order.draft`), then
+the store takes the seats with one conditional update per row, in the fixed lock order; giving seats back
+happens while the unit of work holds row locks on the event and its ticket types (see
+docs/decisions/ticketing-capacity.md). Either way the capacity holds whatever the concurrency.
 """
 
 from __future__ import annotations
@@ -215,9 +216,13 @@ class Event(Aggregate):
         """Members see published events; those who manage the event see drafts too."""
         return self.status != EventStatus.DRAFT or actor.can_in_chapter(Permission.EVENTS_MANAGE, chapter_role)
 
-    def reserve(self, seats: int) -> None:
+    def check_room(self, seats: int) -> None:
+        """Room for `seats` by the counter as read; only under the row lock is that answer final."""
         if self.capacity is not None and self.reserved + seats > self.capacity:
             raise Conflict("sold out: the event is full")
+
+    def reserve(self, seats: int) -> None:
+        self.check_room(seats)
         self.reserved += seats
 
     def release(self, seats: int) -> None:
@@ -310,7 +315,9 @@ class TicketType(Aggregate):
         if self.sales_end is not None and now >= self.sales_end:
             raise Conflict(f"sales of '{self.name}' have ended")
 
-    def reserve(self, seats: int, now: datetime) -> None:
+    def check_order(self, seats: int, now: datetime) -> None:
+        """The rules of buying `seats` now: sales window, bounds per order, and seats left by the counter
+        as read (only under the row lock is that last answer final)."""
         self.check_on_sale(now)
         if seats < 1:
             raise InvalidInput("quantity must be at least 1")
@@ -318,6 +325,9 @@ class TicketType(Aggregate):
             raise InvalidInput(f"at most {self.max_per_order} '{self.name}' tickets per order")
         if seats > self.available:
             raise Conflict(f"sold out: {self.available} '{self.name}' tickets left")
+
+    def reserve(self, seats: int, now: datetime) -> None:
+        self.check_order(seats, now)
         self.reserved += seats
 
     def release(self, seats: int) -> None:
@@ -362,7 +372,20 @@ class Order(Aggregate):
 
     @classmethod
     def place(cls, actor: Actor, event: Event, lines: Sequence[tuple[TicketType, int]], *, now: datetime) -> Order:
-        """Reserves the seats on the ticket types and the event (the caller holds their row locks).
+        """Drafts the order and reserves its seats on the ticket types and the event in memory (the caller
+        holds their row locks, or is the only writer)."""
+        order = cls.draft(actor, event, lines, now=now)
+        for ticket_type, seats in lines:
+            ticket_type.reserved += seats
+        event.reserved += order.seats
+        return order
+
+    @classmethod
+    def draft(cls, actor: Actor, event: Event, lines: Sequence[tuple[TicketType, int]], *, now: datetime) -> Order:
+        """The order, once every rule holds; the counters stay untouched: the caller takes the seats
+        atomically in the store (`reserve_seats`: a conditional update under the row lock) and rolls
+        back if they are gone. The seats-left checks here, on counters read without a lock, only turn
+        away early those who would be refused anyway (seats come back only through cancellations).
 
         A free order is paid at once; any other waits for its payment until expires_at.
         """
@@ -383,8 +406,8 @@ class Order(Aggregate):
             raise InvalidInput("every paid ticket of an order must be in the same currency")
         currency = next(iter(priced_currencies), lines[0][0].currency)
         for ticket_type, seats in lines:
-            ticket_type.reserve(seats, now)
-        event.reserve(sum(seats for _, seats in lines))
+            ticket_type.check_order(seats, now)
+        event.check_room(sum(seats for _, seats in lines))
         order_id = new_id()
         items = [
             OrderItem(

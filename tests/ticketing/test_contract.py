@@ -76,9 +76,9 @@ async def test_events_and_ticket_types_are_scoped_to_their_organization(backend:
         assert [t.id for t in locked] == sorted(t.id for t in types)
         assert await uow.ticket_types.list_for_update(other_event.id, [t.id for t in types]) == []
         assert [t.id for t in await uow.ticket_types.list_all_for_update(event.id)] == sorted(t.id for t in types)
-        left = await uow.ticket_types.seats_left(event.id, [types[0].id, types[1].id])
-        assert left.per_ticket_type == {types[0].id: 5, types[1].id: 5} and left.event is None
-        assert (await uow.ticket_types.seats_left(other_event.id, [t.id for t in types])).per_ticket_type == {}
+        read = await uow.ticket_types.list_of_event(event.id, [types[1].id, types[0].id])
+        assert [t.id for t in read] == sorted([types[0].id, types[1].id])
+        assert await uow.ticket_types.list_of_event(other_event.id, [t.id for t in types]) == []
         assert other_org in await uow.tenants.organization_ids()
 
 
@@ -113,6 +113,50 @@ async def test_orders_tickets_and_their_lookups(backend: Backend) -> None:
         assert await uow.orders.get(order.id) is None
         assert await uow.orders.event_id_of(order.id) is None
         assert await uow.tickets.get_by_code_for_update(tickets[0].code) is None
+
+
+async def _counters(backend: Backend, admin, event: Event, types: list[TicketType]) -> tuple[int, list[int]]:
+    async with backend.uow(admin.organization_id, admin.user_id) as uow:
+        return (await uow.events.get(event.id)).reserved, [(await uow.ticket_types.get(t.id)).reserved for t in types]
+
+
+async def test_reserve_seats_takes_them_only_while_every_counter_has_room(backend: Backend) -> None:
+    _, (admin,) = await backend.organization(Role.OWNER)
+    event, types = await _event_with_types(backend, admin, capacity=9)  # two types of 5 seats
+    async with backend.uow(admin.organization_id, admin.user_id) as uow:
+        # Stale entities on purpose: the store's counters decide, not the ones given.
+        await uow.events.reserve_seats(event, [(types[1], 2), (types[0], 4)])
+        await uow.commit()
+    assert await _counters(backend, admin, event, types) == (6, [4, 2])
+    refused = (
+        [(types[0], 2)],  # the type is full, the event is not
+        [(types[1], 1), (types[0], 2)],  # one line of two does not fit
+        [(types[1], 3), (types[0], 1)],  # each type has room, the event does not
+    )
+    for lines in refused:
+        async with backend.uow(admin.organization_id, admin.user_id) as uow:
+            with pytest.raises(Conflict):
+                await uow.events.reserve_seats(event, lines)
+    assert await _counters(backend, admin, event, types) == (6, [4, 2])  # nothing taken by the refusals
+    async with backend.uow(admin.organization_id, admin.user_id) as uow:
+        await uow.events.reserve_seats(event, [(types[1], 3)])
+        await uow.commit()
+    assert await _counters(backend, admin, event, types) == (9, [4, 5])
+
+
+async def test_reserve_seats_refuses_an_event_that_is_not_published(backend: Backend) -> None:
+    _, (admin,) = await backend.organization(Role.OWNER)
+    other_org, (other_admin,) = await backend.organization(Role.OWNER)
+    draft, types = await _event_with_types(backend, admin, publish=False)
+    async with backend.uow(admin.organization_id, admin.user_id) as uow:
+        with pytest.raises(Conflict):
+            await uow.events.reserve_seats(draft, [(types[0], 1)])
+    published, types = await _event_with_types(backend, admin)
+    async with backend.uow(other_org, other_admin.user_id) as uow:  # another organization's event
+        with pytest.raises(Conflict):
+            await uow.events.reserve_seats(published, [(types[0], 1)])
+    assert await _counters(backend, admin, draft, []) == (0, [])
+    assert await _counters(backend, admin, published, types) == (0, [0, 0])
 
 
 async def test_expired_pending_orders_are_found_by_due_time(backend: Backend) -> None:

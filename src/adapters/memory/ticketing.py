@@ -16,7 +16,6 @@ from application.ports.ticketing import (
     EventView,
     HolderView,
     MyTicketView,
-    SeatsLeft,
     TicketTypeView,
 )
 from domain.community import Chapter, ChapterMember, Team, TeamMember
@@ -139,6 +138,25 @@ class MemoryEventRepository(_MemoryRepository):
 
     get_for_update = get
 
+    async def reserve_seats(self, event: Event, lines: Sequence[tuple[TicketType, int]]) -> None:
+        # The stored rows, not the (maybe stale) entities given: what the conditional UPDATEs read.
+        stored: Event | None = self._get(event.id)
+        seats = sum(n for _, n in lines)
+        if (
+            stored is None
+            or stored.status != EventStatus.PUBLISHED
+            or (stored.capacity is not None and stored.reserved + seats > stored.capacity)
+        ):
+            raise Conflict("sold out: the event is full")
+        stored.reserved += seats
+        ticket_types = self._store.table("ticket_types")
+        for ticket_type, n in sorted(lines, key=lambda line: line[0].id):
+            row: TicketType | None = ticket_types.get(ticket_type.id)
+            fits = row is not None and row.organization_id == self._org and row.event_id == event.id
+            if row is None or not fits or row.reserved + n > row.quantity:
+                raise Conflict(f"sold out: no more '{ticket_type.name}' tickets")  # the unit of work restores
+            row.reserved += n
+
     async def finished(self, now: datetime, *, limit: int) -> list[uuid.UUID]:
         due = [e for e in self._visible() if e.status == EventStatus.PUBLISHED and e.ends_at <= now]
         return [e.id for e in sorted(due, key=lambda e: e.ends_at)[:limit]]
@@ -158,17 +176,7 @@ class MemoryTicketTypeRepository(_MemoryRepository):
         wanted = set(ticket_type_ids)
         return sorted((tt for tt in self._visible() if tt.event_id == event_id and tt.id in wanted), key=_by_id)
 
-    async def seats_left(self, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]) -> SeatsLeft:
-        event = self._store.table("events").get(event_id)
-        if event is None or event.organization_id != self._org or event.status != EventStatus.PUBLISHED:
-            return SeatsLeft(per_ticket_type={}, event=None)
-        found = await self.list_for_update(event_id, ticket_type_ids)
-        capacity_left = None if event is None or event.capacity is None else event.capacity - event.reserved
-        return SeatsLeft(
-            per_ticket_type={tt.id: tt.available for tt in found},
-            event=capacity_left,
-            max_per_order={tt.id: tt.max_per_order for tt in found},
-        )
+    list_of_event = list_for_update
 
     async def list_all_for_update(self, event_id: uuid.UUID) -> list[TicketType]:
         return sorted((tt for tt in self._visible() if tt.event_id == event_id), key=_by_id)

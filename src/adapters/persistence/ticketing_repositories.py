@@ -1,8 +1,10 @@
 """SQLAlchemy repositories of chapters, teams, events and ticketing.
 
 Every query names the unit of work's organization (RLS stands behind it). The *_for_update methods
-take row locks (SELECT ... FOR UPDATE) in id order; `lock=False` exists only for the test-only
-negative control of the concurrency suite (TICKETING_UNSAFE_NO_LOCKS, honoured with APP_ENV=test).
+take row locks (SELECT ... FOR UPDATE) in id order; `reserve_seats` takes them with conditional
+UPDATEs. `lock=False` exists only for the test-only negative control of the concurrency suite
+(TICKETING_UNSAFE_NO_LOCKS, honoured with APP_ENV=test): no FOR UPDATE, and seats taken by writing
+back counters read earlier without a lock, checked in Python — the lost update the locks prevent.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.persistence import tables
 from adapters.persistence import ticketing_tables as t
 from adapters.persistence.errors import translate_integrity_error
-from application.ports.ticketing import SeatsLeft
 from domain.community import Chapter, ChapterMember, Team, TeamMember
 from domain.errors import Conflict
 from domain.ticketing import Event, EventStatus, Order, OrderStatus, Ticket, TicketType
@@ -142,6 +143,61 @@ class SqlaEventRepository(_TenantRepository):
         found: Event | None = await self._get(Event, event_id, for_update=True)
         return found
 
+    async def reserve_seats(self, event: Event, lines: Sequence[tuple[TicketType, int]]) -> None:
+        # Core statements on the session's connection: each UPDATE takes the row lock (FOR NO KEY UPDATE
+        # strength, so other orders' foreign-key checks on these rows do not wait) and checks the bound
+        # in one round trip. Event first, then ticket types by id: the lock order of every seat writer.
+        ev, tt = t.events.c, t.ticket_types.c
+        seats = sum(n for _, n in lines)
+        if self._lock:
+            took = await self._session.scalar(
+                sa.update(t.events)
+                .where(
+                    ev.organization_id == self._org,
+                    ev.id == event.id,
+                    ev.status == EventStatus.PUBLISHED,
+                    sa.or_(ev.capacity.is_(None), ev.reserved + seats <= ev.capacity),
+                )
+                .values(reserved=ev.reserved + seats)
+                .returning(ev.id)
+            )
+        else:
+            took = await self._unsafe_write_back(t.events, event.id, event.reserved, seats, event.capacity)
+        if took is None:
+            raise Conflict("sold out: the event is full")
+        for ticket_type, n in sorted(lines, key=lambda line: line[0].id):
+            if self._lock:
+                took = await self._session.scalar(
+                    sa.update(t.ticket_types)
+                    .where(
+                        tt.organization_id == self._org,
+                        tt.id == ticket_type.id,
+                        tt.event_id == event.id,
+                        tt.reserved + n <= tt.quantity,
+                    )
+                    .values(reserved=tt.reserved + n)
+                    .returning(tt.id)
+                )
+            else:
+                took = await self._unsafe_write_back(
+                    t.ticket_types, ticket_type.id, ticket_type.reserved, n, ticket_type.quantity
+                )
+            if took is None:
+                raise Conflict(f"sold out: no more '{ticket_type.name}' tickets")
+
+    async def _unsafe_write_back(
+        self, table: sa.Table, row_id: uuid.UUID, read: int, seats: int, bound: int | None
+    ) -> uuid.UUID | None:
+        """Negative control only: check the counter as read earlier, then overwrite it (a lost update)."""
+        if bound is not None and read + seats > bound:
+            return None
+        await self._session.execute(
+            sa.update(table)
+            .where(table.c.organization_id == self._org, table.c.id == row_id)
+            .values(reserved=read + seats)
+        )
+        return row_id
+
     async def finished(self, now: datetime, *, limit: int) -> list[uuid.UUID]:
         rows = await self._session.scalars(
             sa.select(t.events.c.id)
@@ -178,27 +234,19 @@ class SqlaTicketTypeRepository(_TenantRepository):
         )
         return list((await self._session.scalars(self._locked(statement))).all())
 
-    async def seats_left(self, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]) -> SeatsLeft:
-        # Columns, not entities: the identity map keeps nothing stale for the locked read that follows.
-        tt, ev = t.ticket_types.c, t.events.c
-        rows = await self._session.execute(
-            sa.select(tt.id, tt.quantity - tt.reserved, ev.capacity - ev.reserved, tt.max_per_order)
-            .join_from(
-                t.ticket_types, t.events, sa.and_(ev.organization_id == tt.organization_id, ev.id == tt.event_id)
-            )
+    async def list_of_event(self, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]) -> list[TicketType]:
+        if not ticket_type_ids:
+            return []
+        rows = await self._session.scalars(
+            sa.select(TicketType)
             .where(
-                tt.organization_id == self._org,
-                tt.event_id == event_id,
-                tt.id.in_(list(ticket_type_ids)),
-                ev.status == EventStatus.PUBLISHED.value,  # otherwise the locked path answers (404, 409)
+                t.ticket_types.c.organization_id == self._org,
+                t.ticket_types.c.event_id == event_id,
+                t.ticket_types.c.id.in_(list(ticket_type_ids)),
             )
+            .order_by(t.ticket_types.c.id)
         )
-        found = rows.all()
-        return SeatsLeft(
-            per_ticket_type={r[0]: r[1] for r in found},
-            event=found[0][2] if found else None,
-            max_per_order={r[0]: r[3] for r in found},
-        )
+        return list(rows.all())
 
     async def list_all_for_update(self, event_id: uuid.UUID) -> list[TicketType]:
         statement = (

@@ -3,13 +3,14 @@
 Locking contract of the write side (docs/decisions/ticketing-capacity.md): whoever changes seat
 counters locks, in this order and only in this order, the event row, then its ticket types by id,
 then orders, then tickets. *_for_update methods take those row locks until the unit of work ends.
+Placing an order takes the same two locks, last and in the same order, through `reserve_seats`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -31,6 +32,13 @@ class EventRepository(Protocol):
         """Ids of published events whose ends_at has passed."""
         ...
 
+    async def reserve_seats(self, event: Event, lines: Sequence[tuple[TicketType, int]]) -> None:
+        """Takes the seats, atomically per row and in the lock order (the event, then its ticket types by
+        id): each counter grows only if it stays within its bound — and the event's only while it is
+        published. Raises Conflict as soon as one has no room; the caller's unit of work then rolls back
+        whatever this took. The counters of the given entities are not read (they may be stale)."""
+        ...
+
 
 class TicketTypeRepository(Protocol):
     async def add(self, ticket_type: TicketType) -> None: ...
@@ -45,17 +53,10 @@ class TicketTypeRepository(Protocol):
         """Locks every ticket type of the event, in id order."""
         ...
 
-    async def seats_left(self, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]) -> SeatsLeft:
-        """A hint read without any lock (and without loading entities): seats left per ticket type of
-        the event among those ids, and in the event (None: no capacity). Published events only."""
+    async def list_of_event(self, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]) -> list[TicketType]:
+        """The given ticket types of the event, in id order, read without any lock (their counters may be
+        stale by the time they are used: only `EventRepository.reserve_seats` decides)."""
         ...
-
-
-@dataclass(frozen=True)
-class SeatsLeft:
-    per_ticket_type: dict[uuid.UUID, int]
-    event: int | None
-    max_per_order: dict[uuid.UUID, int] = field(default_factory=dict)
 
 
 class OrderRepository(Protocol):
