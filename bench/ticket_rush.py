@@ -1,6 +1,7 @@
 """Benchmark: a ticket rush through the full API (2 API processes) against the database floor.
 
     /work/main/.venv/bin/python bench/ticket_rush.py [--attempts 1000] [--seats 100] [--connections 200]
+        [--client raw|httpx]
 
 One run: creates a throw-away database (chapterhouse_bench_<pid>) on the server of DATABASE_URL (an admin
 URL; default postgresql://postgres@127.0.0.1:5432/postgres), migrates it (`chapterhouse db upgrade`), starts
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -150,8 +152,52 @@ async def seed(base: str, seats: int, buyers: int) -> tuple[str, str, str, list[
     return org_id, event_id, ticket_type_id, members
 
 
-async def rush_api(bases: list[str], attempts: int, connections: int, seats: int, buyers: int) -> dict[str, object]:
+class RawHttpClient:
+    """A bare HTTP/1.1 keep-alive client (asyncio streams, Content-Length bodies only): a pool of up to
+    `connections` sockets to one server. httpx spends ~13 ms of CPU per request here — more than the two
+    API processes together — so with httpx the rush measured the client; this one costs a fraction."""
+
+    def __init__(self, base: str, connections: int) -> None:
+        host_port = base.removeprefix("http://")
+        self._host, port = host_port.split(":")
+        self._port = int(port)
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self._slots = asyncio.Semaphore(connections)
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
+        async with self._slots:
+            if self._idle:
+                reader, writer = self._idle.pop()
+            else:
+                reader, writer = await asyncio.open_connection(self._host, self._port)
+            extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            writer.write(
+                f"POST {path} HTTP/1.1\r\nHost: {self._host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n{extra}\r\n".encode()
+                + body
+            )
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            self._idle.append((reader, writer))
+            return status
+
+    async def aclose(self) -> None:
+        for _, writer in self._idle:
+            writer.close()
+
+
+async def rush_api(
+    bases: list[str], attempts: int, connections: int, seats: int, buyers: int, client: str
+) -> dict[str, object]:
     org_id, event_id, ticket_type_id, members = await seed(bases[0], seats, buyers)
+    if client == "raw":
+        return await _rush_raw(bases, attempts, connections, org_id, event_id, ticket_type_id, members)
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     clients = [httpx.AsyncClient(base_url=b, limits=limits, timeout=120) for b in bases]
     latencies: list[float] = []
@@ -172,9 +218,53 @@ async def rush_api(bases: list[str], attempts: int, connections: int, seats: int
     tasks = [asyncio.create_task(attempt(i)) for i in range(attempts)]
     await asyncio.sleep(0.2)
     began = time.perf_counter()
+    cpu_began = time.process_time()
     start.set()
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - began
+    log(f"client CPU during the rush: {time.process_time() - cpu_began:.1f} s of {elapsed:.1f} s")
+    for client in clients:
+        await client.aclose()
+    return {
+        "org_id": org_id,
+        "event_id": event_id,
+        "statuses": dict(statuses),
+        "elapsed": elapsed,
+        "latencies": latencies,
+    }
+
+
+async def _rush_raw(
+    bases: list[str],
+    attempts: int,
+    connections: int,
+    org_id: str,
+    event_id: str,
+    ticket_type_id: str,
+    members: list[dict[str, str]],
+) -> dict[str, object]:
+    clients = [RawHttpClient(b, connections) for b in bases]
+    path = f"/api/orgs/{org_id}/events/{event_id}/orders"
+    body = json.dumps({"items": [{"ticket_type_id": ticket_type_id, "quantity": 1}]}).encode()
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    start = asyncio.Event()
+
+    async def attempt(i: int) -> None:
+        await start.wait()
+        began = time.perf_counter()
+        status = await clients[i % len(clients)].post(path, body, members[i % len(members)])
+        latencies.append((time.perf_counter() - began) * 1000)
+        statuses[status] += 1
+
+    tasks = [asyncio.create_task(attempt(i)) for i in range(attempts)]
+    await asyncio.sleep(0.2)
+    began = time.perf_counter()
+    cpu_began = time.process_time()
+    start.set()
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - began
+    log(f"client CPU during the rush: {time.process_time() - cpu_began:.1f} s of {elapsed:.1f} s")
     for client in clients:
         await client.aclose()
     return {
@@ -301,7 +391,7 @@ async def main_async(args: argparse.Namespace) -> int:
             servers.append(process)
             args.bases.append(base)
         log(f"API processes at {', '.join(args.bases)}; seeding and rushing {args.attempts} attempts")
-        api = await rush_api(args.bases, args.attempts, args.connections, args.seats, args.buyers)
+        api = await rush_api(args.bases, args.attempts, args.connections, args.seats, args.buyers, args.client)
         sold = await sold_through_api(asyncpg_url(owner_url), api["org_id"], api["event_id"])  # type: ignore[arg-type]
         stop(servers)  # the floor gets the database to itself
         app_url = asyncpg_url(as_role(owner_url, APP_ROLE))
@@ -338,6 +428,12 @@ def main() -> int:
     parser.add_argument("--seats", type=int, default=100)
     parser.add_argument("--connections", type=int, default=200, help="client connections per API process")
     parser.add_argument("--buyers", type=int, default=10, help="members placing the orders")
+    parser.add_argument(
+        "--client",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="client of the rush: raw (a bare keep-alive client, cheap) or httpx (CPU-bound here: measures itself)",
+    )
     args = parser.parse_args()
     args.bases = []
     return asyncio.run(main_async(args))
