@@ -22,7 +22,7 @@ from application.ports.ticketing import (
     TicketingUnitOfWorkFactory,
     TicketTypeView,
 )
-from domain.errors import InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.permissions import Actor, ChapterRole, Permission, Principal
 from domain.ticketing import (
     Event,
@@ -382,8 +382,8 @@ class PlaceOrder:
     are held for the counter updates, the outbox and audit rows and COMMIT only. Capacity holds across
     processes because each counter grows in one conditional UPDATE (see ticketing-capacity.md)."""
 
-    def __init__(self, uow: TicketingUnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: TicketingUnitOfWorkFactory, queries: TicketingQueries, clock: Clock) -> None:
+        self._uow, self._queries, self._clock = uow, queries, clock
 
     async def execute(self, actor: Actor, command: PlaceOrderCommand) -> OrderResult:
         actor.require(Permission.ORDERS_PLACE)
@@ -392,6 +392,16 @@ class PlaceOrder:
         wanted = {line.ticket_type_id: line.quantity for line in command.items}
         if len(wanted) != len(command.items):
             raise InvalidInput("each ticket type may appear once per order")
+        # In a rush most attempts find the seats gone: one lock-free look on the read side answers them
+        # 409 without opening a transaction. Seats only come back through cancellations, so such an
+        # answer is the one the client would have had a moment earlier. The conditional updates decide
+        # the rest. Anything else (unknown, draft, over max per order) goes on to the checks that say why.
+        left = await self._queries.seats_left(actor.organization_id, command.event_id, sorted(wanted))
+        for tt_id, seats in wanted.items():
+            if seats <= left.max_per_order.get(tt_id, 0) and left.per_ticket_type[tt_id] < seats:
+                raise Conflict("sold out")
+        if left.event is not None and left.event < sum(wanted.values()):
+            raise Conflict("sold out: the event is full")
         now = self._clock.now()
         async with self._uow(actor.organization_id, actor.user_id) as uow:
             # Read without locks: the rules (visibility, status, sales window, max per order, currency)

@@ -115,6 +115,23 @@ async def test_orders_tickets_and_their_lookups(backend: Backend) -> None:
         assert await uow.tickets.get_by_code_for_update(tickets[0].code) is None
 
 
+async def test_seats_left_is_a_lock_free_look_at_published_events_of_the_organization(backend: Backend) -> None:
+    org_id, (admin,) = await backend.organization(Role.OWNER)
+    other_org, (other_admin,) = await backend.organization(Role.OWNER)
+    event, types = await _event_with_types(backend, admin, capacity=7)
+    draft, draft_types = await _event_with_types(backend, admin, publish=False)
+    async with backend.uow(org_id, admin.user_id) as uow:
+        await uow.events.reserve_seats(event, [(types[0], 3)])
+        await uow.commit()
+    queries = (await backend.queries(org_id, admin.user_id)).ticketing
+    left = await queries.seats_left(org_id, event.id, [types[0].id, types[1].id])
+    assert left.per_ticket_type == {types[0].id: 2, types[1].id: 5} and left.event == 4
+    assert left.max_per_order == {types[0].id: 10, types[1].id: 10}
+    assert (await queries.seats_left(org_id, draft.id, [t.id for t in draft_types])).per_ticket_type == {}
+    others = (await backend.queries(other_org, other_admin.user_id)).ticketing
+    assert (await others.seats_left(other_org, event.id, [t.id for t in types])).per_ticket_type == {}
+
+
 async def _counters(backend: Backend, admin, event: Event, types: list[TicketType]) -> tuple[int, list[int]]:
     async with backend.uow(admin.organization_id, admin.user_id) as uow:
         return (await uow.events.get(event.id)).reserved, [(await uow.ticket_types.get(t.id)).reserved for t in types]

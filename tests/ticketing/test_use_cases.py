@@ -51,9 +51,10 @@ async def published_event(b: Backend, admin, *, capacity=None, price_cents=0, qu
     return event, tt
 
 
-def place(b: Backend, actor, event_id, *lines):
+async def place(b: Backend, actor, event_id, *lines):
     command = PlaceOrderCommand(event_id=event_id, items=tuple(OrderLine(tt, q) for tt, q in lines))
-    return PlaceOrder(b.uow, b.clock).execute(actor, command)
+    queries = (await b.queries(actor.organization_id, actor.user_id)).ticketing
+    return await PlaceOrder(b.uow, queries, b.clock).execute(actor, command)
 
 
 async def test_pending_orders_expire_after_fifteen_minutes_and_release_their_seats(memory_backend: Backend) -> None:

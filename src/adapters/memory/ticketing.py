@@ -16,6 +16,7 @@ from application.ports.ticketing import (
     EventView,
     HolderView,
     MyTicketView,
+    SeatsLeft,
     TicketTypeView,
 )
 from domain.community import Chapter, ChapterMember, Team, TeamMember
@@ -301,6 +302,24 @@ class MemoryTicketingQueries:
             )
             for e in rows[:limit]
         ]
+
+    async def seats_left(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]
+    ) -> SeatsLeft:
+        event = self._store.table("events").get(event_id)
+        if event is None or event.organization_id != organization_id or event.status != EventStatus.PUBLISHED:
+            return SeatsLeft(per_ticket_type={}, event=None, max_per_order={})
+        wanted = set(ticket_type_ids)
+        found = [
+            tt
+            for tt in self._store.table("ticket_types").values()
+            if tt.organization_id == organization_id and tt.event_id == event_id and tt.id in wanted
+        ]
+        return SeatsLeft(
+            per_ticket_type={tt.id: tt.available for tt in found},
+            event=None if event.capacity is None else event.capacity - event.reserved,
+            max_per_order={tt.id: tt.max_per_order for tt in found},
+        )
 
     async def list_ticket_types(self, organization_id: uuid.UUID, event_id: uuid.UUID) -> list[TicketTypeView]:
         rows = sorted(

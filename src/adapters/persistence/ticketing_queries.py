@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from adapters.persistence.queries import RequestConnection
@@ -13,6 +14,7 @@ from application.ports.ticketing import (
     HolderView,
     Key,
     MyTicketView,
+    SeatsLeft,
     TicketTypeView,
 )
 
@@ -71,6 +73,26 @@ class AsyncpgTicketingQueries:
             event_id,
         )
         return [TicketTypeView(*row) for row in rows]
+
+    async def seats_left(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]
+    ) -> SeatsLeft:
+        conn = await self._connection.get()
+        rows = await conn.fetch(
+            """SELECT tt.id, tt.quantity - tt.reserved, e.capacity - e.reserved, tt.max_per_order
+               FROM ticket_types tt
+               JOIN events e ON e.organization_id = tt.organization_id AND e.id = tt.event_id
+               WHERE tt.organization_id = $1 AND tt.event_id = $2 AND tt.id = ANY($3::uuid[])
+                 AND e.status = 'published'""",
+            organization_id,
+            event_id,
+            list(ticket_type_ids),
+        )
+        return SeatsLeft(
+            per_ticket_type={r[0]: r[1] for r in rows},
+            event=rows[0][2] if rows else None,
+            max_per_order={r[0]: r[3] for r in rows},
+        )
 
     async def list_attendees(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, *, limit: int, after: Key | None

@@ -190,6 +190,13 @@ class MyTicketView:
 Key = tuple[datetime, uuid.UUID]
 
 
+@dataclass(frozen=True)
+class SeatsLeft:
+    per_ticket_type: dict[uuid.UUID, int]
+    event: int | None
+    max_per_order: dict[uuid.UUID, int]
+
+
 class TicketingQueries(Protocol):
     async def list_events(
         self, organization_id: uuid.UUID, flt: EventFilter, *, limit: int, after: Key | None
@@ -198,6 +205,13 @@ class TicketingQueries(Protocol):
         ...
 
     async def list_ticket_types(self, organization_id: uuid.UUID, event_id: uuid.UUID) -> list[TicketTypeView]: ...
+
+    async def seats_left(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]
+    ) -> SeatsLeft:
+        """A hint read without any lock, outside any unit of work: seats left per ticket type of the
+        event among those ids, and in the event (None: no capacity). Published events only."""
+        ...
 
     async def list_attendees(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, *, limit: int, after: Key | None
