@@ -416,8 +416,7 @@ class PlaceOrder:
             lines = [(tt, wanted[tt.id]) for tt in ticket_types]
             order = Order.draft(actor, event, lines, now=now)
             tickets = order.issue_tickets(now) if order.status == OrderStatus.PAID else []
-            await uow.orders.add(order)
-            await uow.tickets.add_all(tickets)
+            await uow.orders.add(order, tickets)
             await uow.events.reserve_seats(event, lines)  # the locks, last; Conflict rolls everything back
             uow.collect(order)
             await uow.commit()

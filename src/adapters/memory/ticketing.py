@@ -186,8 +186,9 @@ class MemoryTicketTypeRepository(_MemoryRepository):
 class MemoryOrderRepository(_MemoryRepository):
     table_name = "orders"
 
-    async def add(self, order: Order) -> None:
+    async def add(self, order: Order, tickets: Sequence[Ticket] = ()) -> None:
         self._put(order.id, order)
+        await MemoryTicketRepository(self._store, self._org).add_all(tickets)
 
     async def get(self, order_id: uuid.UUID) -> Order | None:
         found: Order | None = self._get(order_id)

@@ -257,9 +257,28 @@ class SqlaTicketTypeRepository(_TenantRepository):
         return list((await self._session.scalars(self._locked(statement))).all())
 
 
+def _row(table: sa.Table, entity: object) -> dict[str, Any]:
+    return {column.key: getattr(entity, column.key) for column in table.c}
+
+
 class SqlaOrderRepository(_TenantRepository):
-    async def add(self, order: Order) -> None:
-        await self._add(order)
+    async def add(self, order: Order, tickets: Sequence[Ticket] = ()) -> None:
+        # One statement, one round trip: the order, its items and its tickets as data-modifying CTEs
+        # (the foreign keys between them are checked at the end of the statement). Core, not the ORM:
+        # nothing here is read back or changed later in the unit of work.
+        new_order = sa.insert(t.orders).values(_row(t.orders, order)).cte("new_order")
+        items = sa.insert(t.order_items).values([_row(t.order_items, item) for item in order.items])
+        statement = items
+        if tickets:
+            statement = sa.insert(t.tickets).values([_row(t.tickets, ticket) for ticket in tickets])
+            statement = statement.add_cte(items.cte("new_items"))
+        try:
+            await self._session.execute(statement.add_cte(new_order))
+        except IntegrityError as exc:
+            message = _UNIQUE_MESSAGES.get(_constraint(exc))
+            if message is not None:
+                raise Conflict(message) from None
+            raise translate_integrity_error(exc) from None
 
     async def get(self, order_id: uuid.UUID) -> Order | None:
         found: Order | None = await self._get(Order, order_id)

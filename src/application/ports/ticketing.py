@@ -60,7 +60,9 @@ class TicketTypeRepository(Protocol):
 
 
 class OrderRepository(Protocol):
-    async def add(self, order: Order) -> None: ...
+    async def add(self, order: Order, tickets: Sequence[Ticket] = ()) -> None:
+        """The order with its items and (a paid order's) tickets, written together."""
+        ...
 
     async def get(self, order_id: uuid.UUID) -> Order | None: ...
 
