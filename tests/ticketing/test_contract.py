@@ -91,9 +91,8 @@ async def test_orders_tickets_and_their_lookups(backend: Backend) -> None:
         event_row = await uow.events.get_for_update(event.id)
         [locked] = await uow.ticket_types.list_for_update(event.id, [tt.id])
         order = Order.place(member, event_row, [(locked, 2)], now=now)
-        await uow.orders.add(order)
         tickets = order.issue_tickets(now)
-        await uow.tickets.add_all(tickets)
+        await uow.orders.add(order, tickets)  # with its items and tickets, together
         uow.collect(event_row, order)
         await uow.commit()
 

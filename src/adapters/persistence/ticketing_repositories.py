@@ -1,7 +1,7 @@
 """SQLAlchemy repositories of chapters, teams, events and ticketing.
 
 Every query names the unit of work's organization (RLS stands behind it). The *_for_update methods
-take row locks (SELECT ... FOR UPDATE) in id order; `reserve_seats` takes them with conditional
+take row locks (SELECT ... FOR NO KEY UPDATE) in id order; `reserve_seats` takes them with conditional
 UPDATEs. `lock=False` exists only for the test-only negative control of the concurrency suite
 (TICKETING_UNSAFE_NO_LOCKS, honoured with APP_ENV=test): no FOR UPDATE, and seats taken by writing
 back counters read earlier without a lock, checked in Python — the lost update the locks prevent.
@@ -53,6 +53,12 @@ async def _flush(session: AsyncSession) -> None:
         raise
 
 
+# FOR NO KEY UPDATE, not FOR UPDATE: no writer here changes a key, and this strength does not conflict with
+# the FOR KEY SHARE that foreign-key checks take. So an order being written (its INSERT checks the event and
+# ticket types) never waits on a lock holder, nor makes one wait: the only waits are on the lock order.
+_NO_KEY_UPDATE = {"key_share": True}
+
+
 class _TenantRepository:
     def __init__(self, session: AsyncSession, organization_id: uuid.UUID | None, lock: bool = True) -> None:
         self._session, self._org, self._lock = session, organization_id, lock
@@ -64,10 +70,11 @@ class _TenantRepository:
     async def _get(self, entity: type[Any], key: uuid.UUID, *, for_update: bool = False) -> Any:
         if self._org is None:
             return None
-        return await self._session.get(entity, (self._org, key), with_for_update=for_update and self._lock)
+        locking = _NO_KEY_UPDATE if for_update and self._lock else None
+        return await self._session.get(entity, (self._org, key), with_for_update=locking)
 
     def _locked(self, statement: sa.Select[Any]) -> sa.Select[Any]:
-        return statement.with_for_update() if self._lock else statement
+        return statement.with_for_update(key_share=True) if self._lock else statement
 
 
 class SqlaChapterRepository(_TenantRepository):
