@@ -378,9 +378,9 @@ class OrderResult:
 
 
 class PlaceOrder:
-    """Writes the order first and takes the seats last: the row locks (event, then ticket types by id)
-    are held for the counter updates, the outbox and audit rows and COMMIT only. Capacity holds across
-    processes because each counter grows in one conditional UPDATE (see ticketing-capacity.md)."""
+    """Writes the order (and its outbox and audit rows) first and takes the seats last: the row locks
+    (event, then ticket types by id) are held for the counter UPDATEs and COMMIT only. Capacity holds
+    across processes because each counter grows in one conditional UPDATE (see ticketing-capacity.md)."""
 
     def __init__(self, uow: TicketingUnitOfWorkFactory, queries: TicketingQueries, clock: Clock) -> None:
         self._uow, self._queries, self._clock = uow, queries, clock
@@ -417,9 +417,10 @@ class PlaceOrder:
             order = Order.draft(actor, event, lines, now=now)
             tickets = order.issue_tickets(now) if order.status == OrderStatus.PAID else []
             await uow.orders.add(order, tickets)
-            await uow.events.reserve_seats(event, lines)  # the locks, last; Conflict rolls everything back
             uow.collect(order)
-            await uow.commit()
+            await uow.write_events()  # outbox and audit rows before the locks too: they need none
+            await uow.events.reserve_seats(event, lines)  # the locks, last; Conflict rolls everything back
+            await uow.commit()  # so the locks are held for the counter UPDATEs and COMMIT only
         return OrderResult.of(order, tickets)
 
 

@@ -155,11 +155,15 @@ class MemoryUnitOfWork:
     def record(self, event: DomainEvent) -> None:
         self._events.append(event)
 
-    async def commit(self) -> None:
+    async def write_events(self) -> None:
+        # Into the store at once: the snapshot taken at the start restores them if no commit follows.
         events = self._events + [e for a in self._aggregates for e in a.pull_events()]
         self._store.outbox.extend(events)
         self._store.audit_log.extend(e for e in events if e.actor_id and e.organization_id)
         self._events, self._aggregates = [], []
+
+    async def commit(self) -> None:
+        await self.write_events()
         self._committed = True
 
 

@@ -100,16 +100,25 @@ class SqlaUnitOfWork:
     def record(self, event: DomainEvent) -> None:
         self._events.append(event)
 
-    async def commit(self) -> None:
+    async def write_events(self) -> None:
+        try:
+            await self._write_events()
+        except IntegrityError as exc:
+            raise translate_integrity_error(exc) from None
+
+    async def _write_events(self) -> None:
         events = self._events + [e for a in self._aggregates for e in a.pull_events()]
         self._events, self._aggregates = [], []
+        if events:
+            await self.session.execute(sa.insert(t.outbox), outbox_rows(events))
+            audit = audit_rows(events)
+            if audit:
+                await self.session.execute(sa.insert(t.audit_log), audit)
+
+    async def commit(self) -> None:
         try:
             await self.session.flush()
-            if events:
-                await self.session.execute(sa.insert(t.outbox), outbox_rows(events))
-                audit = audit_rows(events)
-                if audit:
-                    await self.session.execute(sa.insert(t.audit_log), audit)
+            await self._write_events()
             await self.session.commit()
         except IntegrityError as exc:
             raise translate_integrity_error(exc) from None
