@@ -138,6 +138,20 @@ class SqlaTeamMemberRepository(_TenantRepository):
         await _flush(self._session)
 
 
+# The hot path's statements as fixed text: nothing to build or to derive a cache key from per call.
+_TAKE_EVENT_SEATS = sa.text(
+    """UPDATE events SET reserved = reserved + :seats
+       WHERE organization_id = :org AND id = :id AND status = 'published'
+         AND (capacity IS NULL OR reserved + :seats <= capacity)
+       RETURNING id"""
+)
+_TAKE_TICKET_TYPE_SEATS = sa.text(
+    """UPDATE ticket_types SET reserved = reserved + :seats
+       WHERE organization_id = :org AND id = :id AND event_id = :event_id AND reserved + :seats <= quantity
+       RETURNING id"""
+)
+
+
 class SqlaEventRepository(_TenantRepository):
     async def add(self, event: Event) -> None:
         await self._add(event)
@@ -154,20 +168,9 @@ class SqlaEventRepository(_TenantRepository):
         # Core statements on the session's connection: each UPDATE takes the row lock (FOR NO KEY UPDATE
         # strength, so other orders' foreign-key checks on these rows do not wait) and checks the bound
         # in one round trip. Event first, then ticket types by id: the lock order of every seat writer.
-        ev, tt = t.events.c, t.ticket_types.c
         seats = sum(n for _, n in lines)
         if self._lock:
-            took = await self._session.scalar(
-                sa.update(t.events)
-                .where(
-                    ev.organization_id == self._org,
-                    ev.id == event.id,
-                    ev.status == EventStatus.PUBLISHED,
-                    sa.or_(ev.capacity.is_(None), ev.reserved + seats <= ev.capacity),
-                )
-                .values(reserved=ev.reserved + seats)
-                .returning(ev.id)
-            )
+            took = await self._session.scalar(_TAKE_EVENT_SEATS, {"org": self._org, "id": event.id, "seats": seats})
         else:
             took = await self._unsafe_write_back(t.events, event.id, event.reserved, seats, event.capacity)
         if took is None:
@@ -175,15 +178,7 @@ class SqlaEventRepository(_TenantRepository):
         for ticket_type, n in sorted(lines, key=lambda line: line[0].id):
             if self._lock:
                 took = await self._session.scalar(
-                    sa.update(t.ticket_types)
-                    .where(
-                        tt.organization_id == self._org,
-                        tt.id == ticket_type.id,
-                        tt.event_id == event.id,
-                        tt.reserved + n <= tt.quantity,
-                    )
-                    .values(reserved=tt.reserved + n)
-                    .returning(tt.id)
+                    _TAKE_TICKET_TYPE_SEATS, {"org": self._org, "id": ticket_type.id, "event_id": event.id, "seats": n}
                 )
             else:
                 took = await self._unsafe_write_back(
@@ -264,23 +259,55 @@ class SqlaTicketTypeRepository(_TenantRepository):
         return list((await self._session.scalars(self._locked(statement))).all())
 
 
-def _row(table: sa.Table, entity: object) -> dict[str, Any]:
-    return {column.key: getattr(entity, column.key) for column in table.c}
+# One statement, one round trip: the order, its items and its tickets as data-modifying CTEs (the foreign
+# keys between them are checked at the end of the statement); rows as arrays, so the text never varies.
+_INSERT_ORDER = sa.text(
+    """WITH new_order AS (
+         INSERT INTO orders (organization_id, id, event_id, buyer_id, currency, total_cents, status, created_at,
+                             expires_at, paid_at, closed_at)
+         VALUES (:org, :id, :event_id, :buyer_id, :currency, :total_cents, :status, :created_at,
+                 :expires_at, :paid_at, :closed_at)
+       ), new_items AS (
+         INSERT INTO order_items (organization_id, order_id, ticket_type_id, quantity, unit_price_cents)
+         SELECT CAST(:org AS uuid), CAST(:id AS uuid), i.ticket_type_id, i.quantity, i.unit_price_cents
+         FROM unnest(CAST(:item_types AS uuid[]), CAST(:item_quantities AS integer[]),
+                     CAST(:item_prices AS integer[])) AS i(ticket_type_id, quantity, unit_price_cents)
+       )
+       INSERT INTO tickets (organization_id, id, event_id, order_id, ticket_type_id, holder_id, code, issued_at)
+       SELECT CAST(:org AS uuid), k.id, CAST(:event_id AS uuid), CAST(:id AS uuid), k.ticket_type_id, k.holder_id,
+              k.code, k.issued_at
+       FROM unnest(CAST(:ticket_ids AS uuid[]), CAST(:ticket_types AS uuid[]), CAST(:holders AS uuid[]),
+                   CAST(:codes AS text[]), CAST(:issued AS timestamptz[])) AS k(id, ticket_type_id, holder_id, code,
+                                                                               issued_at)"""
+)
 
 
 class SqlaOrderRepository(_TenantRepository):
     async def add(self, order: Order, tickets: Sequence[Ticket] = ()) -> None:
-        # One statement, one round trip: the order, its items and its tickets as data-modifying CTEs
-        # (the foreign keys between them are checked at the end of the statement). Core, not the ORM:
-        # nothing here is read back or changed later in the unit of work.
-        new_order = sa.insert(t.orders).values(_row(t.orders, order)).cte("new_order")
-        items = sa.insert(t.order_items).values([_row(t.order_items, item) for item in order.items])
-        statement = items
-        if tickets:
-            statement = sa.insert(t.tickets).values([_row(t.tickets, ticket) for ticket in tickets])
-            statement = statement.add_cte(items.cte("new_items"))
+        # Core text, not the ORM: nothing here is read back or changed later in the unit of work.
+        params = {
+            "org": order.organization_id,
+            "id": order.id,
+            "event_id": order.event_id,
+            "buyer_id": order.buyer_id,
+            "currency": order.currency,
+            "total_cents": order.total_cents,
+            "status": order.status.value,
+            "created_at": order.created_at,
+            "expires_at": order.expires_at,
+            "paid_at": order.paid_at,
+            "closed_at": order.closed_at,
+            "item_types": [i.ticket_type_id for i in order.items],
+            "item_quantities": [i.quantity for i in order.items],
+            "item_prices": [i.unit_price_cents for i in order.items],
+            "ticket_ids": [k.id for k in tickets],
+            "ticket_types": [k.ticket_type_id for k in tickets],
+            "holders": [k.holder_id for k in tickets],
+            "codes": [k.code for k in tickets],
+            "issued": [k.issued_at for k in tickets],
+        }
         try:
-            await self._session.execute(statement.add_cte(new_order))
+            await self._session.execute(_INSERT_ORDER, params)
         except IntegrityError as exc:
             message = _UNIQUE_MESSAGES.get(_constraint(exc))
             if message is not None:
