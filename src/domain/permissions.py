@@ -27,6 +27,7 @@ class Permission(StrEnum):
     BILLING_READ = "billing.read"
     BILLING_MANAGE = "billing.manage"
     AUDIT_READ = "audit.read"
+    CHANNELS_MANAGE = "channels.manage"
 
 
 _EVERYONE = frozenset({Permission.ORG_READ, Permission.MEMBERS_READ})
@@ -40,6 +41,7 @@ PERMISSION_MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.MEMBERS_INVITE,
         Permission.BILLING_READ,
         Permission.AUDIT_READ,
+        Permission.CHANNELS_MANAGE,
     },
     Role.BILLING_MANAGER: _EVERYONE | {Permission.BILLING_READ, Permission.BILLING_MANAGE},
     Role.MEMBER: _EVERYONE,

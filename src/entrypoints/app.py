@@ -17,16 +17,20 @@ from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 
 from adapters.http.auth import HttpAuthProvider
+from adapters.http.chat import ChannelController, NotificationController
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.identity import AuthController, MeController
 from adapters.http.middleware import request_context_middleware
 from adapters.http.operations import operations_handlers
 from adapters.http.organizations import InvitationController, OrganizationController
 from adapters.memory.store import MemoryStore
+from adapters.realtime.websocket import realtime_socket
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
+from entrypoints.providers_realtime import realtime_providers
 from entrypoints.settings import Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
+API_CONTROLLERS += [ChannelController, NotificationController, realtime_socket]
 
 
 class DatabaseCheck:
@@ -67,6 +71,7 @@ def build_container(
         storage,
         HttpAuthProvider(),
         LitestarProvider(),
+        *realtime_providers(memory=memory_store is not None),
         *extra_providers,
         context={Settings: settings},
     )

@@ -41,6 +41,10 @@ class Settings:
     db_pool_size: int = 10
     auth_rate_limit_per_minute: int = 20
     log_level: str = "INFO"
+    ws_rate_per_second: int = 20
+    ws_queue_size: int = 256
+    ws_idle_timeout_seconds: float = 90.0
+    ws_access_recheck_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +60,13 @@ class Settings:
                 return default if raw is None else int(raw)
             except ValueError:
                 raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+        def get_float(name: str, default: float) -> float:
+            raw = get(name)
+            try:
+                return default if raw is None else float(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a number, got {raw!r}") from None
 
         try:
             app_env = Environment(get("APP_ENV") or "dev")
@@ -79,6 +90,10 @@ class Settings:
             db_pool_size=get_int("DB_POOL_SIZE", 10),
             auth_rate_limit_per_minute=get_int("AUTH_RATE_LIMIT_PER_MINUTE", 20),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            ws_rate_per_second=get_int("WS_RATE_PER_SECOND", 20),
+            ws_queue_size=get_int("WS_QUEUE_SIZE", 256),
+            ws_idle_timeout_seconds=get_float("WS_IDLE_TIMEOUT_SECONDS", 90.0),
+            ws_access_recheck_seconds=get_float("WS_ACCESS_RECHECK_SECONDS", 5.0),
         )
         settings.validate()
         return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import registry
 
 from adapters.persistence import tables as t
+from adapters.persistence.chat_mapping import map_chat
 from domain.identity import AccessToken, User
 from domain.invitations import Invitation
 from domain.organizations import Membership, Organization
@@ -22,4 +23,5 @@ def map_domain() -> None:
     mapper_registry.map_imperatively(Organization, t.organizations)
     mapper_registry.map_imperatively(Membership, t.memberships)
     mapper_registry.map_imperatively(Invitation, t.invitations)
+    map_chat(mapper_registry)
     _mapped = True

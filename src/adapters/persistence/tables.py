@@ -145,4 +145,6 @@ outbox = sa.Table(
     info=GLOBAL,
 )
 
+from adapters.persistence import chat_tables  # noqa: E402, F401  (chat and notifications, same metadata)
+
 TENANT_TABLES = [t for t in metadata.sorted_tables if t.info.get("tenant")]

@@ -1,0 +1,406 @@
+"""`/ws`: one authenticated socket per client, subscribe / unsubscribe / message / ping (API.md).
+
+Per socket: a receive loop (parse, rate-limit, dispatch each frame in its own dishka REQUEST scope), a
+sender draining a bounded queue, and a watchdog (idle timeout, periodic access re-check). The hub hands
+frames to the queue without waiting; a socket whose queue is full is closed, never waited for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from dishka import AsyncContainer
+from litestar import WebSocket, websocket
+from litestar.exceptions import WebSocketDisconnect
+
+from adapters.realtime.fanout import Fanout
+from adapters.realtime.frames import (
+    NOTIFICATIONS,
+    PingFrame,
+    PostFrame,
+    SubscribeFrame,
+    UnsubscribeFrame,
+    chat_topic,
+    client_frames,
+    control,
+    error,
+    frame_id,
+    message_frame,
+    notification_frame,
+    user_topic,
+)
+from adapters.realtime.hub import LocalHub
+from application.chat import (
+    ChannelGate,
+    CheckChannelAccess,
+    PostMessage,
+    PostMessageCommand,
+    SubscribeCommand,
+    SubscribeToChannel,
+)
+from application.identity import hash_token
+from application.notifications import ResumeNotifications
+from application.ports.auth import Authenticator
+from domain.errors import AuthenticationFailed, DomainError
+from domain.permissions import Principal
+
+log = logging.getLogger("chapterhouse.realtime")
+
+WS_1000_NORMAL = 1000
+WS_1001_GOING_AWAY = 1001
+WS_1008_POLICY_VIOLATION = 1008
+WS_1013_TRY_AGAIN_LATER = 1013
+IDLE_ACCESS_RECHECK_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class SocketLimits:
+    max_frame_bytes: int = 8192  # a whole frame; the message body inside is limited to 4 KiB by the domain
+    rate_per_second: int = 20  # client frames, token bucket with a burst of the same size
+    refused_before_close: int = 20  # refused frames in a row before the socket is closed with 1008
+    queue_size: int = 256  # outgoing frames waiting for a slow client before it is dropped
+    idle_timeout_seconds: float = 90.0  # no client frame (a ping at least) for this long: close
+    access_recheck_seconds: float = 5.0  # token and channel access re-checked at most this often on delivery
+    max_pending_per_subscription: int = 1000  # live frames held while a resuming subscribe loads its backlog
+
+
+class TokenBucket:
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate, self._clock = rate, clock
+        self._tokens, self._at = rate, clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self._rate, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        return False
+
+
+@dataclass
+class Subscription:
+    topic: str
+    channel: str  # as the client named it: a channel id or "notifications"
+    channel_id: uuid.UUID | None
+    ready: bool = False
+    pending: list[str] = field(default_factory=list)
+
+
+# What the sender queue carries: (topic or None for control frames, the encoded frame).
+Outgoing = tuple[str | None, str]
+
+
+class SocketSession:
+    """One connected client. Frames from the hub arrive through deliver(); the client's through receive."""
+
+    def __init__(
+        self,
+        socket: WebSocket[Any, Any, Any],
+        *,
+        container: AsyncContainer,
+        hub: LocalHub,
+        limits: SocketLimits,
+        token_hash: bytes,
+        principal: Principal,
+    ) -> None:
+        self._socket, self._container, self._hub, self._limits = socket, container, hub, limits
+        self._token_hash, self._principal = token_hash, principal
+        self._queue: asyncio.Queue[Outgoing] = asyncio.Queue(maxsize=limits.queue_size)
+        self._subscriptions: dict[str, Subscription] = {}
+        self._bucket = TokenBucket(limits.rate_per_second)
+        self._refused_in_a_row = 0
+        self._last_client_frame = time.monotonic()
+        self._last_access_check = time.monotonic()
+        self._closing = asyncio.Event()
+        self._close_code, self._close_reason = WS_1000_NORMAL, ""
+
+    # --- called by the hub (synchronous, never blocks) ---------------------------------------------
+    def deliver(self, topic: str, frame: str) -> None:
+        subscription = self._subscriptions.get(topic)
+        if subscription is None:
+            return
+        if not subscription.ready:
+            subscription.pending.append(frame)
+            if len(subscription.pending) > self._limits.max_pending_per_subscription:
+                self.abort(WS_1013_TRY_AGAIN_LATER, "too many messages while resuming: reconnect and resume")
+            return
+        self._offer(topic, frame)
+
+    def abort(self, code: int, reason: str) -> None:
+        if not self._closing.is_set():
+            self._close_code, self._close_reason = code, reason
+            self._closing.set()
+
+    # --- the socket's life --------------------------------------------------------------------------
+    async def run(self) -> None:
+        tasks = [
+            asyncio.create_task(self._receive_loop(), name="ws-receive"),
+            asyncio.create_task(self._send_loop(), name="ws-send"),
+            asyncio.create_task(self._watchdog(), name="ws-watchdog"),
+            asyncio.create_task(self._closing.wait(), name="ws-closing"),
+        ]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(BaseException):
+                    await task
+            for subscription in self._subscriptions.values():
+                self._hub.remove(subscription.topic, self)
+            self._subscriptions.clear()
+        if self._socket.connection_state != "disconnect":
+            # A stalled client may never read the close frame: do not wait for it long.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._socket.close(self._close_code, self._close_reason), timeout=1.0)
+
+    def _offer(self, topic: str | None, frame: str) -> None:
+        try:
+            self._queue.put_nowait((topic, frame))
+        except asyncio.QueueFull:
+            self.abort(WS_1013_TRY_AGAIN_LATER, "too slow: frames were not read in time; reconnect and resume")
+
+    def _reply(self, frame: str) -> None:
+        self._offer(None, frame)
+
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                event = await self._socket.receive()
+            except WebSocketDisconnect:
+                return
+            if event["type"] == "websocket.disconnect":
+                return
+            self._last_client_frame = time.monotonic()
+            if not self._bucket.take():
+                self._refused_in_a_row += 1
+                if self._refused_in_a_row > self._limits.refused_before_close:
+                    self.abort(WS_1008_POLICY_VIOLATION, "rate limit exceeded")
+                    return
+                self._reply(error(f"rate limit exceeded: at most {self._limits.rate_per_second} frames per second"))
+                continue
+            self._refused_in_a_row = 0
+            text: str | None = event.get("text")  # type: ignore[assignment]
+            if text is None:
+                self._reply(error("frames must be JSON text"))
+                continue
+            if len(text) > self._limits.max_frame_bytes or len(text.encode()) > self._limits.max_frame_bytes:
+                self._reply(error(f"frame too large: at most {self._limits.max_frame_bytes} bytes"))
+                continue
+            try:
+                frame = client_frames.decode(text)
+            except msgspec.ValidationError as exc:
+                self._reply(error(f"malformed frame: {exc}"))
+                continue
+            except msgspec.DecodeError:
+                self._reply(error("malformed frame: not JSON"))
+                continue
+            try:
+                await self._handle(frame)
+            except AuthenticationFailed:
+                self.abort(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
+                return
+            except Exception:  # one bad frame must not end the socket, nor the server
+                log.exception("websocket frame failed")
+                self._reply(error("internal error"))
+
+    async def _handle(self, frame: SubscribeFrame | UnsubscribeFrame | PostFrame | PingFrame) -> None:
+        if isinstance(frame, PingFrame):
+            await self._in_request(self._check_token)
+            self._reply(control("pong"))
+        elif isinstance(frame, SubscribeFrame):
+            await self._subscribe(frame)
+        elif isinstance(frame, UnsubscribeFrame):
+            await self._in_request(self._check_token)
+            self._unsubscribe(frame.channel)
+            self._reply(control("unsubscribed", channel=frame.channel))
+        else:
+            await self._post(frame)
+
+    async def _in_request(self, work: Callable[[AsyncContainer], Awaitable[Any]]) -> Any:
+        # dishka gives sockets SESSION scope; each frame gets its own REQUEST scope (and DB connection).
+        async with self._container() as request_container:
+            return await work(request_container)
+
+    async def _check_token(self, container: AsyncContainer) -> Principal:
+        authenticator: Authenticator = await container.get(Authenticator)
+        return (await authenticator.authenticate(self._token_hash, None)).principal
+
+    async def _subscribe(self, frame: SubscribeFrame) -> None:
+        after = _optional_uuid(frame.after)
+        if frame.after is not None and after is None:
+            self._reply(error("after must be a message id", frame.channel))
+            return
+        if frame.channel == NOTIFICATIONS:
+            topic, channel_id = user_topic(self._principal.user_id), None
+        else:
+            channel_id = _optional_uuid(frame.channel)
+            if channel_id is None:
+                self._reply(error('channel must be a channel id or "notifications"', frame.channel))
+                return
+            topic = chat_topic(channel_id)
+        self._unsubscribe(frame.channel)
+        # Follow the topic first, holding live frames aside, then load what was missed: nothing falls
+        # between the backlog and the live stream, and duplicates are recognised by id.
+        subscription = Subscription(topic=topic, channel=frame.channel, channel_id=channel_id)
+        self._subscriptions[topic] = subscription
+        self._hub.add(topic, self)
+        try:
+            backlog, truncated = await self._in_request(lambda c: self._load_backlog(c, channel_id, after))
+        except DomainError as exc:
+            self._unsubscribe(frame.channel)
+            if isinstance(exc, AuthenticationFailed):
+                raise
+            self._reply(error(exc.detail, frame.channel))
+            return
+        if self._subscriptions.get(topic) is not subscription:
+            return  # unsubscribed meanwhile
+        self._reply(control("subscribed", channel=frame.channel))
+        last_id = after
+        for item_id, encoded in backlog:
+            self._offer(topic, encoded)
+            last_id = item_id
+        if truncated:
+            self._reply(error("more missed messages than a resume sends: reload the history over HTTP", frame.channel))
+        for pending in subscription.pending:
+            pending_id = frame_id(pending)
+            if last_id is None or pending_id is None or pending_id > last_id:
+                self._offer(topic, pending)
+        subscription.pending.clear()
+        subscription.ready = True
+
+    async def _load_backlog(
+        self, container: AsyncContainer, channel_id: uuid.UUID | None, after: uuid.UUID | None
+    ) -> tuple[list[tuple[uuid.UUID, str]], bool]:
+        if channel_id is None:
+            principal = await self._check_token(container)
+            resume = await container.get(ResumeNotifications)
+            notes = await resume.execute(principal, after)
+            return [(n.id, notification_frame(n)) for n in notes.missed], notes.truncated
+        gate = await container.get(ChannelGate)
+        actor = await gate.enter(self._token_hash, channel_id)
+        use_case = await container.get(SubscribeToChannel)
+        stream = await use_case.execute(actor, SubscribeCommand(channel_id=channel_id, after=after))
+        return [(m.id, message_frame(m)) for m in stream.missed], stream.truncated
+
+    def _unsubscribe(self, channel: str) -> None:
+        for topic, subscription in list(self._subscriptions.items()):
+            if subscription.channel == channel:
+                del self._subscriptions[topic]
+                self._hub.remove(topic, self)
+
+    async def _post(self, frame: PostFrame) -> None:
+        channel_id = _optional_uuid(frame.channel)
+        if channel_id is None:
+            self._reply(error("channel must be a channel id", frame.channel))
+            return
+
+        async def post(container: AsyncContainer) -> None:
+            gate = await container.get(ChannelGate)
+            actor = await gate.enter(self._token_hash, channel_id)
+            use_case = await container.get(PostMessage)
+            await use_case.execute(actor, PostMessageCommand(channel_id=channel_id, body=frame.body))
+
+        try:
+            await self._in_request(post)
+        except AuthenticationFailed:
+            raise
+        except DomainError as exc:
+            self._reply(error(exc.detail, frame.channel))
+
+    async def _send_loop(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while not self._queue.empty() and len(batch) < 64:
+                batch.append(self._queue.get_nowait())
+            if any(topic is not None for topic, _ in batch) and self._access_check_due():
+                if not await self._recheck_access():
+                    return
+                batch = [(topic, f) for topic, f in batch if topic is None or topic in self._subscriptions]
+            for _, frame in batch:
+                await self._socket.send_text(frame)
+
+    def _access_check_due(self) -> bool:
+        return time.monotonic() - self._last_access_check >= self._limits.access_recheck_seconds
+
+    async def _recheck_access(self) -> bool:
+        """False when the token is no longer valid (the socket is closing); drops channels no longer readable."""
+        self._last_access_check = time.monotonic()
+        channel_ids = {s.channel_id for s in self._subscriptions.values() if s.channel_id is not None}
+
+        async def check(container: AsyncContainer) -> set[uuid.UUID]:
+            use_case: CheckChannelAccess = await container.get(CheckChannelAccess)
+            return await use_case.execute(self._token_hash, channel_ids)
+
+        try:
+            readable = await self._in_request(check)
+        except AuthenticationFailed:
+            self.abort(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
+            return False
+        for subscription in list(self._subscriptions.values()):
+            if subscription.channel_id is not None and subscription.channel_id not in readable:
+                self._unsubscribe(subscription.channel)
+                self._reply(error("access to this channel has ended", subscription.channel))
+        return True
+
+    async def _watchdog(self) -> None:
+        """Idle timeout, and an access re-check for sockets that neither send nor receive (deliveries and
+        client frames check more often)."""
+        period = max(min(self._limits.idle_timeout_seconds / 3, 5.0), 0.5)
+        idle_recheck = max(self._limits.access_recheck_seconds, IDLE_ACCESS_RECHECK_SECONDS)
+        while True:
+            await asyncio.sleep(period)
+            if time.monotonic() - self._last_client_frame > self._limits.idle_timeout_seconds:
+                self.abort(WS_1001_GOING_AWAY, "idle: send a ping at least every 30 seconds")
+                return
+            if time.monotonic() - self._last_access_check >= idle_recheck and not await self._recheck_access():
+                return
+
+
+def _optional_uuid(value: str | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@websocket("/ws")
+async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
+    """The token travels as ?token= (browsers cannot set headers on a WebSocket); query strings are never
+    logged. A missing, forged or revoked token: accepted, then closed with 1008 at once, with a reason."""
+    container: AsyncContainer = socket.state.dishka_container
+    await socket.accept()
+    token = socket.query_params.get("token") or ""
+    token_hash = hash_token(token)
+    try:
+        if not token:
+            raise AuthenticationFailed("a token is required")
+        async with container() as request_container:
+            authenticator = await request_container.get(Authenticator)
+            principal = (await authenticator.authenticate(token_hash, None)).principal
+    except AuthenticationFailed:
+        await socket.close(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
+        return
+    await container.get(Fanout)  # the cross-process subscription is live before the first subscribe
+    session = SocketSession(
+        socket,
+        container=container,
+        hub=await container.get(LocalHub),
+        limits=await container.get(SocketLimits),
+        token_hash=token_hash,
+        principal=principal,
+    )
+    await session.run()
