@@ -1,0 +1,96 @@
+"""Two real API processes (`chapterhouse serve`) sharing one PostgreSQL database and one Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests import support
+from tests.conftest import TEST_SECRET
+
+WORKTREE = Path(__file__).resolve().parents[2]
+CHAPTERHOUSE = str(Path(sys.executable).with_name("chapterhouse"))
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws(self, token: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws?token={token}"
+
+
+def _wait_until_healthy(server: Server, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server on port {server.port} exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{server.http}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server on port {server.port} did not become healthy")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    url, proc = support.start_redis()
+    yield url
+    if proc is not None:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def servers(database_url: str, redis_url: str) -> Iterator[tuple[Server, Server]]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "APP_ENV": "test",
+        "SECRET_KEY": TEST_SECRET,
+        "AUTH_RATE_LIMIT_PER_MINUTE": "100000",
+        # Check the token on every delivery batch, so a logout stops delivery deterministically.
+        "WS_ACCESS_RECHECK_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+        # The console script imports `entrypoints` from the main checkout; run this worktree's code.
+        "PYTHONPATH": str(WORKTREE / "src"),
+    }
+    started: list[tuple[Server, subprocess.Popen[bytes]]] = []
+    try:
+        for _ in range(2):
+            server = Server(support.free_port())
+            proc = subprocess.Popen(
+                [CHAPTERHOUSE, "serve", "--port", str(server.port)],
+                env=env,
+                cwd=WORKTREE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            started.append((server, proc))
+        for server, proc in started:
+            _wait_until_healthy(server, proc)
+        yield started[0][0], started[1][0]
+    finally:
+        for _, proc in started:
+            proc.terminate()
+        for _, proc in started:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
