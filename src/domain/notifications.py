@@ -14,6 +14,17 @@ MAX_KIND = 64
 MAX_TITLE = 200
 MAX_BODY = 4000
 
+_last_id = 0
+
+
+def next_notification_id() -> uuid.UUID:
+    """A UUIDv7 strictly greater than the previous one made by this process: notifications made in one
+    millisecond keep their order, which is the order a reconnecting socket resumes by."""
+    global _last_id
+    candidate = new_id().int
+    _last_id = candidate if candidate > _last_id else _last_id + 1
+    return uuid.UUID(int=_last_id)
+
 
 @dataclass(eq=False)
 class Notification:
@@ -24,7 +35,7 @@ class Notification:
     body: str
     data: dict[str, Any]
     created_at: datetime
-    id: uuid.UUID = field(default_factory=new_id)
+    id: uuid.UUID = field(default_factory=next_notification_id)
     read_at: datetime | None = None
 
     @classmethod

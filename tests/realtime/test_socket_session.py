@@ -1,0 +1,182 @@
+"""The socket session and the hub in one process, with fake sockets: slow consumers, limits, frames."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from adapters.memory.chat import MemoryNotificationQueries
+from adapters.memory.queries import MemoryAuthenticator
+from adapters.memory.store import MemoryStore
+from adapters.realtime.frames import client_frames, frame_id, user_topic
+from adapters.realtime.hub import LocalHub
+from adapters.realtime.websocket import SocketLimits, SocketSession, TokenBucket
+from application.identity import hash_token
+from application.notifications import ResumeNotifications
+from application.ports.auth import Authenticator
+from domain.identity import AccessToken, User
+from domain.permissions import Principal
+
+NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+class FakeSocket:
+    """Frames the test feeds in; frames the session sends out. A stalled socket never finishes a send."""
+
+    def __init__(self, *, stalled: bool = False) -> None:
+        self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.sent: list[dict[str, Any]] = []
+        self.closed: tuple[int, str] | None = None
+        self.connection_state = "receive"
+        self._stalled = stalled
+
+    async def receive(self) -> dict[str, Any]:
+        return await self.incoming.get()
+
+    async def send_text(self, text: str) -> None:
+        if self._stalled:
+            await asyncio.Event().wait()
+        self.sent.append(json.loads(text))
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+
+    def feed(self, frame: dict[str, Any]) -> None:
+        self.incoming.put_nowait({"type": "websocket.receive", "text": json.dumps(frame)})
+
+
+class FakeContainer:
+    """Stands in for dishka's SESSION container: calling it opens a 'request scope' that resolves by type."""
+
+    def __init__(self, objects: dict[type, Any]) -> None:
+        self._objects = objects
+
+    @asynccontextmanager
+    async def __call__(self):
+        yield self
+
+    async def get(self, kind: type) -> Any:
+        return self._objects[kind]
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def user_and_token() -> tuple[MemoryStore, User, str]:
+    store = MemoryStore()
+    user = User(email="a@example.com", name="A", password_hash="x", created_at=NOW)
+    store.users[user.id] = user
+    token = "token"
+    store.access_tokens[hash_token(token)] = AccessToken(
+        token_hash=hash_token(token), user_id=user.id, created_at=NOW, expires_at=NOW + timedelta(days=1)
+    )
+    return store, user, token
+
+
+def session_for(store: MemoryStore, user: User, token: str, socket: FakeSocket, hub: LocalHub, **limits: Any):
+    container = FakeContainer(
+        {
+            Authenticator: MemoryAuthenticator(store, FixedClock()),
+            ResumeNotifications: ResumeNotifications(MemoryNotificationQueries(store)),
+        }
+    )
+    return SocketSession(
+        socket,  # type: ignore[arg-type]
+        container=container,  # type: ignore[arg-type]
+        hub=hub,
+        limits=SocketLimits(access_recheck_seconds=3600, **limits),
+        token_hash=hash_token(token),
+        principal=Principal(user.id),
+    )
+
+
+async def test_a_socket_that_stops_reading_is_dropped_and_the_others_get_everything(user_and_token):
+    store, user, token = user_and_token
+    hub = LocalHub()
+    fast, stalled = FakeSocket(), FakeSocket(stalled=True)
+    sessions = [session_for(store, user, token, s, hub, queue_size=8) for s in (fast, stalled)]
+    runs = [asyncio.create_task(s.run()) for s in sessions]
+    for socket in (fast, stalled):
+        socket.feed({"type": "subscribe", "channel": "notifications"})
+    await settle()
+    assert fast.sent == [{"type": "subscribed", "channel": "notifications"}]
+
+    frames = [json.dumps({"type": "notification", "id": str(uuid.uuid4()), "n": i}) for i in range(40)]
+    for frame in frames:
+        hub.dispatch(user_topic(user.id), frame)
+        await settle()
+
+    await asyncio.wait_for(runs[1], 5)  # the stalled session ended on its own
+    assert stalled.closed is not None and stalled.closed[0] == 1013
+    assert [f["n"] for f in fast.sent[1:]] == list(range(40))
+    assert not runs[0].done() and fast.closed is None
+    assert hub.dispatch(user_topic(user.id), frames[0]) == 1  # only the fast one still follows the topic
+    fast.incoming.put_nowait({"type": "websocket.disconnect", "code": 1000})
+    await asyncio.wait_for(runs[0], 5)
+    assert not hub.follows(user_topic(user.id))
+
+
+async def test_frames_over_the_rate_get_errors_then_close_with_1008(user_and_token):
+    store, user, token = user_and_token
+    socket = FakeSocket()
+    session = session_for(store, user, token, socket, LocalHub(), rate_per_second=5, refused_before_close=3)
+    for _ in range(50):
+        socket.feed({"type": "ping"})
+    await asyncio.wait_for(session.run(), 5)
+    kinds = [f["type"] for f in socket.sent]
+    assert kinds.count("pong") >= 5 and kinds.count("error") >= 3
+    assert all("rate limit" in f["detail"] for f in socket.sent if f["type"] == "error")
+    assert socket.closed is not None and socket.closed[0] == 1008
+
+
+async def test_a_revoked_token_closes_the_socket_at_its_next_frame(user_and_token):
+    store, user, token = user_and_token
+    socket = FakeSocket()
+    session = session_for(store, user, token, socket, LocalHub())
+    run = asyncio.create_task(session.run())
+    socket.feed({"type": "ping"})
+    await settle()
+    store.access_tokens[hash_token(token)].revoke(NOW)
+    socket.feed({"type": "ping"})
+    await asyncio.wait_for(run, 5)
+    assert socket.sent == [{"type": "pong"}]
+    assert socket.closed is not None and socket.closed[0] == 1008
+
+
+def test_the_token_bucket_refills_at_its_rate():
+    now = [0.0]
+    bucket = TokenBucket(2, clock=lambda: now[0])
+    assert [bucket.take() for _ in range(3)] == [True, True, False]
+    now[0] += 0.5
+    assert [bucket.take() for _ in range(2)] == [True, False]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['{"type":"subscribe"}', '{"type":"ping","x":1}', '{"type":"nope"}', "[]", '{"type":"message","channel":"c"}'],
+)
+def test_frames_outside_the_protocol_do_not_decode(raw):
+    import msgspec
+
+    with pytest.raises(msgspec.ValidationError):
+        client_frames.decode(raw)
+
+
+def test_frame_id_reads_the_id_of_a_server_frame():
+    some_id = uuid.uuid4()
+    assert frame_id(json.dumps({"type": "message", "id": str(some_id), "body": "x"})) == some_id
+    assert frame_id("{broken") is None
