@@ -178,7 +178,7 @@ async def test_a_channel_is_located_only_by_members_of_its_organization(backend)
 
 
 async def test_listing_and_access_follow_scope_and_explicit_grants(backend):
-    owner, owner_token = await backend.user()
+    owner, _owner_token = await backend.user()
     admin = await backend.org(owner)
     member_user, member_token = await backend.user()
     member = await backend.join(admin.organization_id, member_user)
