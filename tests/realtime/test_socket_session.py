@@ -180,3 +180,11 @@ def test_frame_id_reads_the_id_of_a_server_frame():
     some_id = uuid.uuid4()
     assert frame_id(json.dumps({"type": "message", "id": str(some_id), "body": "x"})) == some_id
     assert frame_id("{broken") is None
+
+
+async def test_a_socket_that_sends_nothing_is_closed_as_idle(user_and_token):
+    store, user, token = user_and_token
+    socket = FakeSocket()
+    session = session_for(store, user, token, socket, LocalHub(), idle_timeout_seconds=0.01)
+    await asyncio.wait_for(session.run(), 5)  # the watchdog ends it; the guard only stops a hang
+    assert socket.closed is not None and socket.closed[0] == 1001

@@ -222,3 +222,22 @@ async def test_notifications_are_pushed_live_to_the_recipient_across_processes(s
         stored = await http_a.get("/api/me/notifications", headers=member.headers)
         assert [n["id"] for n in stored.json()["items"]] == [note["id"]]
         await subscribe(ws, channel)  # and now the channel opens
+
+
+async def test_removing_the_member_ends_their_subscription(servers, http_a):
+    _a, b = servers
+    owner = await register(http_a)
+    org = await create_org(http_a, owner)
+    member = await join(http_a, owner, org)
+    channel = await create_channel(http_a, owner, org)
+
+    async with open_socket(b, member) as ws:
+        await subscribe(ws, channel)
+        removed = await http_a.delete(f"/api/orgs/{org}/members/{member.id}", headers=owner.headers)
+        assert removed.status_code == 204
+        await post(http_a, owner, org, channel, "members only")
+        ended = await receive(ws)
+        assert ended == {"type": "error", "detail": "access to this channel has ended", "channel": channel}
+        assert await ping(ws) == {"type": "pong"}  # the message never came; the socket itself lives on
+        await send(ws, {"type": "subscribe", "channel": channel})
+        assert (await receive(ws))["type"] == "error"
