@@ -26,7 +26,13 @@ WS_1012_SERVICE_RESTART = 1012
 
 
 class Fanout(Protocol):
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Begin receiving; never blocks on the backend (a Redis outage must not fail HTTP requests)."""
+        ...
+
+    async def ready(self) -> None:
+        """Returns once frames from other processes are being received (callers bound the wait)."""
+        ...
 
     async def publish(self, topic: str, frame: str) -> None: ...
 
@@ -39,6 +45,9 @@ class InProcessFanout:
 
     async def start(self) -> None:
         """Nothing to connect."""
+
+    async def ready(self) -> None:
+        """Always: there are no other processes."""
 
     async def publish(self, topic: str, frame: str) -> None:
         self._hub.dispatch(topic, frame)
@@ -62,9 +71,11 @@ class RedisFanout:
         self._subscribed = asyncio.Event()
 
     async def start(self) -> None:
-        self._client = Redis.from_url(self._url, socket_timeout=5, health_check_interval=30)
+        self._client = Redis.from_url(self._url, socket_connect_timeout=2, socket_timeout=2)
         self._reader = asyncio.create_task(self._read_forever(), name="realtime-fanout-reader")
-        await asyncio.wait_for(self._subscribed.wait(), timeout=10)
+
+    async def ready(self) -> None:
+        await self._subscribed.wait()
 
     async def publish(self, topic: str, frame: str) -> None:
         assert self._client is not None, "start() first"
@@ -101,6 +112,7 @@ class RedisFanout:
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError):
+                self._subscribed.clear()
                 log.warning("realtime subscription lost; closing local sockets and reconnecting", exc_info=True)
                 self._hub.abort_all(WS_1012_SERVICE_RESTART, "real-time backend restarting: reconnect and resume")
                 await asyncio.sleep(backoff)

@@ -337,7 +337,9 @@ class SocketSession:
     async def _recheck_access(self) -> bool:
         """False when the token is no longer valid (the socket is closing); drops channels no longer readable."""
         self._last_access_check = time.monotonic()
-        channel_ids = {s.channel_id for s in self._subscriptions.values() if s.channel_id is not None}
+        # Subscriptions still loading their backlog were authorized a moment ago; their subscribe answers.
+        checked = [s for s in self._subscriptions.values() if s.ready and s.channel_id is not None]
+        channel_ids = {s.channel_id for s in checked if s.channel_id is not None}
 
         async def check(container: AsyncContainer) -> set[uuid.UUID]:
             use_case: CheckChannelAccess = await container.get(CheckChannelAccess)
@@ -348,8 +350,8 @@ class SocketSession:
         except AuthenticationFailed:
             self.abort(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
             return False
-        for subscription in list(self._subscriptions.values()):
-            if subscription.channel_id is not None and subscription.channel_id not in readable:
+        for subscription in checked:
+            if subscription.channel_id not in readable and self._subscriptions.get(subscription.topic) is subscription:
                 self._unsubscribe(subscription.channel)
                 self._reply(error("access to this channel has ended", subscription.channel))
         return True
@@ -394,7 +396,13 @@ async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
     except AuthenticationFailed:
         await socket.close(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
         return
-    await container.get(Fanout)  # the cross-process subscription is live before the first subscribe
+    fanout: Fanout = await container.get(Fanout)
+    try:
+        async with asyncio.timeout(5.0):
+            await fanout.ready()  # frames of other processes must flow before any subscribe
+    except TimeoutError:
+        await socket.close(WS_1013_TRY_AGAIN_LATER, "real-time backend unavailable: try again later")
+        return
     session = SocketSession(
         socket,
         container=container,
