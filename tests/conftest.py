@@ -25,16 +25,21 @@ def admin_database_url() -> str:
 @pytest.fixture(scope="session")
 def database_url(admin_database_url: str) -> Iterator[str]:
     """A fresh database for the whole session, built by the migrations (never create_all)."""
-    url = support.create_database(admin_database_url)
-    database.upgrade(url)
+    url = support.in_thread(support.create_database, admin_database_url)
+    support.in_thread(database.upgrade, url)
     yield url
-    support.drop_database(url)
+    support.in_thread(support.drop_database, url)
 
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(env=Environment.TEST, database_url=database_url, secret_key=TEST_SECRET,
-                    auth_rate_limit_per_minute=10_000, db_pool_size=5)
+    return Settings(
+        env=Environment.TEST,
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        auth_rate_limit_per_minute=10_000,
+        db_pool_size=5,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -76,8 +81,9 @@ class ApiUser:
         return {"Authorization": f"Bearer {self.token}"}
 
     async def create_org(self, name: str = "Org") -> dict[str, Any]:
-        response = await self.client.post("/api/orgs", json={"name": name, "slug": unique("org-")},
-                                          headers=self.headers)
+        response = await self.client.post(
+            "/api/orgs", json={"name": name, "slug": unique("org-")}, headers=self.headers
+        )
         assert response.status_code == 201, response.text
         return dict(response.json())
 

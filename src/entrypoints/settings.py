@@ -38,7 +38,7 @@ class Settings:
     stripe_webhook_secret: str = "whsec_chapterhouse"
     stripe_api_base: str | None = None
     data_dir: Path = Path(".data")
-    db_pool_size: int = 10
+    db_pool_size: int = 20
     auth_rate_limit_per_minute: int = 20
     log_level: str = "INFO"
     ws_rate_per_second: int = 20
@@ -87,7 +87,7 @@ class Settings:
             stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET") or "whsec_chapterhouse",
             stripe_api_base=get("STRIPE_API_BASE"),
             data_dir=Path(get("DATA_DIR") or ".data"),
-            db_pool_size=get_int("DB_POOL_SIZE", 10),
+            db_pool_size=get_int("DB_POOL_SIZE", 20),
             auth_rate_limit_per_minute=get_int("AUTH_RATE_LIMIT_PER_MINUTE", 20),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             ws_rate_per_second=get_int("WS_RATE_PER_SECOND", 20),

@@ -36,9 +36,12 @@ class HttpAuthProvider(Provider):
         token = bearer_token(request)
         organization_id = organization_in_path(request)
         result = await authenticator.authenticate(hash_token(token), organization_id)
-        structlog.contextvars.bind_contextvars(user_id=str(result.principal.user_id))
-        if organization_id is not None:
-            structlog.contextvars.bind_contextvars(organization_id=str(organization_id))
+        if organization_id is None:
+            structlog.contextvars.bind_contextvars(user_id=str(result.principal.user_id))
+        else:
+            structlog.contextvars.bind_contextvars(
+                user_id=str(result.principal.user_id), organization_id=str(organization_id)
+            )
         return result
 
     @provide(scope=Scope.REQUEST)

@@ -141,7 +141,7 @@ class InvitationController(Controller):
     path = "/api/invitations"
     tags = ["organizations"]
 
-    @post("/{token:str}/accept", summary="Join the organization with the invited role")
+    @post("/{token:str}/accept", status_code=200, summary="Join the organization with the invited role")
     async def accept(
         self,
         token: Annotated[str, PathParameter(max_length=200)],

@@ -17,17 +17,41 @@ from application.ports.queries import MembershipView, MemberView, OrganizationVi
 from domain.errors import AuthenticationFailed, NotFound, OrganizationSuspended
 from domain.permissions import Actor, Principal, Role
 
+CLEAR_SCOPE = "SELECT set_config('app.organization_id', '', false), set_config('app.user_id', '', false)"
+
+
+async def keep_session(_: asyncpg.Connection) -> None:
+    """The read pool's reset: none on release. Scope is cleared on checkout instead (see RequestConnection),
+    which saves a round trip per request."""
+
 
 class RequestConnection:
-    """Lazily borrows one pooled connection for the duration of a request (or a job)."""
+    """Lazily borrows one pooled connection for the duration of a request (or a job).
+
+    A pooled connection may still carry the previous borrower's tenant (the pool does not reset on
+    release). Every checkout therefore clears it in its first statement: app_authenticate() does that
+    itself; any other first use runs CLEAR_SCOPE. Nothing can read before one of the two ran.
+    """
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
         self._conn: asyncpg.pool.PoolConnectionProxy | None = None
 
-    async def get(self) -> asyncpg.pool.PoolConnectionProxy:
+    async def for_authentication(self) -> asyncpg.pool.PoolConnectionProxy:
+        """For app_authenticate(), which clears and sets the scope in the same round trip."""
         if self._conn is None:
             self._conn = await self._pool.acquire()
+        return self._conn
+
+    async def get(self) -> asyncpg.pool.PoolConnectionProxy:
+        if self._conn is None:
+            conn = await self._pool.acquire()
+            try:
+                await conn.execute(CLEAR_SCOPE)
+            except BaseException:
+                await self._pool.release(conn)
+                raise
+            self._conn = conn
         return self._conn
 
     async def release(self) -> None:
@@ -41,7 +65,7 @@ class AsyncpgAuthenticator:
         self._connection = connection
 
     async def authenticate(self, token_hash: bytes, organization_id: uuid.UUID | None) -> Authentication:
-        conn = await self._connection.get()
+        conn = await self._connection.for_authentication()
         row = await conn.fetchrow("SELECT * FROM app_authenticate($1, $2)", token_hash, organization_id)
         if row is None:
             raise AuthenticationFailed("the token is missing, expired or revoked")

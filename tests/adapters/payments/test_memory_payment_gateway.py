@@ -53,8 +53,6 @@ async def test_a_monthly_period_started_on_the_31st_ends_on_the_last_day_of_next
     )
     gateway.add_default_card(customer_id)
 
-    subscription = await gateway.create_subscription(
-        customer_id=customer_id, price_id="basic", idempotency_key="sub-1"
-    )
+    subscription = await gateway.create_subscription(customer_id=customer_id, price_id="basic", idempotency_key="sub-1")
 
     assert subscription.current_period_end == datetime(2027, 2, 28, 12, 0, tzinfo=UTC)

@@ -83,9 +83,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
 
     async def confirm_with_card(payment_intent_id: str) -> None:
         # localstripe refuses `confirm(payment_method=...)`: set it first, then confirm.
-        await client.v1.payment_intents.update_async(
-            payment_intent_id, params={"payment_method": "pm_card_visa"}
-        )
+        await client.v1.payment_intents.update_async(payment_intent_id, params={"payment_method": "pm_card_visa"})
         await client.v1.payment_intents.confirm_async(payment_intent_id)
 
     yield Backend(gateway, attach_card, confirm_with_card)
@@ -246,9 +244,7 @@ async def test_payment_intent_is_paid_and_refunded(backend: Backend) -> None:
 
     refund_key = unique("refund")
     refund = await gateway.refund_payment_intent(payment_intent_id=created.id, idempotency_key=refund_key)
-    refund_again = await gateway.refund_payment_intent(
-        payment_intent_id=created.id, idempotency_key=refund_key
-    )
+    refund_again = await gateway.refund_payment_intent(payment_intent_id=created.id, idempotency_key=refund_key)
     assert refund.id.startswith("re_")
     assert (refund.payment_intent_id, refund.status, refund.amount_cents) == (created.id, "succeeded", 2500)
     assert refund_again.id == refund.id
@@ -256,14 +252,10 @@ async def test_payment_intent_is_paid_and_refunded(backend: Backend) -> None:
 
 async def test_idempotency_key_reused_with_other_parameters_is_refused(backend: Backend) -> None:
     key = unique("ticket-order")
-    await backend.gateway.create_payment_intent(
-        amount_cents=2500, currency="eur", metadata={}, idempotency_key=key
-    )
+    await backend.gateway.create_payment_intent(amount_cents=2500, currency="eur", metadata={}, idempotency_key=key)
 
     with pytest.raises(PaymentGatewayError) as refused:
-        await backend.gateway.create_payment_intent(
-            amount_cents=9900, currency="eur", metadata={}, idempotency_key=key
-        )
+        await backend.gateway.create_payment_intent(amount_cents=9900, currency="eur", metadata={}, idempotency_key=key)
     assert refused.value.code == "idempotency_error"
 
 
@@ -273,9 +265,7 @@ async def test_refund_of_an_unpaid_intent_is_refused(backend: Backend) -> None:
     )
 
     with pytest.raises(PaymentGatewayError):
-        await backend.gateway.refund_payment_intent(
-            payment_intent_id=intent.id, idempotency_key=unique("refund")
-        )
+        await backend.gateway.refund_payment_intent(payment_intent_id=intent.id, idempotency_key=unique("refund"))
 
 
 async def test_unknown_payment_intent_is_a_gateway_error_that_hides_the_provider(backend: Backend) -> None:
@@ -297,9 +287,7 @@ def stripe_event(event_type: str = "payment_intent.succeeded") -> dict[str, Any]
         "object": "event",
         "type": event_type,
         "created": int(time.time()),
-        "data": {
-            "object": {"id": "pi_123", "object": "payment_intent", "metadata": {"ticket_order_id": "t-1"}}
-        },
+        "data": {"object": {"id": "pi_123", "object": "payment_intent", "metadata": {"ticket_order_id": "t-1"}}},
     }
 
 
@@ -337,9 +325,7 @@ async def test_webhook_a_few_minutes_old_still_parses(backend: Backend) -> None:
 @pytest.mark.parametrize(
     "make_request",
     [
-        pytest.param(
-            lambda: signed(json.dumps(stripe_event()), secret="whsec_someone_else"), id="wrong-secret"
-        ),
+        pytest.param(lambda: signed(json.dumps(stripe_event()), secret="whsec_someone_else"), id="wrong-secret"),
         pytest.param(lambda: signed(json.dumps(stripe_event()), age_seconds=301), id="older-than-300s"),
         pytest.param(lambda: signed("{not json"), id="garbage-json"),
         pytest.param(lambda: signed(json.dumps({"id": "evt_1", "type": "x"})), id="json-but-no-event"),
@@ -350,9 +336,7 @@ async def test_webhook_a_few_minutes_old_still_parses(backend: Backend) -> None:
         pytest.param(lambda: (b"\xff\xfe", "t=1,v1=00"), id="not-utf8"),
     ],
 )
-async def test_bad_webhook_is_invalid(
-    backend: Backend, make_request: Callable[[], tuple[bytes, str]]
-) -> None:
+async def test_bad_webhook_is_invalid(backend: Backend, make_request: Callable[[], tuple[bytes, str]]) -> None:
     body, header = make_request()
 
     with pytest.raises(InvalidWebhook):
@@ -407,9 +391,7 @@ async def test_webhook_sent_by_localstripe_parses(
             customer_id = await gateway.create_customer(
                 organization_id=uuid.uuid4(), name="Webhook Owls", email=None, idempotency_key=unique("cus")
             )
-            event = await wait_for_event(
-                gateway, deliveries, lambda e: e.data_object.get("id") == customer_id
-            )
+            event = await wait_for_event(gateway, deliveries, lambda e: e.data_object.get("id") == customer_id)
         finally:
             # localstripe cannot forget a webhook: point this one at no event types at all.
             await config.post(

@@ -1,0 +1,34 @@
+# Two commands for a fresh machine with only Python 3.11+: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Migrate, load the demo organization (idempotent) and serve on HOST:PORT (embedded PostgreSQL without DATABASE_URL).
+run: $(STAMP)
+	$(BIN)/chapterhouse dev
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/mypy src/domain src/application
+	$(BIN)/lint-imports --config importlinter.ini
+
+## Lint, type-check, layering, then every test (real PostgreSQL and Redis: from the environment, else embedded).
+test: lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python bench/members_list.py
+
+clean:
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""Two organizations with one object of every kind each, for the generated cross-tenant matrix.
+
+Each id-bearing path parameter names a kind; KIND_BUILDERS makes an object of that kind in an
+organization and returns its id. A capability that adds a new kind of path parameter registers its
+builder here; a route whose parameter has no builder fails the matrix test loudly.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.security.tokens import HmacInvitationTokenCodec
+from tests.conftest import TEST_SECRET, ApiUser, register
+
+
+@dataclass
+class Tenant:
+    owner: ApiUser
+    org: dict[str, Any]
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+Builder = Callable[[Any, Tenant], Awaitable[str]]
+
+
+async def _member(client: Any, tenant: Tenant) -> str:
+    member = await register(client, "Member")
+    invite = await client.post(
+        f"/api/orgs/{tenant.org['id']}/invitations", json={"email": member.email}, headers=tenant.owner.headers
+    )
+    token = _invitation_token(invite.json()["id"], tenant.org["id"])
+    accepted = await client.post(f"/api/invitations/{token}/accept", headers=member.headers)
+    assert accepted.status_code == 200, accepted.text
+    return member.id
+
+
+async def _pending_invitation_token(client: Any, tenant: Tenant) -> str:
+    invite = await client.post(
+        f"/api/orgs/{tenant.org['id']}/invitations",
+        json={"email": f"pending-{uuid.uuid4().hex[:8]}@example.com"},
+        headers=tenant.owner.headers,
+    )
+    assert invite.status_code == 201, invite.text
+    return _invitation_token(invite.json()["id"], tenant.org["id"])
+
+
+def _invitation_token(invitation_id: str, org_id: str) -> str:
+    return HmacInvitationTokenCodec(TEST_SECRET).encode(uuid.UUID(org_id), uuid.UUID(invitation_id))
+
+
+KIND_BUILDERS: dict[str, Builder] = {
+    "user_id": _member,
+    "token": _pending_invitation_token,
+}
+
+
+# A valid body per (method, route) so that the lookup, not validation, decides the answer.
+VALID_BODIES: dict[tuple[str, str], Any] = {
+    ("PATCH", "/api/orgs/{org_id:uuid}"): {"name": "Renamed"},
+    ("PATCH", "/api/orgs/{org_id:uuid}/members/{user_id:uuid}"): {"role": "admin"},
+    ("POST", "/api/orgs/{org_id:uuid}/invitations"): {"email": "someone@example.com", "role": "member"},
+}
+
+
+async def build_tenant(client: Any, name: str) -> Tenant:
+    owner = await register(client, f"{name} Owner")
+    tenant = Tenant(owner=owner, org=await owner.create_org(name))
+    tenant.ids["org_id"] = tenant.org["id"]
+    for kind, builder in KIND_BUILDERS.items():
+        tenant.ids[kind] = await builder(client, tenant)
+    return tenant

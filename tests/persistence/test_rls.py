@@ -1,0 +1,61 @@
+"""Row-level security proof: SQL that forgets the tenant filter still sees only the current tenant."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from adapters.persistence.tables import TENANT_TABLES
+from entrypoints.settings import Settings, asyncpg_url
+from tests.conftest import register
+
+
+async def test_the_app_role_is_neither_superuser_nor_bypassrls(settings: Settings) -> None:
+    conn = await asyncpg.connect(asyncpg_url(settings.runtime_database_url))
+    try:
+        row = await conn.fetchrow("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        assert row["rolsuper"] is False and row["rolbypassrls"] is False
+    finally:
+        await conn.close()
+
+
+async def test_every_tenant_table_forces_rls(settings: Settings) -> None:
+    conn = await asyncpg.connect(asyncpg_url(settings.database_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY($1::text[])",
+            [t.name for t in TENANT_TABLES],
+        )
+        assert {r["relname"] for r in rows} == {t.name for t in TENANT_TABLES}
+        assert all(r["relrowsecurity"] and r["relforcerowsecurity"] for r in rows)
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("table", [t.name for t in TENANT_TABLES])
+async def test_select_without_where_returns_only_the_current_tenant(client, settings: Settings, table: str) -> None:
+    alice, bob = await register(client), await register(client)
+    org_a, org_b = await alice.create_org("A"), await bob.create_org("B")
+    for user, org in ((alice, org_a), (bob, org_b)):
+        response = await client.post(
+            f"/api/orgs/{org['id']}/invitations", json={"email": "guest@example.com"}, headers=user.headers
+        )
+        assert response.status_code == 201
+    conn = await asyncpg.connect(asyncpg_url(settings.runtime_database_url))
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.organization_id', $1, true)", org_a["id"])
+            rows = await conn.fetch(f"SELECT organization_id FROM {table}")  # no WHERE, on purpose
+        seen = {str(r["organization_id"]) for r in rows}
+        assert org_b["id"] not in seen
+        assert seen <= {org_a["id"]}
+        assert seen, f"{table} should hold rows of organization A"
+        # Without any tenant set, nothing at all.
+        assert await conn.fetch(f"SELECT 1 FROM {table}") == []
+        # Writing a row of another tenant is refused by the policy's WITH CHECK.
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.organization_id', $1, true)", org_a["id"])
+            with pytest.raises(asyncpg.PostgresError):
+                await conn.execute(f"UPDATE {table} SET organization_id = $1::uuid", org_b["id"])
+    finally:
+        await conn.close()

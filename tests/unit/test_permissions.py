@@ -1,0 +1,30 @@
+"""The permission matrix, read as a table: one row per (role, permission), the expected answer beside it."""
+
+import pytest
+
+from domain.permissions import PERMISSION_MATRIX, Permission, Role, role_allows
+
+P = Permission
+EXPECTED = {
+    #                      owner  admin  billing member check_in
+    P.ORG_READ:           (True,  True,  True,   True,  True),
+    P.ORG_UPDATE:         (True,  True,  False,  False, False),
+    P.MEMBERS_READ:       (True,  True,  True,   True,  True),
+    P.MEMBERS_MANAGE:     (True,  True,  False,  False, False),
+    P.MEMBERS_INVITE:     (True,  True,  False,  False, False),
+    P.OWNERSHIP_MANAGE:   (True,  False, False,  False, False),
+    P.BILLING_READ:       (True,  True,  True,   False, False),
+    P.BILLING_MANAGE:     (True,  False, True,   False, False),
+    P.AUDIT_READ:         (True,  True,  False,  False, False),
+}  # fmt: skip
+ROLES = (Role.OWNER, Role.ADMIN, Role.BILLING_MANAGER, Role.MEMBER, Role.CHECK_IN_STAFF)
+
+
+@pytest.mark.parametrize(("permission", "role"), [(p, r) for p in EXPECTED for r in ROLES])
+def test_matrix(permission: Permission, role: Role) -> None:
+    assert role_allows(role, permission) is EXPECTED[permission][ROLES.index(role)]
+
+
+def test_every_permission_and_role_is_in_the_table() -> None:
+    assert set(EXPECTED) == set(Permission)
+    assert set(PERMISSION_MATRIX) == set(Role) == set(ROLES)
