@@ -51,9 +51,44 @@ def _invitation_token(invitation_id: str, org_id: str) -> str:
     return HmacInvitationTokenCodec(TEST_SECRET).encode(uuid.UUID(org_id), uuid.UUID(invitation_id))
 
 
+async def _channel(client: Any, tenant: Tenant) -> str:
+    response = await client.post(
+        f"/api/orgs/{tenant.org['id']}/channels", json={"name": "general"}, headers=tenant.owner.headers
+    )
+    assert response.status_code == 201, response.text
+    channel_id: str = response.json()["id"]
+    posted = await client.post(
+        f"/api/orgs/{tenant.org['id']}/channels/{channel_id}/messages",
+        json={"body": "hi"},
+        headers=tenant.owner.headers,
+    )
+    assert posted.status_code == 201, posted.text
+    return channel_id
+
+
+async def _notification(client: Any, tenant: Tenant) -> str:
+    """Granting the owner a team channel notifies them."""
+    org = tenant.org["id"]
+    team = await client.post(
+        f"/api/orgs/{org}/channels",
+        json={"name": "team", "scope": "team", "target_id": str(uuid.uuid4())},
+        headers=tenant.owner.headers,
+    )
+    granted = await client.post(
+        f"/api/orgs/{org}/channels/{team.json()['id']}/members",
+        json={"user_id": tenant.owner.id},
+        headers=tenant.owner.headers,
+    )
+    assert granted.status_code == 201, granted.text
+    notes = await client.get("/api/me/notifications", headers=tenant.owner.headers)
+    return str(notes.json()["items"][0]["id"])
+
+
 KIND_BUILDERS: dict[str, Builder] = {
     "user_id": _member,
     "token": _pending_invitation_token,
+    "channel_id": _channel,
+    "notification_id": _notification,
 }
 
 
@@ -62,6 +97,9 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/orgs/{org_id:uuid}"): {"name": "Renamed"},
     ("PATCH", "/api/orgs/{org_id:uuid}/members/{user_id:uuid}"): {"role": "admin"},
     ("POST", "/api/orgs/{org_id:uuid}/invitations"): {"email": "someone@example.com", "role": "member"},
+    ("POST", "/api/orgs/{org_id:uuid}/channels"): {"name": "intruders"},
+    ("POST", "/api/orgs/{org_id:uuid}/channels/{channel_id:uuid}/messages"): {"body": "hello"},
+    ("POST", "/api/orgs/{org_id:uuid}/channels/{channel_id:uuid}/members"): {"user_id": str(uuid.uuid4())},
 }
 
 

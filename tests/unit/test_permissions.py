@@ -16,6 +16,7 @@ EXPECTED = {
     P.BILLING_READ:       (True,  True,  True,   False, False),
     P.BILLING_MANAGE:     (True,  False, True,   False, False),
     P.AUDIT_READ:         (True,  True,  False,  False, False),
+    P.CHANNELS_MANAGE:    (True,  True,  False,  False, False),
 }  # fmt: skip
 ROLES = (Role.OWNER, Role.ADMIN, Role.BILLING_MANAGER, Role.MEMBER, Role.CHECK_IN_STAFF)
 
