@@ -288,7 +288,8 @@ class CheckChannelAccess:
         self._gate, self._uow, self._policy, self._authenticator = gate, uow, policy, authenticator
 
     async def execute(self, token_hash: bytes, channel_ids: set[uuid.UUID]) -> set[uuid.UUID]:
-        await self._authenticator.authenticate(token_hash, None)
+        if not channel_ids:
+            await self._authenticator.authenticate(token_hash, None)  # the gate checks it otherwise
         readable: set[uuid.UUID] = set()
         for channel_id in channel_ids:
             try:

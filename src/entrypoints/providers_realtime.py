@@ -104,6 +104,7 @@ class RealtimeProvider(Provider):
             queue_size=settings.ws_queue_size,
             idle_timeout_seconds=settings.ws_idle_timeout_seconds,
             access_recheck_seconds=settings.ws_access_recheck_seconds,
+            channel_recheck_seconds=settings.ws_channel_recheck_seconds,
         )
 
 

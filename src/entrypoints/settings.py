@@ -45,6 +45,7 @@ class Settings:
     ws_queue_size: int = 256
     ws_idle_timeout_seconds: float = 90.0
     ws_access_recheck_seconds: float = 5.0
+    ws_channel_recheck_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -94,6 +95,7 @@ class Settings:
             ws_queue_size=get_int("WS_QUEUE_SIZE", 256),
             ws_idle_timeout_seconds=get_float("WS_IDLE_TIMEOUT_SECONDS", 90.0),
             ws_access_recheck_seconds=get_float("WS_ACCESS_RECHECK_SECONDS", 5.0),
+            ws_channel_recheck_seconds=get_float("WS_CHANNEL_RECHECK_SECONDS", 30.0),
         )
         settings.validate()
         return settings

@@ -64,8 +64,10 @@ def servers(database_url: str, redis_url: str) -> Iterator[tuple[Server, Server]
         "APP_ENV": "test",
         "SECRET_KEY": TEST_SECRET,
         "AUTH_RATE_LIMIT_PER_MINUTE": "100000",
-        # Check the token on every delivery batch, so a logout stops delivery deterministically.
+        # Check the token and channel access on every delivery batch, so a logout or a removal stops
+        # delivery deterministically (the defaults check every 5 s and 30 s).
         "WS_ACCESS_RECHECK_SECONDS": "0",
+        "WS_CHANNEL_RECHECK_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
         # The console script imports `entrypoints` from the main checkout; run this worktree's code.
         "PYTHONPATH": str(WORKTREE / "src"),

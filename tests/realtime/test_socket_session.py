@@ -87,7 +87,7 @@ def user_and_token() -> tuple[MemoryStore, User, str]:
     return store, user, token
 
 
-def session_for(store: MemoryStore, user: User, token: str, socket: FakeSocket, hub: LocalHub, **limits: Any):
+def session_for(store: MemoryStore, user: User, token: str, socket: FakeSocket, hub: LocalHub, **overrides: Any):
     container = FakeContainer(
         {
             Authenticator: MemoryAuthenticator(store, FixedClock()),
@@ -98,7 +98,7 @@ def session_for(store: MemoryStore, user: User, token: str, socket: FakeSocket, 
         socket,  # type: ignore[arg-type]
         container=container,  # type: ignore[arg-type]
         hub=hub,
-        limits=SocketLimits(access_recheck_seconds=3600, **limits),
+        limits=SocketLimits(**{"access_recheck_seconds": 3600, "channel_recheck_seconds": 3600, **overrides}),
         token_hash=hash_token(token),
         principal=Principal(user.id),
     )
@@ -188,3 +188,17 @@ async def test_a_socket_that_sends_nothing_is_closed_as_idle(user_and_token):
     session = session_for(store, user, token, socket, LocalHub(), idle_timeout_seconds=0.01)
     await asyncio.wait_for(session.run(), 5)  # the watchdog ends it; the guard only stops a hang
     assert socket.closed is not None and socket.closed[0] == 1001
+
+
+async def test_a_revoked_token_stops_delivery_at_the_next_batch(user_and_token):
+    store, user, token = user_and_token
+    hub, socket = LocalHub(), FakeSocket()
+    session = session_for(store, user, token, socket, hub, access_recheck_seconds=0)
+    run = asyncio.create_task(session.run())
+    socket.feed({"type": "subscribe", "channel": "notifications"})
+    await settle()
+    store.access_tokens[hash_token(token)].revoke(NOW)
+    hub.dispatch(user_topic(user.id), json.dumps({"type": "notification", "id": str(uuid.uuid4())}))
+    await asyncio.wait_for(run, 5)
+    assert socket.sent == [{"type": "subscribed", "channel": "notifications"}]
+    assert socket.closed is not None and socket.closed[0] == 1008

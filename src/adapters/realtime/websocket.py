@@ -57,6 +57,7 @@ log = logging.getLogger("chapterhouse.realtime")
 WS_1000_NORMAL = 1000
 WS_1001_GOING_AWAY = 1001
 WS_1008_POLICY_VIOLATION = 1008
+WS_1011_INTERNAL_ERROR = 1011
 WS_1013_TRY_AGAIN_LATER = 1013
 IDLE_ACCESS_RECHECK_SECONDS = 30.0
 
@@ -68,7 +69,8 @@ class SocketLimits:
     refused_before_close: int = 20  # refused frames in a row before the socket is closed with 1008
     queue_size: int = 256  # outgoing frames waiting for a slow client before it is dropped
     idle_timeout_seconds: float = 90.0  # no client frame (a ping at least) for this long: close
-    access_recheck_seconds: float = 5.0  # token and channel access re-checked at most this often on delivery
+    access_recheck_seconds: float = 5.0  # on delivery, the token is re-checked at most this often
+    channel_recheck_seconds: float = 30.0  # on delivery, channel access (membership, grants) at most this often
     max_pending_per_subscription: int = 1000  # live frames held while a resuming subscribe loads its backlog
 
 
@@ -120,7 +122,7 @@ class SocketSession:
         self._bucket = TokenBucket(limits.rate_per_second)
         self._refused_in_a_row = 0
         self._last_client_frame = time.monotonic()
-        self._last_access_check = time.monotonic()
+        self._last_token_check = self._last_channel_check = time.monotonic()
         self._closing = asyncio.Event()
         self._close_code, self._close_reason = WS_1000_NORMAL, ""
 
@@ -324,19 +326,39 @@ class SocketSession:
             batch = [await self._queue.get()]
             while not self._queue.empty() and len(batch) < 64:
                 batch.append(self._queue.get_nowait())
-            if any(topic is not None for topic, _ in batch) and self._access_check_due():
-                if not await self._recheck_access():
+            if any(topic is not None for topic, _ in batch):
+                if not await self._recheck_if_due():
                     return
                 batch = [(topic, f) for topic, f in batch if topic is None or topic in self._subscriptions]
             for _, frame in batch:
                 await self._socket.send_text(frame)
 
-    def _access_check_due(self) -> bool:
-        return time.monotonic() - self._last_access_check >= self._limits.access_recheck_seconds
+    async def _recheck_if_due(self, *, minimum_age: float = 0.0) -> bool:
+        """Before delivering: the token (one query) every access_recheck_seconds, the channels' access
+        (membership, grants) every channel_recheck_seconds. False when the socket is closing."""
+        now = time.monotonic()
+        channels_due = now - self._last_channel_check >= max(self._limits.channel_recheck_seconds, minimum_age)
+        token_due = now - self._last_token_check >= max(self._limits.access_recheck_seconds, minimum_age)
+        if not (channels_due or token_due):
+            return True
+        try:
+            if channels_due:
+                await self._recheck_channels()
+            else:
+                self._last_token_check = now
+                await self._in_request(self._check_token)
+        except AuthenticationFailed:
+            self.abort(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
+            return False
+        except Exception:  # the database is unreachable, say: clients reconnect and resume later
+            log.exception("websocket access re-check failed")
+            self.abort(WS_1011_INTERNAL_ERROR, "internal error: reconnect and resume")
+            return False
+        return True
 
-    async def _recheck_access(self) -> bool:
-        """False when the token is no longer valid (the socket is closing); drops channels no longer readable."""
-        self._last_access_check = time.monotonic()
+    async def _recheck_channels(self) -> None:
+        """Raises AuthenticationFailed when the token is no longer valid; drops channels no longer readable."""
+        self._last_channel_check = self._last_token_check = time.monotonic()
         # Subscriptions still loading their backlog were authorized a moment ago; their subscribe answers.
         checked = [s for s in self._subscriptions.values() if s.ready and s.channel_id is not None]
         channel_ids = {s.channel_id for s in checked if s.channel_id is not None}
@@ -345,28 +367,22 @@ class SocketSession:
             use_case: CheckChannelAccess = await container.get(CheckChannelAccess)
             return await use_case.execute(self._token_hash, channel_ids)
 
-        try:
-            readable = await self._in_request(check)
-        except AuthenticationFailed:
-            self.abort(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
-            return False
+        readable = await self._in_request(check)
         for subscription in checked:
             if subscription.channel_id not in readable and self._subscriptions.get(subscription.topic) is subscription:
                 self._unsubscribe(subscription.channel)
                 self._reply(error("access to this channel has ended", subscription.channel))
-        return True
 
     async def _watchdog(self) -> None:
-        """Idle timeout, and an access re-check for sockets that neither send nor receive (deliveries and
-        client frames check more often)."""
+        """Idle timeout, and the same re-checks for sockets that neither send nor receive (at most every
+        30 s; deliveries and client frames check more often)."""
         period = max(min(self._limits.idle_timeout_seconds / 3, 5.0), 0.5)
-        idle_recheck = max(self._limits.access_recheck_seconds, IDLE_ACCESS_RECHECK_SECONDS)
         while True:
             await asyncio.sleep(period)
             if time.monotonic() - self._last_client_frame > self._limits.idle_timeout_seconds:
                 self.abort(WS_1001_GOING_AWAY, "idle: send a ping at least every 30 seconds")
                 return
-            if time.monotonic() - self._last_access_check >= idle_recheck and not await self._recheck_access():
+            if not await self._recheck_if_due(minimum_age=IDLE_ACCESS_RECHECK_SECONDS):
                 return
 
 
