@@ -22,6 +22,7 @@ from application.ports.chat import (
 from application.ports.clock import Clock
 from application.ports.queries import Page
 from application.ports.realtime import RealtimePublisher
+from application.ports.sessions import TokenValidity
 from domain.chat import Channel, ChannelMember, ChannelScope
 from domain.errors import InvalidInput, NotFound, OrganizationSuspended
 from domain.permissions import Actor, Permission
@@ -300,3 +301,15 @@ class CheckChannelAccess:
                 continue
             readable.add(channel_id)
         return readable
+
+
+class FindInvalidTokens:
+    """The tokens, among those of a process's open sockets, that were revoked (logout) or expired."""
+
+    def __init__(self, validity: TokenValidity) -> None:
+        self._validity = validity
+
+    async def execute(self, token_hashes: set[bytes]) -> set[bytes]:
+        if not token_hashes:
+            return set()
+        return await self._validity.invalid_among(token_hashes)

@@ -16,6 +16,7 @@ from adapters.memory.chat import (
     MemoryMessageRepository,
     MemoryNotificationQueries,
     MemoryNotificationRepository,
+    MemoryTokenValidity,
 )
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
@@ -24,6 +25,7 @@ from adapters.persistence.chat_queries import (
     AsyncpgChannelQueries,
     AsyncpgMessageQueries,
     AsyncpgNotificationQueries,
+    AsyncpgTokenValidity,
 )
 from adapters.persistence.chat_repositories import (
     SqlaChannelMemberRepository,
@@ -36,12 +38,14 @@ from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.realtime.fanout import Fanout, InProcessFanout, RedisFanout
 from adapters.realtime.hub import LocalHub
 from adapters.realtime.publisher import FanoutRealtimePublisher
+from adapters.realtime.watch import TokenWatch
 from adapters.realtime.websocket import SocketLimits
 from application.chat import (
     AddChannelMember,
     ChannelGate,
     CheckChannelAccess,
     CreateChannel,
+    FindInvalidTokens,
     GetChannel,
     ListChannels,
     ListMessages,
@@ -55,8 +59,10 @@ from application.notifications import (
     ResumeNotifications,
 )
 from application.ports.chat import ChannelAccessPolicy, ChannelQueries, ChatUnitOfWorkFactory, MessageQueries
+from application.ports.clock import Clock
 from application.ports.notifications import NotificationQueries, NotificationsUnitOfWorkFactory
 from application.ports.realtime import NotificationPublisher, RealtimePublisher
+from application.ports.sessions import TokenValidity
 from entrypoints.providers import MEMORY_REPOSITORIES, SQL_REPOSITORIES
 from entrypoints.settings import Settings
 
@@ -98,12 +104,17 @@ class RealtimeProvider(Provider):
         return publisher
 
     @provide
+    async def token_watch(self, settings: Settings) -> AsyncIterator[TokenWatch]:
+        watch = TokenWatch(settings.ws_access_recheck_seconds)
+        yield watch
+        await watch.close()
+
+    @provide
     def socket_limits(self, settings: Settings) -> SocketLimits:
         return SocketLimits(
             rate_per_second=settings.ws_rate_per_second,
             queue_size=settings.ws_queue_size,
             idle_timeout_seconds=settings.ws_idle_timeout_seconds,
-            access_recheck_seconds=settings.ws_access_recheck_seconds,
             channel_recheck_seconds=settings.ws_channel_recheck_seconds,
         )
 
@@ -118,6 +129,7 @@ class ChatUseCaseProvider(Provider):
     post_message = provide(PostMessage)
     list_messages = provide(ListMessages)
     channel_gate = provide(ChannelGate)
+    find_invalid_tokens = provide(FindInvalidTokens)
     subscribe_to_channel = provide(SubscribeToChannel)
     check_channel_access = provide(CheckChannelAccess)
     deliver_notifications = provide(DeliverNotifications)
@@ -151,6 +163,10 @@ class ChatPostgresProvider(Provider):
     def channel_access_policy(self, connection: RequestConnection) -> ChannelAccessPolicy:
         return AsyncpgChannelAccessPolicy(connection)
 
+    @provide(scope=Scope.REQUEST)
+    def token_validity(self, connection: RequestConnection) -> TokenValidity:
+        return AsyncpgTokenValidity(connection)
+
 
 class ChatMemoryProvider(Provider):
     @provide(scope=Scope.APP)
@@ -176,6 +192,10 @@ class ChatMemoryProvider(Provider):
     @provide(scope=Scope.REQUEST)
     def channel_access_policy(self, store: MemoryStore) -> ChannelAccessPolicy:
         return MemoryChannelAccessPolicy(store)
+
+    @provide(scope=Scope.REQUEST)
+    def token_validity(self, store: MemoryStore, clock: Clock) -> TokenValidity:
+        return MemoryTokenValidity(store, clock)
 
 
 def realtime_providers(*, memory: bool) -> list[Provider]:

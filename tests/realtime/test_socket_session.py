@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
-from adapters.memory.chat import MemoryNotificationQueries
+from adapters.memory.chat import MemoryNotificationQueries, MemoryTokenValidity
 from adapters.memory.queries import MemoryAuthenticator
 from adapters.memory.store import MemoryStore
 from adapters.realtime.frames import client_frames, frame_id, user_topic
 from adapters.realtime.hub import LocalHub
+from adapters.realtime.watch import TokenWatch
 from adapters.realtime.websocket import SocketLimits, SocketSession, TokenBucket
+from application.chat import FindInvalidTokens
 from application.identity import hash_token
 from application.notifications import ResumeNotifications
 from application.ports.auth import Authenticator
@@ -98,7 +100,7 @@ def session_for(store: MemoryStore, user: User, token: str, socket: FakeSocket, 
         socket,  # type: ignore[arg-type]
         container=container,  # type: ignore[arg-type]
         hub=hub,
-        limits=SocketLimits(**{"access_recheck_seconds": 3600, "channel_recheck_seconds": 3600, **overrides}),
+        limits=SocketLimits(**{"channel_recheck_seconds": 3600, **overrides}),
         token_hash=hash_token(token),
         principal=Principal(user.id),
     )
@@ -190,15 +192,34 @@ async def test_a_socket_that_sends_nothing_is_closed_as_idle(user_and_token):
     assert socket.closed is not None and socket.closed[0] == 1001
 
 
-async def test_a_revoked_token_stops_delivery_at_the_next_batch(user_and_token):
+async def test_the_token_watch_closes_the_sockets_of_revoked_tokens_only(user_and_token):
     store, user, token = user_and_token
-    hub, socket = LocalHub(), FakeSocket()
-    session = session_for(store, user, token, socket, hub, access_recheck_seconds=0)
-    run = asyncio.create_task(session.run())
-    socket.feed({"type": "subscribe", "channel": "notifications"})
+    other_token = "other-token"
+    store.access_tokens[hash_token(other_token)] = AccessToken(
+        token_hash=hash_token(other_token), user_id=user.id, created_at=NOW, expires_at=NOW + timedelta(days=1)
+    )
+    hub, revoked_socket, kept_socket = LocalHub(), FakeSocket(), FakeSocket()
+    revoked = session_for(store, user, token, revoked_socket, hub)
+    kept = session_for(store, user, other_token, kept_socket, hub)
+    runs = [asyncio.create_task(s.run()) for s in (revoked, kept)]
+    for socket in (revoked_socket, kept_socket):
+        socket.feed({"type": "subscribe", "channel": "notifications"})
     await settle()
+
+    watch = TokenWatch(interval_seconds=3600)
+    watch.watch(revoked, FakeContainer({}))
+    watch.watch(kept, FakeContainer({}))
     store.access_tokens[hash_token(token)].revoke(NOW)
+    await watch.check_once(
+        FakeContainer({FindInvalidTokens: FindInvalidTokens(MemoryTokenValidity(store, FixedClock()))})
+    )
     hub.dispatch(user_topic(user.id), json.dumps({"type": "notification", "id": str(uuid.uuid4())}))
-    await asyncio.wait_for(run, 5)
-    assert socket.sent == [{"type": "subscribed", "channel": "notifications"}]
-    assert socket.closed is not None and socket.closed[0] == 1008
+    await asyncio.wait_for(runs[0], 5)
+    await settle()
+
+    assert revoked_socket.closed is not None and revoked_socket.closed[0] == 1008
+    assert revoked_socket.sent == [{"type": "subscribed", "channel": "notifications"}]
+    assert [f["type"] for f in kept_socket.sent] == ["subscribed", "notification"] and kept_socket.closed is None
+    kept_socket.incoming.put_nowait({"type": "websocket.disconnect", "code": 1000})
+    await asyncio.wait_for(runs[1], 5)
+    await watch.close()

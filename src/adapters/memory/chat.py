@@ -6,10 +6,12 @@ Data lives in MemoryStore.table(...) dicts keyed like the SQL primary keys.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from adapters.memory.store import MemoryStore
 from application.ports.chat import AuthorView, ChannelView, MessageView
+from application.ports.clock import Clock
 from application.ports.notifications import NotificationView
 from domain.chat import Channel, ChannelMember, ChannelScope, Message, may_read_channel
 from domain.errors import Conflict
@@ -240,3 +242,12 @@ class RecordingRealtimePublisher:
 
     async def publish_notification(self, user_id: uuid.UUID, notification: NotificationView) -> None:
         self.notifications.append((user_id, notification))
+
+
+class MemoryTokenValidity:
+    def __init__(self, store: MemoryStore, clock: Clock) -> None:
+        self._store, self._clock = store, clock
+
+    async def invalid_among(self, token_hashes: Collection[bytes]) -> set[bytes]:
+        now = self._clock.now()
+        return {h for h in token_hashes if (t := self._store.access_tokens.get(h)) is None or not t.is_valid(now)}

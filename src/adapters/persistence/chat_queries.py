@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -174,3 +175,17 @@ class AsyncpgChannelAccessPolicy:
 
     async def can_write(self, actor: Actor, channel: Channel) -> bool:
         return await self.can_read(actor, channel)
+
+
+class AsyncpgTokenValidity:
+    def __init__(self, connection: RequestConnection) -> None:
+        self._connection = connection
+
+    async def invalid_among(self, token_hashes: Collection[bytes]) -> set[bytes]:
+        conn = await self._connection.get()
+        rows = await conn.fetch(
+            "SELECT token_hash FROM access_tokens"
+            " WHERE token_hash = ANY($1::bytea[]) AND revoked_at IS NULL AND expires_at > now()",
+            list(token_hashes),
+        )
+        return set(token_hashes) - {bytes(r["token_hash"]) for r in rows}

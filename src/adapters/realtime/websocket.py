@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -38,6 +39,7 @@ from adapters.realtime.frames import (
     user_topic,
 )
 from adapters.realtime.hub import LocalHub
+from adapters.realtime.watch import TokenWatch
 from application.chat import (
     ChannelGate,
     CheckChannelAccess,
@@ -69,7 +71,6 @@ class SocketLimits:
     refused_before_close: int = 20  # refused frames in a row before the socket is closed with 1008
     queue_size: int = 256  # outgoing frames waiting for a slow client before it is dropped
     idle_timeout_seconds: float = 90.0  # no client frame (a ping at least) for this long: close
-    access_recheck_seconds: float = 5.0  # on delivery, the token is re-checked at most this often
     channel_recheck_seconds: float = 30.0  # on delivery, channel access (membership, grants) at most this often
     max_pending_per_subscription: int = 1000  # live frames held while a resuming subscribe loads its backlog
 
@@ -122,11 +123,16 @@ class SocketSession:
         self._bucket = TokenBucket(limits.rate_per_second)
         self._refused_in_a_row = 0
         self._last_client_frame = time.monotonic()
-        self._last_token_check = self._last_channel_check = time.monotonic()
+        # Spread the periodic channel re-checks of sockets that connected together.
+        self._last_channel_check = time.monotonic() - random.uniform(0, limits.channel_recheck_seconds)
         self._closing = asyncio.Event()
         self._close_code, self._close_reason = WS_1000_NORMAL, ""
 
-    # --- called by the hub (synchronous, never blocks) ---------------------------------------------
+    @property
+    def token_hash(self) -> bytes:
+        return self._token_hash
+
+    # --- called by the hub and the token watch (synchronous, never blocks) -------------------------
     def deliver(self, topic: str, frame: str) -> None:
         subscription = self._subscriptions.get(topic)
         if subscription is None:
@@ -163,9 +169,18 @@ class SocketSession:
                 self._hub.remove(subscription.topic, self)
             self._subscriptions.clear()
         if self._socket.connection_state != "disconnect":
-            # A stalled client may never read the close frame: do not wait for it long.
+            # Errors and pongs already queued go out (they say why the socket closes); no more messages.
+            # A stalled client may never read them, nor the close frame: do not wait for it long.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._flush_control_frames(), timeout=1.0)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._socket.close(self._close_code, self._close_reason), timeout=1.0)
+
+    async def _flush_control_frames(self) -> None:
+        while not self._queue.empty():
+            topic, frame = self._queue.get_nowait()
+            if topic is None:
+                await self._socket.send_text(frame)
 
     def _offer(self, topic: str | None, frame: str) -> None:
         try:
@@ -327,26 +342,22 @@ class SocketSession:
             while not self._queue.empty() and len(batch) < 64:
                 batch.append(self._queue.get_nowait())
             if any(topic is not None for topic, _ in batch):
-                if not await self._recheck_if_due():
+                if not await self._recheck_channels_if_due():
                     return
                 batch = [(topic, f) for topic, f in batch if topic is None or topic in self._subscriptions]
-            for _, frame in batch:
+            for topic, frame in batch:
+                if topic is not None and self._closing.is_set():  # e.g. the token watch found it revoked
+                    continue
                 await self._socket.send_text(frame)
 
-    async def _recheck_if_due(self, *, minimum_age: float = 0.0) -> bool:
-        """Before delivering: the token (one query) every access_recheck_seconds, the channels' access
-        (membership, grants) every channel_recheck_seconds. False when the socket is closing."""
-        now = time.monotonic()
-        channels_due = now - self._last_channel_check >= max(self._limits.channel_recheck_seconds, minimum_age)
-        token_due = now - self._last_token_check >= max(self._limits.access_recheck_seconds, minimum_age)
-        if not (channels_due or token_due):
-            return True
+    async def _recheck_channels_if_due(self, *, minimum_age: float = 0.0) -> bool:
+        """Before delivering: channel access (membership, grants) every channel_recheck_seconds; the token
+        itself is watched for the whole process by TokenWatch. False when the socket is closing."""
+        age = time.monotonic() - self._last_channel_check
+        if age < max(self._limits.channel_recheck_seconds, minimum_age):
+            return not self._closing.is_set()
         try:
-            if channels_due:
-                await self._recheck_channels()
-            else:
-                self._last_token_check = now
-                await self._in_request(self._check_token)
+            await self._recheck_channels()
         except AuthenticationFailed:
             self.abort(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
             return False
@@ -354,11 +365,11 @@ class SocketSession:
             log.exception("websocket access re-check failed")
             self.abort(WS_1011_INTERNAL_ERROR, "internal error: reconnect and resume")
             return False
-        return True
+        return not self._closing.is_set()
 
     async def _recheck_channels(self) -> None:
         """Raises AuthenticationFailed when the token is no longer valid; drops channels no longer readable."""
-        self._last_channel_check = self._last_token_check = time.monotonic()
+        self._last_channel_check = time.monotonic()
         # Subscriptions still loading their backlog were authorized a moment ago; their subscribe answers.
         checked = [s for s in self._subscriptions.values() if s.ready and s.channel_id is not None]
         channel_ids = {s.channel_id for s in checked if s.channel_id is not None}
@@ -382,7 +393,7 @@ class SocketSession:
             if time.monotonic() - self._last_client_frame > self._limits.idle_timeout_seconds:
                 self.abort(WS_1001_GOING_AWAY, "idle: send a ping at least every 30 seconds")
                 return
-            if not await self._recheck_if_due(minimum_age=IDLE_ACCESS_RECHECK_SECONDS):
+            if not await self._recheck_channels_if_due(minimum_age=IDLE_ACCESS_RECHECK_SECONDS):
                 return
 
 
@@ -427,4 +438,9 @@ async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
         token_hash=token_hash,
         principal=principal,
     )
-    await session.run()
+    watch: TokenWatch = await container.get(TokenWatch)
+    watch.watch(session, socket.app.state.dishka_container)
+    try:
+        await session.run()
+    finally:
+        watch.forget(session)
