@@ -123,8 +123,9 @@ class SocketSession:
         self._bucket = TokenBucket(limits.rate_per_second)
         self._refused_in_a_row = 0
         self._last_client_frame = time.monotonic()
-        # Spread the periodic channel re-checks of sockets that connected together.
-        self._last_channel_check = time.monotonic() - random.uniform(0, limits.channel_recheck_seconds)
+        # The subscribe itself authorizes; the first re-check comes one to two intervals later, spread out
+        # so that sockets which connected together (after a deploy, say) do not re-check together.
+        self._last_channel_check = time.monotonic() + random.uniform(0, limits.channel_recheck_seconds)
         self._closing = asyncio.Event()
         self._close_code, self._close_reason = WS_1000_NORMAL, ""
 
