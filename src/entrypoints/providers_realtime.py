@@ -37,6 +37,7 @@ from adapters.persistence.queries import RequestConnection
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.realtime.fanout import Fanout, InProcessFanout, RedisFanout
 from adapters.realtime.hub import LocalHub
+from adapters.realtime.log_redaction import redact_socket_tokens
 from adapters.realtime.publisher import FanoutRealtimePublisher
 from adapters.realtime.watch import TokenWatch
 from adapters.realtime.websocket import SocketLimits
@@ -199,5 +200,6 @@ class ChatMemoryProvider(Provider):
 
 
 def realtime_providers(*, memory: bool) -> list[Provider]:
+    redact_socket_tokens()  # the socket's token travels in its URL, which uvicorn logs
     storage = ChatMemoryProvider() if memory else ChatPostgresProvider()
     return [RealtimeProvider(), ChatUseCaseProvider(), storage]

@@ -18,6 +18,7 @@ from tests.conftest import TEST_SECRET
 
 WORKTREE = Path(__file__).resolve().parents[2]
 CHAPTERHOUSE = str(Path(sys.executable).with_name("chapterhouse"))
+LOGS = WORKTREE / ".data" / "realtime-servers"  # the servers' logs, for when a test fails
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,14 @@ def servers(database_url: str, redis_url: str) -> Iterator[tuple[Server, Server]
     try:
         for _ in range(2):
             server = Server(support.free_port())
+            LOGS.mkdir(parents=True, exist_ok=True)
+            log = (LOGS / f"server-{server.port}.log").open("wb")
             proc = subprocess.Popen(
                 [CHAPTERHOUSE, "serve", "--port", str(server.port)],
                 env=env,
                 cwd=WORKTREE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             started.append((server, proc))
         for server, proc in started:

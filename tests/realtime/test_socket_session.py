@@ -223,3 +223,16 @@ async def test_the_token_watch_closes_the_sockets_of_revoked_tokens_only(user_an
     kept_socket.incoming.put_nowait({"type": "websocket.disconnect", "code": 1000})
     await asyncio.wait_for(runs[1], 5)
     await watch.close()
+
+
+def test_socket_tokens_are_redacted_from_uvicorn_handshake_logs(caplog):
+    import logging
+
+    from adapters.realtime.log_redaction import redact_socket_tokens
+
+    redact_socket_tokens("test.uvicorn")
+    redact_socket_tokens("test.uvicorn")  # idempotent
+    with caplog.at_level(logging.INFO, logger="test.uvicorn"):
+        logging.getLogger("test.uvicorn").info('%s - "WebSocket %s" [accepted]', "127.0.0.1:5", "/ws?token=s3cr3t&x=1")
+    assert "s3cr3t" not in caplog.text and "/ws?token=[redacted]&x=1" in caplog.text
+    assert len(logging.getLogger("test.uvicorn").filters) == 1
