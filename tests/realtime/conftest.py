@@ -56,12 +56,38 @@ def redis_url() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def servers(database_url: str, redis_url: str) -> Iterator[tuple[Server, Server]]:
+def _start(env: dict[str, str], count: int) -> list[tuple[Server, subprocess.Popen[bytes]]]:
+    started: list[tuple[Server, subprocess.Popen[bytes]]] = []
+    LOGS.mkdir(parents=True, exist_ok=True)
+    for _ in range(count):
+        server = Server(support.free_port())
+        log = (LOGS / f"server-{server.port}.log").open("wb")
+        proc = subprocess.Popen(
+            [CHAPTERHOUSE, "serve", "--port", str(server.port)],
+            env=env,
+            cwd=WORKTREE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append((server, proc))
+    return started
+
+
+def _stop(started: list[tuple[Server, subprocess.Popen[bytes]]]) -> None:
+    for _, proc in started:
+        proc.terminate()
+    for _, proc in started:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _server_env(database_url: str, redis_url: str | None) -> dict[str, str]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
         "APP_ENV": "test",
         "SECRET_KEY": TEST_SECRET,
         "AUTH_RATE_LIMIT_PER_MINUTE": "100000",
@@ -73,29 +99,30 @@ def servers(database_url: str, redis_url: str) -> Iterator[tuple[Server, Server]
         # The console script imports `entrypoints` from the main checkout; run this worktree's code.
         "PYTHONPATH": str(WORKTREE / "src"),
     }
-    started: list[tuple[Server, subprocess.Popen[bytes]]] = []
+    env.pop("REDIS_URL", None)
+    if redis_url is not None:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+@pytest.fixture(scope="session")
+def servers(database_url: str, redis_url: str) -> Iterator[tuple[Server, Server]]:
+    """Two API processes sharing PostgreSQL and Redis."""
+    started = _start(_server_env(database_url, redis_url), 2)
     try:
-        for _ in range(2):
-            server = Server(support.free_port())
-            LOGS.mkdir(parents=True, exist_ok=True)
-            log = (LOGS / f"server-{server.port}.log").open("wb")
-            proc = subprocess.Popen(
-                [CHAPTERHOUSE, "serve", "--port", str(server.port)],
-                env=env,
-                cwd=WORKTREE,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            started.append((server, proc))
         for server, proc in started:
             _wait_until_healthy(server, proc)
         yield started[0][0], started[1][0]
     finally:
-        for _, proc in started:
-            proc.terminate()
-        for _, proc in started:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        _stop(started)
+
+
+@pytest.fixture(scope="session")
+def dev_server(database_url: str) -> Iterator[Server]:
+    """One API process without REDIS_URL: the in-process fan-out of dev mode."""
+    started = _start(_server_env(database_url, None), 1)
+    try:
+        _wait_until_healthy(*started[0])
+        yield started[0][0]
+    finally:
+        _stop(started)
