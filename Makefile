@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ lint: $(STAMP)
 ## Lint, type-check, layering, then every test (real PostgreSQL and Redis: from the environment, else embedded).
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## Schemathesis at depth (the test suite runs the same at FUZZ_EXAMPLES=10 per operation).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
 
 bench: $(STAMP)
 	$(BIN)/python bench/members_list.py

@@ -6,9 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from application.billing import Entitlements
+from application.ports.billing import UsageUnitOfWorkFactory
 from application.ports.clock import Clock
 from application.ports.persistence import UnitOfWorkFactory
 from application.ports.security import InvitationTokenCodec
+from domain.billing import MAX_MEMBERS
 from domain.errors import Conflict, InvalidToken, NotFound
 from domain.invitations import Invitation
 from domain.permissions import Actor, Principal, Role
@@ -58,11 +61,17 @@ class AcceptedInvitation:
 
 
 class AcceptInvitation:
-    def __init__(self, uow: UnitOfWorkFactory, codec: InvitationTokenCodec, clock: Clock) -> None:
+    """Joins the organization, within its plan's max_members (402 with the limit when it is full)."""
+
+    def __init__(
+        self, uow: UsageUnitOfWorkFactory, codec: InvitationTokenCodec, clock: Clock, entitlements: Entitlements
+    ) -> None:
         self._uow, self._codec, self._clock = uow, codec, clock
+        self._entitlements = entitlements
 
     async def execute(self, principal: Principal, token: str) -> AcceptedInvitation:
         organization_id, invitation_id = self._codec.decode(token)
+        plan = await self._entitlements.plan_of(organization_id)
         async with self._uow(organization_id, principal.user_id) as uow:
             invitation = await uow.invitations.get_for_update(invitation_id)
             if invitation is None:
@@ -73,6 +82,9 @@ class AcceptInvitation:
             if await uow.memberships.get(principal.user_id) is not None:
                 raise Conflict("you are already a member of this organization")
             membership = invitation.accept(user_id=user.id, user_email=user.email, now=self._clock.now())
+            # Counted under the organization's usage lock: two accepts cannot both take the last seat.
+            await uow.usage.lock()
+            plan.check(MAX_MEMBERS, await uow.usage.count_members())
             await uow.memberships.add(membership)
             uow.collect(invitation, membership)
             await uow.commit()

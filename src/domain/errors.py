@@ -37,3 +37,18 @@ class InvalidToken(DomainError):
 
 class OrganizationSuspended(DomainError):
     """The organization is suspended by the platform operators; its data is kept."""
+
+
+class EntitlementExceeded(DomainError):
+    """The organization's plan does not allow this (one more member, paid tickets, ...): upgrade to do it.
+
+    Carries what was hit, so clients can show "your plan allows 5 members" and offer an upgrade.
+    """
+
+    def __init__(self, detail: str, *, entitlement: str, limit: int | bool | None, plan: str) -> None:
+        super().__init__(detail)
+        self.entitlement, self.limit, self.plan = entitlement, limit, plan
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"entitlement": self.entitlement, "limit": self.limit, "plan": self.plan}

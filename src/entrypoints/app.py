@@ -14,23 +14,29 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 
+from adapters.http.admin import PlatformAdminController
 from adapters.http.auth import HttpAuthProvider
+from adapters.http.billing import PlanController, SubscriptionController
 from adapters.http.chat import ChannelController, NotificationController
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.identity import AuthController, MeController
 from adapters.http.middleware import request_context_middleware
 from adapters.http.operations import operations_handlers
 from adapters.http.organizations import InvitationController, OrganizationController
+from adapters.http.webhooks import StripeWebhookController
 from adapters.memory.store import MemoryStore
 from adapters.realtime.websocket import realtime_socket
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
+from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
 from entrypoints.providers_realtime import realtime_providers
 from entrypoints.settings import Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
+API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController, PlatformAdminController]
 API_CONTROLLERS += [ChannelController, NotificationController, realtime_socket]
 
 
@@ -66,10 +72,13 @@ def build_container(
     settings: Settings, *, memory_store: MemoryStore | None = None, extra_providers: Sequence[Provider] = ()
 ) -> AsyncContainer:
     storage: Provider = MemoryProvider(memory_store) if memory_store is not None else PostgresProvider()
+    billing: Provider = MemoryBillingProvider() if memory_store is not None else PostgresBillingProvider()
     return make_async_container(
         CoreProvider(),
         UseCaseProvider(),
         storage,
+        billing,
+        BillingUseCaseProvider(),
         HttpAuthProvider(),
         LitestarProvider(),
         *realtime_providers(memory=memory_store is not None),
@@ -106,15 +115,21 @@ def create_app(
         gc.freeze()
         gc.set_threshold(10_000, 50, 100)
 
+    # Request count and latency by route template (not raw path: ids would explode the label set).
+    prometheus = PrometheusConfig(
+        app_name="chapterhouse", prefix="chapterhouse", group_path=True, exclude=["^/metrics", "^/health"]
+    )
+
     app = Litestar(
         route_handlers=[
+            PrometheusController,
             auth_router,
             api_router,
             Router(path="/", route_handlers=operations_handlers(checks)),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         stores={"rate_limit": rate_store},
-        middleware=[request_context_middleware],
+        middleware=[request_context_middleware, prometheus.middleware],
         on_startup=[settle_heap],
         on_shutdown=[close_container],
         openapi_config=OpenAPIConfig(

@@ -79,6 +79,16 @@ def cmd_dev(args: argparse.Namespace) -> int:
     return cmd_serve(args)
 
 
+def cmd_admin(args: argparse.Namespace) -> int:
+    """Grant or revoke the platform_admin flag: only someone who runs the deployment can."""
+    from entrypoints.platform_admin import set_platform_admin
+
+    settings = _settings_with_database()
+    ok, message = asyncio.run(set_platform_admin(settings, args.email, platform_admin=args.action == "grant"))
+    print(message, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chapterhouse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -97,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "downgrade", "check", "url"])
     db.add_argument("revision", nargs="?")
     db.set_defaults(handler=cmd_db)
+
+    admin = sub.add_parser("admin", help="platform operators: grant or revoke the platform_admin flag")
+    admin.add_argument("action", choices=["grant", "revoke"])
+    admin.add_argument("email")
+    admin.set_defaults(handler=cmd_admin)
 
     seed = sub.add_parser("seed", help="load demo data (idempotent)")
     seed.set_defaults(handler=cmd_seed)

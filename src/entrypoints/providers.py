@@ -10,9 +10,11 @@ import asyncpg
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from adapters.memory.billing import MEMORY_BILLING_REPOSITORIES
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.store import MemoryStore
+from adapters.persistence.billing_repositories import SQL_BILLING_REPOSITORIES
 from adapters.persistence.queries import (
     AsyncpgAuthenticator,
     AsyncpgMemberQueries,
@@ -45,6 +47,8 @@ from entrypoints.settings import Settings
 # Repositories that capabilities add to the unit of work: attribute name -> factory.
 SQL_REPOSITORIES: dict[str, Callable[[AsyncSession, uuid.UUID | None], Any]] = {}
 MEMORY_REPOSITORIES: dict[str, Callable[[MemoryStore, uuid.UUID | None], Any]] = {}
+SQL_REPOSITORIES.update(SQL_BILLING_REPOSITORIES)
+MEMORY_REPOSITORIES.update(MEMORY_BILLING_REPOSITORIES)
 
 
 class CoreProvider(Provider):

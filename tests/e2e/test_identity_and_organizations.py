@@ -245,3 +245,12 @@ async def test_health_ready_and_openapi(client) -> None:
 async def test_request_id_is_echoed(client) -> None:
     response = await client.get("/health", headers={"X-Request-ID": "abc123"})
     assert response.headers["x-request-id"] == "abc123"
+
+
+async def test_metrics_count_requests_by_route_template(client) -> None:
+    user = await register(client)
+    org = await user.create_org()
+    await client.get(f"/api/orgs/{org['id']}/members", headers=user.headers)
+    text = (await client.get("/metrics")).text
+    assert 'path="/api/orgs/{org_id}/members"' in text
+    assert org["id"] not in text

@@ -51,6 +51,11 @@ def _invitation_token(invitation_id: str, org_id: str) -> str:
     return HmacInvitationTokenCodec(TEST_SECRET).encode(uuid.UUID(org_id), uuid.UUID(invitation_id))
 
 
+async def _organization_id(client: Any, tenant: Tenant) -> str:
+    """Operator routes (/api/admin/orgs/{organization_id}) name an organization without being tenant routes."""
+    return str(tenant.org["id"])
+
+
 async def _channel(client: Any, tenant: Tenant) -> str:
     response = await client.post(
         f"/api/orgs/{tenant.org['id']}/channels", json={"name": "general"}, headers=tenant.owner.headers
@@ -87,6 +92,7 @@ async def _notification(client: Any, tenant: Tenant) -> str:
 KIND_BUILDERS: dict[str, Builder] = {
     "user_id": _member,
     "token": _pending_invitation_token,
+    "organization_id": _organization_id,
     "channel_id": _channel,
     "notification_id": _notification,
 }
@@ -97,6 +103,7 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/orgs/{org_id:uuid}"): {"name": "Renamed"},
     ("PATCH", "/api/orgs/{org_id:uuid}/members/{user_id:uuid}"): {"role": "admin"},
     ("POST", "/api/orgs/{org_id:uuid}/invitations"): {"email": "someone@example.com", "role": "member"},
+    ("POST", "/api/orgs/{org_id:uuid}/billing/subscription"): {"plan": "team", "payment_method": "pm_card_visa"},
     ("POST", "/api/orgs/{org_id:uuid}/channels"): {"name": "intruders"},
     ("POST", "/api/orgs/{org_id:uuid}/channels/{channel_id:uuid}/messages"): {"body": "hello"},
     ("POST", "/api/orgs/{org_id:uuid}/channels/{channel_id:uuid}/members"): {"user_id": str(uuid.uuid4())},

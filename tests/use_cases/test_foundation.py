@@ -4,11 +4,13 @@ from datetime import timedelta
 
 import pytest
 
+from adapters.memory.billing import MEMORY_BILLING_REPOSITORIES
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.store import MemoryStore
 from adapters.security.clock import FixedClock
 from adapters.security.tokens import HmacInvitationTokenCodec
+from application.billing import Entitlements
 from application.identity import (
     GetMe,
     LogIn,
@@ -49,7 +51,7 @@ def world():
         def __init__(self) -> None:
             self.store = MemoryStore()
             self.clock = FixedClock()
-            self.uow = MemoryUnitOfWorkFactory(self.store)
+            self.uow = MemoryUnitOfWorkFactory(self.store, extra_repositories=MEMORY_BILLING_REPOSITORIES)
             self.hasher = FastHasher()
             self.codec = HmacInvitationTokenCodec("k")
 
@@ -67,7 +69,7 @@ def world():
             invite = await InviteMember(self.uow, self.codec, self.clock).execute(
                 admin, InviteMemberCommand(email, role)
             )
-            await AcceptInvitation(self.uow, self.codec, self.clock).execute(who, invite.token)
+            await AcceptInvitation(self.uow, self.codec, self.clock, Entitlements(self.uow)).execute(who, invite.token)
             return Actor(who.user_id, admin.organization_id, role)
 
     return World()
@@ -136,7 +138,7 @@ async def test_organization_members_roles_and_the_last_owner(world) -> None:
 async def test_invitations_are_single_use_and_expire(world) -> None:
     owner = await world.org(await world.user("o@x.io"))
     invite = InviteMember(world.uow, world.codec, world.clock)
-    accept = AcceptInvitation(world.uow, world.codec, world.clock)
+    accept = AcceptInvitation(world.uow, world.codec, world.clock, Entitlements(world.uow))
     first = await invite.execute(owner, InviteMemberCommand("b@x.io", Role.MEMBER))
     bob = await world.user("b@x.io")
     await accept.execute(bob, first.token)

@@ -8,10 +8,12 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 
+from application.ports.payments import InvalidWebhook, PaymentGatewayError, PaymentProviderUnavailable
 from domain.errors import (
     AuthenticationFailed,
     Conflict,
     DomainError,
+    EntitlementExceeded,
     InvalidInput,
     InvalidToken,
     NotFound,
@@ -29,6 +31,10 @@ STATUS_OF: dict[type[DomainError], int] = {
     OrganizationSuspended: 403,
     NotFound: 404,
     Conflict: 409,
+    EntitlementExceeded: 402,  # the plan's limit: upgrading makes the same request succeed
+    InvalidWebhook: 400,
+    PaymentGatewayError: 402,  # the provider refused (no or declined payment method, ...)
+    PaymentProviderUnavailable: 503,  # the provider could not be reached; retrying may succeed
 }
 
 
@@ -49,7 +55,8 @@ def error_response(status: int, detail: str, extra: Any = None, headers: dict[st
 def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return error_response(status, exc.detail, headers=headers)
+    # Errors that carry details for clients (e.g. which entitlement and limit was hit) send them as `extra`.
+    return error_response(status, exc.detail, getattr(exc, "extra", None), headers=headers)
 
 
 def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -99,6 +99,13 @@ class MemoryPaymentGateway:
 
         return self._once(idempotency_key, ("customer", organization_id, name, email), create)
 
+    async def set_default_payment_method(self, *, customer_id: str, payment_method_id: str) -> None:
+        customer = self._customer(customer_id)
+        # Stripe's test tokens (pm_card_visa, ...) stand for a card a client collected; others are unknown.
+        if not payment_method_id.startswith("pm_card_") or "Declined" in payment_method_id:
+            raise PaymentGatewayError(f"payment provider: no such payment method: {payment_method_id}")
+        customer.has_default_card = True
+
     async def create_subscription(self, *, customer_id: str, price_id: str, idempotency_key: str) -> SubscriptionInfo:
         def create() -> SubscriptionInfo:
             customer = self._customer(customer_id)

@@ -21,6 +21,7 @@ from application.ports.payments import (
     InvalidWebhook,
     PaymentGatewayError,
     PaymentIntentInfo,
+    PaymentProviderUnavailable,
     RefundInfo,
     SubscriptionInfo,
     WebhookEvent,
@@ -108,6 +109,16 @@ class StripePaymentGateway:
             )
         )
         return str(customer.id)
+
+    async def set_default_payment_method(self, *, customer_id: str, payment_method_id: str) -> None:
+        method = await self._call(
+            self._client.v1.payment_methods.attach_async(payment_method_id, params={"customer": customer_id})
+        )
+        await self._call(
+            self._client.v1.customers.update_async(
+                customer_id, params={"invoice_settings": {"default_payment_method": method.id}}
+            )
+        )
 
     async def create_subscription(self, *, customer_id: str, price_id: str, idempotency_key: str) -> SubscriptionInfo:
         subscription = await self._call(
@@ -202,7 +213,8 @@ def _translate(error: stripe.StripeError) -> PaymentGatewayError:
     )
     message = error.user_message or str(error) or type(error).__name__
     code = "idempotency_error" if isinstance(error, stripe.IdempotencyError) else error.code
-    return PaymentGatewayError(f"payment provider: {message}", retryable=retryable, code=code)
+    kind = PaymentProviderUnavailable if retryable else PaymentGatewayError
+    return kind(f"payment provider: {message}", retryable=retryable, code=code)
 
 
 def _id_of(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import registry
 
 from adapters.persistence import tables as t
+from adapters.persistence.billing_mapping import map_billing
 from adapters.persistence.chat_mapping import map_chat
 from domain.identity import AccessToken, User
 from domain.invitations import Invitation
@@ -23,5 +24,6 @@ def map_domain() -> None:
     mapper_registry.map_imperatively(Organization, t.organizations)
     mapper_registry.map_imperatively(Membership, t.memberships)
     mapper_registry.map_imperatively(Invitation, t.invitations)
+    map_billing(mapper_registry)
     map_chat(mapper_registry)
     _mapped = True

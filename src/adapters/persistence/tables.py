@@ -145,6 +145,8 @@ outbox = sa.Table(
     info=GLOBAL,
 )
 
-from adapters.persistence import chat_tables  # noqa: E402, F401  (chat and notifications, same metadata)
+# Capabilities' tables live in their own modules on the same metadata; imported here so every user of the
+# metadata (alembic, the tenancy rules test) sees them.
+from adapters.persistence import billing_tables, chat_tables  # noqa: E402, F401
 
 TENANT_TABLES = [t for t in metadata.sorted_tables if t.info.get("tenant")]

@@ -34,6 +34,10 @@ class PaymentGatewayError(DomainError):
         self.code = code
 
 
+class PaymentProviderUnavailable(PaymentGatewayError):
+    """The provider could not be reached or is overloaded: the same request may succeed later."""
+
+
 class InvalidWebhook(DomainError):
     """A webhook body is unsigned, signed with another secret, too old, or not a well-formed event."""
 
@@ -105,6 +109,11 @@ class PaymentGateway(Protocol):
         self, *, organization_id: UUID, name: str, email: str | None, idempotency_key: str
     ) -> str:
         """Create the provider-side customer of an organization; returns its id."""
+        ...
+
+    async def set_default_payment_method(self, *, customer_id: str, payment_method_id: str) -> None:
+        """Attach a payment method the client collected (Stripe.js) and make it the customer's default,
+        which subscriptions charge. Raises PaymentGatewayError for an unknown or unusable method."""
         ...
 
     async def create_subscription(self, *, customer_id: str, price_id: str, idempotency_key: str) -> SubscriptionInfo:

@@ -436,3 +436,25 @@ async def test_unreachable_stripe_is_a_retryable_gateway_error() -> None:
     await gateway.close()
 
     assert refused.value.retryable is True
+
+
+# --- default payment method (what a client collected with Stripe.js) ------------------------------
+
+
+async def test_a_payment_method_set_as_default_pays_for_a_subscription(backend: Backend) -> None:
+    price_id = await new_price(backend.gateway)
+    customer_id = await new_customer(backend.gateway)
+
+    await backend.gateway.set_default_payment_method(customer_id=customer_id, payment_method_id="pm_card_visa")
+    subscription = await backend.gateway.create_subscription(
+        customer_id=customer_id, price_id=price_id, idempotency_key=unique("sub")
+    )
+
+    assert subscription.status == "active"
+
+
+async def test_an_unknown_payment_method_is_refused(backend: Backend) -> None:
+    customer_id = await new_customer(backend.gateway)
+
+    with pytest.raises(PaymentGatewayError):
+        await backend.gateway.set_default_payment_method(customer_id=customer_id, payment_method_id="pm_nonexistent")
