@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from domain.errors import InvalidInput
 from domain.events import Aggregate, DomainEvent
-from domain.identity import clean_name
+from domain.identity import check_storable_text, clean_name
 from domain.ids import new_id
 from domain.permissions import Actor, Permission
 
@@ -30,6 +30,7 @@ class ChannelScope(StrEnum):
 
 def check_body(body: str) -> str:
     """A message body: not blank, at most 4 KiB once encoded (what the wire and the table carry)."""
+    check_storable_text(body, what="body")
     if not body.strip():
         raise InvalidInput("body must not be blank")
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:

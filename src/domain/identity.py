@@ -31,8 +31,19 @@ def check_password_strength(password: str) -> None:
         raise InvalidInput(f"password must have at most {MAX_PASSWORD_LENGTH} characters")
 
 
+def check_storable_text(value: str, *, what: str) -> str:
+    """PostgreSQL text holds neither NUL characters nor lone surrogates (which JSON escapes can carry)."""
+    if "\x00" in value:
+        raise InvalidInput(f"{what} must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{what} must be valid Unicode text") from None
+    return value
+
+
 def clean_name(raw: str, *, what: str = "name", max_length: int = 200) -> str:
-    name = " ".join(raw.split())
+    name = " ".join(check_storable_text(raw, what=what).split())
     if not name:
         raise InvalidInput(f"{what} must not be blank")
     if len(name) > max_length:

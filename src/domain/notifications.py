@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.errors import InvalidInput, NotFound
+from domain.identity import check_storable_text
 from domain.ids import new_id
 
 MAX_KIND = 64
@@ -50,6 +51,8 @@ class Notification:
         data: dict[str, Any] | None = None,
         now: datetime,
     ) -> Notification:
+        for value, what in ((kind, "kind"), (title, "title"), (body, "body")):
+            check_storable_text(value, what=what)
         if not kind or len(kind) > MAX_KIND:
             raise InvalidInput(f"kind must have 1 to {MAX_KIND} characters")
         if not title.strip() or len(title) > MAX_TITLE:

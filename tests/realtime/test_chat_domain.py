@@ -52,7 +52,9 @@ def test_the_target_goes_with_the_scope(scope, target):
         Channel.open(actor(Role.ADMIN), name="x", scope=scope, target_id=target, now=NOW)
 
 
-@pytest.mark.parametrize("body", ["", "   ", "\n\t", "x" * (MAX_BODY_BYTES + 1), "é" * (MAX_BODY_BYTES // 2 + 1)])
+@pytest.mark.parametrize(
+    "body", ["", "   ", "\n\t", "a\x00b", "\udae3", "x" * (MAX_BODY_BYTES + 1), "é" * (MAX_BODY_BYTES // 2 + 1)]
+)
 def test_bodies_must_say_something_in_at_most_4_kib(body):
     with pytest.raises(InvalidInput):
         check_body(body)
@@ -111,3 +113,9 @@ def test_a_notification_is_read_by_its_recipient_only_and_once():
 def test_notification_fields_are_bounded(kind, title, body):
     with pytest.raises(InvalidInput):
         Notification.create(organization_id=ORG, user_id=uuid.uuid4(), kind=kind, title=title, body=body, now=NOW)
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "\udae3x"])
+def test_channel_names_must_be_storable_text(name):
+    with pytest.raises(InvalidInput):
+        Channel.open(actor(Role.ADMIN), name=name, scope=ChannelScope.ORG, target_id=None, now=NOW)
