@@ -185,6 +185,7 @@ class PostMessage:
             channel = await readable_channel(uow, self._policy, actor, command.channel_id, lock=True)
             if not await self._policy.can_write(actor, channel):
                 raise NotFound("channel not found")
+            previous_id = channel.last_message_id
             message = channel.post(actor, command.body, self._clock.now())
             await uow.messages.add(message)
             author = await uow.users.get(actor.user_id)
@@ -196,7 +197,7 @@ class PostMessage:
             author=AuthorView(user_id=actor.user_id, name=author.name if author else ""),
             created_at=message.created_at,
         )
-        await self._publisher.publish_message(view)
+        await self._publisher.publish_message(view, previous_id)
         return view
 
 
@@ -254,6 +255,7 @@ class ChannelStream:
     organization_id: uuid.UUID
     missed: list[MessageView]
     truncated: bool  # more than MAX_RESUME_BACKLOG were missed: the client should reload history
+    head: uuid.UUID | None  # the channel's last message id when the subscribe was authorized
 
 
 class SubscribeToChannel:
@@ -274,7 +276,11 @@ class SubscribeToChannel:
             truncated = len(missed) > MAX_RESUME_BACKLOG
             missed = missed[:MAX_RESUME_BACKLOG]
         return ChannelStream(
-            channel_id=channel.id, organization_id=channel.organization_id, missed=missed, truncated=truncated
+            channel_id=channel.id,
+            organization_id=channel.organization_id,
+            missed=missed,
+            truncated=truncated,
+            head=channel.last_message_id,
         )
 
 

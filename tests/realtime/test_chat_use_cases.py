@@ -109,6 +109,8 @@ async def test_a_post_is_stored_then_published_and_history_pages_newest_first(wo
     channel = await world.channel(admin)
     posted = [await world.post().execute(admin, PostMessageCommand(channel, f"m{i}")) for i in range(5)]
     assert world.publisher.messages == posted
+    # Each publication names the message before it in the channel, so sockets can keep the order.
+    assert world.publisher.previous_ids == [None, *(m.id for m in posted[:-1])]
     assert posted[0].author.name == "Olive"
 
     history = ListMessages(world.uow, world.policy, world.messages)

@@ -14,7 +14,7 @@ import pytest
 from adapters.memory.chat import MemoryNotificationQueries, MemoryTokenValidity
 from adapters.memory.queries import MemoryAuthenticator
 from adapters.memory.store import MemoryStore
-from adapters.realtime.frames import client_frames, frame_id, user_topic
+from adapters.realtime.frames import client_frames, envelope, open_envelope, user_topic
 from adapters.realtime.hub import LocalHub
 from adapters.realtime.watch import TokenWatch
 from adapters.realtime.websocket import SocketLimits, SocketSession, TokenBucket
@@ -72,6 +72,12 @@ class FakeContainer:
         return self._objects[kind]
 
 
+def note(**fields: Any) -> str:
+    """A notification as published: an unordered envelope around its frame."""
+    note_id = uuid.uuid4()
+    return envelope(note_id, json.dumps({"type": "notification", "id": str(note_id), **fields}), ordered=False)
+
+
 async def settle() -> None:
     for _ in range(20):
         await asyncio.sleep(0)
@@ -117,7 +123,7 @@ async def test_a_socket_that_stops_reading_is_dropped_and_the_others_get_everyth
     await settle()
     assert fast.sent == [{"type": "subscribed", "channel": "notifications"}]
 
-    frames = [json.dumps({"type": "notification", "id": str(uuid.uuid4()), "n": i}) for i in range(40)]
+    frames = [note(n=i) for i in range(40)]
     for frame in frames:
         hub.dispatch(user_topic(user.id), frame)
         await settle()
@@ -178,10 +184,16 @@ def test_frames_outside_the_protocol_do_not_decode(raw):
         client_frames.decode(raw)
 
 
-def test_frame_id_reads_the_id_of_a_server_frame():
-    some_id = uuid.uuid4()
-    assert frame_id(json.dumps({"type": "message", "id": str(some_id), "body": "x"})) == some_id
-    assert frame_id("{broken") is None
+def test_envelopes_carry_the_id_and_the_channel_order_between_processes():
+    first, second = uuid.uuid4(), uuid.uuid4()
+    chat = open_envelope(envelope(second, '{"type":"message"}', previous_id=first, ordered=True))
+    assert chat is not None and (chat.id, chat.previous_id, chat.ordered) == (second, first, True)
+    assert chat.frame == '{"type":"message"}'
+    opening = open_envelope(envelope(first, "{}", previous_id=None, ordered=True))
+    assert opening is not None and opening.previous_id is None and opening.ordered
+    unordered = open_envelope(envelope(first, "{}", ordered=False))
+    assert unordered is not None and not unordered.ordered
+    assert open_envelope("not an envelope") is None
 
 
 async def test_a_socket_that_sends_nothing_is_closed_as_idle(user_and_token):
@@ -213,7 +225,7 @@ async def test_the_token_watch_closes_the_sockets_of_revoked_tokens_only(user_an
     await watch.check_once(
         FakeContainer({FindInvalidTokens: FindInvalidTokens(MemoryTokenValidity(store, FixedClock()))})
     )
-    hub.dispatch(user_topic(user.id), json.dumps({"type": "notification", "id": str(uuid.uuid4())}))
+    hub.dispatch(user_topic(user.id), note())
     await asyncio.wait_for(runs[0], 5)
     await settle()
 

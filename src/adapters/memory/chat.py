@@ -235,10 +235,12 @@ class RecordingRealtimePublisher:
 
     def __init__(self) -> None:
         self.messages: list[MessageView] = []
+        self.previous_ids: list[uuid.UUID | None] = []
         self.notifications: list[tuple[uuid.UUID, NotificationView]] = []
 
-    async def publish_message(self, message: MessageView) -> None:
+    async def publish_message(self, message: MessageView, previous_id: uuid.UUID | None) -> None:
         self.messages.append(message)
+        self.previous_ids.append(previous_id)
 
     async def publish_notification(self, user_id: uuid.UUID, notification: NotificationView) -> None:
         self.notifications.append((user_id, notification))

@@ -34,7 +34,9 @@ class Fanout(Protocol):
         """Returns once frames from other processes are being received (callers bound the wait)."""
         ...
 
-    async def publish(self, topic: str, frame: str) -> None: ...
+    async def publish(self, topic: str, payload: str) -> None:
+        """payload: an envelope (frames.envelope), opened by the receiving processes' hubs."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -49,8 +51,8 @@ class InProcessFanout:
     async def ready(self) -> None:
         """Always: there are no other processes."""
 
-    async def publish(self, topic: str, frame: str) -> None:
-        self._hub.dispatch(topic, frame)
+    async def publish(self, topic: str, payload: str) -> None:
+        self._hub.dispatch(topic, payload)
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -77,10 +79,10 @@ class RedisFanout:
     async def ready(self) -> None:
         await self._subscribed.wait()
 
-    async def publish(self, topic: str, frame: str) -> None:
+    async def publish(self, topic: str, payload: str) -> None:
         assert self._client is not None, "start() first"
         try:
-            await self._client.publish(PREFIX + topic, frame)
+            await self._client.publish(PREFIX + topic, payload)
         except RedisError:
             # The frame is persisted already; subscribers resume from the database.
             log.warning("realtime publish failed for %s", topic, exc_info=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -67,14 +68,7 @@ class NotificationFrame(Struct, tag_field="type", tag="notification"):
     read_at: datetime | None
 
 
-class IdOnly(Struct):
-    """Enough of a server frame to order it (what a resuming socket compares with its backlog)."""
-
-    id: uuid.UUID
-
-
 _encoder = msgspec.json.Encoder()
-_id_decoder = msgspec.json.Decoder(IdOnly)
 
 
 def message_frame(message: MessageView) -> str:
@@ -102,10 +96,37 @@ def notification_frame(notification: NotificationView) -> str:
     return _encoder.encode(frame).decode()
 
 
-def frame_id(frame: str) -> uuid.UUID | None:
+# --- between processes ----------------------------------------------------------------------------
+UNORDERED = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A frame as published between processes, opened once per process: the frame's id and, for chat, the id
+    of the message before it in its channel (None for the first), so sockets can restore the order."""
+
+    id: uuid.UUID
+    previous_id: uuid.UUID | None
+    ordered: bool
+    frame: str
+
+
+def envelope(item_id: uuid.UUID, frame: str, *, previous_id: uuid.UUID | None = None, ordered: bool) -> str:
+    """'<id>\\n<previous id, '' for none, '*' when unordered>\\n<frame>': JSON frames hold no raw newline."""
+    previous = UNORDERED if not ordered else (str(previous_id) if previous_id else "")
+    return f"{item_id}\n{previous}\n{frame}"
+
+
+def open_envelope(payload: str) -> Delivery | None:
     try:
-        return _id_decoder.decode(frame).id
-    except msgspec.DecodeError:
+        item_id, previous, frame = payload.split("\n", 2)
+        return Delivery(
+            id=uuid.UUID(item_id),
+            previous_id=uuid.UUID(previous) if previous not in ("", UNORDERED) else None,
+            ordered=previous != UNORDERED,
+            frame=frame,
+        )
+    except ValueError:
         return None
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from adapters.realtime.frames import Delivery, open_envelope
+
 
 class Subscriber(Protocol):
-    def deliver(self, topic: str, frame: str) -> None:
+    def deliver(self, topic: str, delivery: Delivery) -> None:
         """Take the frame or drop the subscriber; never block (one slow socket must not stall the others)."""
         ...
 
@@ -31,12 +33,16 @@ class LocalHub:
     def follows(self, topic: str) -> bool:
         return topic in self._topics
 
-    def dispatch(self, topic: str, frame: str) -> int:
+    def dispatch(self, topic: str, payload: str) -> int:
+        """Open the published envelope once, then hand it to every local follower of the topic."""
         followers = self._topics.get(topic)
         if not followers:
             return 0
+        delivery = open_envelope(payload)
+        if delivery is None:
+            return 0
         for subscriber in list(followers):
-            subscriber.deliver(topic, frame)
+            subscriber.deliver(topic, delivery)
         return len(followers)
 
     def abort_all(self, code: int, reason: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import time
@@ -25,6 +26,7 @@ from litestar.exceptions import WebSocketDisconnect
 from adapters.realtime.fanout import Fanout
 from adapters.realtime.frames import (
     NOTIFICATIONS,
+    Delivery,
     PingFrame,
     PostFrame,
     SubscribeFrame,
@@ -33,7 +35,6 @@ from adapters.realtime.frames import (
     client_frames,
     control,
     error,
-    frame_id,
     message_frame,
     notification_frame,
     user_topic,
@@ -62,6 +63,11 @@ WS_1008_POLICY_VIOLATION = 1008
 WS_1011_INTERNAL_ERROR = 1011
 WS_1013_TRY_AGAIN_LATER = 1013
 IDLE_ACCESS_RECHECK_SECONDS = 30.0
+# A chat frame whose predecessor has not arrived waits this long (the predecessor is usually just published
+# a moment later by another process) before the gap is filled from the database.
+REORDER_WAIT_SECONDS = 0.25
+REPAIR_ATTEMPTS = 3
+NIL_ID = uuid.UUID(int=0)  # before every UUIDv7: "everything" as a resume point
 
 
 @dataclass(frozen=True)
@@ -94,13 +100,18 @@ class TokenBucket:
 class Subscription:
     topic: str
     channel: str  # as the client named it: a channel id or "notifications"
-    channel_id: uuid.UUID | None
+    channel_id: uuid.UUID | None  # None for notifications
     ready: bool = False
-    pending: list[str] = field(default_factory=list)
+    pending: list[Delivery] = field(default_factory=list)  # live frames held while the backlog loads
+    # Chat only: the id of the last message the client has (or the channel's last one when it subscribed),
+    # frames that arrived before their predecessor (by predecessor id), and the task filling a gap.
+    head: uuid.UUID | None = None
+    early: dict[uuid.UUID | None, Delivery] = field(default_factory=dict)
+    repair: asyncio.Task[None] | None = None
 
 
-# What the sender queue carries: (topic or None for control frames, the encoded frame).
-Outgoing = tuple[str | None, str]
+# What the sender queue carries: (topic or None for control frames, one encoded frame or a backlog of them).
+Outgoing = tuple[str | None, str | list[str]]
 
 
 class SocketSession:
@@ -134,16 +145,85 @@ class SocketSession:
         return self._token_hash
 
     # --- called by the hub and the token watch (synchronous, never blocks) -------------------------
-    def deliver(self, topic: str, frame: str) -> None:
+    def deliver(self, topic: str, delivery: Delivery) -> None:
         subscription = self._subscriptions.get(topic)
         if subscription is None:
             return
         if not subscription.ready:
-            subscription.pending.append(frame)
+            subscription.pending.append(delivery)
             if len(subscription.pending) > self._limits.max_pending_per_subscription:
                 self.abort(WS_1013_TRY_AGAIN_LATER, "too many messages while resuming: reconnect and resume")
             return
-        self._offer(topic, frame)
+        self._accept(subscription, delivery)
+
+    def _accept(self, subscription: Subscription, delivery: Delivery) -> None:
+        """Chat frames go out in channel order, each once: a frame already sent is dropped, one that arrives
+        before its predecessor waits for it (or for the repair that reloads the gap from the database)."""
+        if not delivery.ordered or subscription.channel_id is None:
+            self._offer(subscription.topic, delivery.frame)
+            return
+        if subscription.head is not None and delivery.id <= subscription.head:
+            return
+        if delivery.previous_id != subscription.head:
+            subscription.early[delivery.previous_id] = delivery
+            if len(subscription.early) > self._limits.max_pending_per_subscription:
+                self.abort(WS_1013_TRY_AGAIN_LATER, "too many messages out of order: reconnect and resume")
+            elif subscription.repair is None or subscription.repair.done():
+                subscription.repair = asyncio.create_task(self._repair(subscription), name="ws-repair")
+            return
+        self._offer(subscription.topic, delivery.frame)
+        subscription.head = delivery.id
+        self._release_early(subscription)
+
+    def _release_early(self, subscription: Subscription) -> None:
+        """Send the frames that were waiting for the head; forget those the head has overtaken."""
+        while (waiting := subscription.early.pop(subscription.head, None)) is not None:
+            self._offer(subscription.topic, waiting.frame)
+            subscription.head = waiting.id
+        if subscription.head is not None:
+            for previous_id, waiting in list(subscription.early.items()):
+                if waiting.id <= subscription.head:
+                    del subscription.early[previous_id]
+
+    async def _repair(self, subscription: Subscription) -> None:
+        """A predecessor is missing (published late, or its publish failed): after a short wait, load what
+        follows the head from the database, like a resume, then release what waited."""
+        await asyncio.sleep(REORDER_WAIT_SECONDS)
+        for _attempt in range(REPAIR_ATTEMPTS):
+            if not subscription.early or self._subscriptions.get(subscription.topic) is not subscription:
+                return
+            after = subscription.head or NIL_ID  # no head: the channel was empty, load from its start
+            try:
+                loaded, _, _ = await self._in_request(
+                    functools.partial(self._load_backlog, channel_id=subscription.channel_id, after=after)
+                )
+            except AuthenticationFailed:
+                self.abort(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
+                return
+            except DomainError:
+                self._unsubscribe(subscription.channel)
+                self._reply(error("access to this channel has ended", subscription.channel))
+                return
+            except Exception:
+                log.exception("websocket gap repair failed")
+                self.abort(WS_1011_INTERNAL_ERROR, "internal error: reconnect and resume")
+                return
+            if self._subscriptions.get(subscription.topic) is not subscription:
+                return
+            # Live frames may have moved the head while the database answered.
+            fresh = [(i, f) for i, f in loaded if subscription.head is None or i > subscription.head]
+            if fresh:
+                self._offer(subscription.topic, [frame for _, frame in fresh])
+                subscription.head = fresh[-1][0]
+            self._release_early(subscription)
+            await asyncio.sleep(REORDER_WAIT_SECONDS)
+        # Still waiting for something the database does not have (say, a deleted message): rather than
+        # stall the channel, send what waited, in id order.
+        waiting = sorted(subscription.early.values(), key=lambda d: d.id)
+        subscription.early.clear()
+        if waiting and self._subscriptions.get(subscription.topic) is subscription:
+            self._offer(subscription.topic, [d.frame for d in waiting])
+            subscription.head = waiting[-1].id
 
     def abort(self, code: int, reason: str) -> None:
         if not self._closing.is_set():
@@ -168,6 +248,8 @@ class SocketSession:
                     await task
             for subscription in self._subscriptions.values():
                 self._hub.remove(subscription.topic, self)
+                if subscription.repair is not None:
+                    subscription.repair.cancel()
             self._subscriptions.clear()
         if self._socket.connection_state != "disconnect":
             # Errors and pongs already queued go out (they say why the socket closes); no more messages.
@@ -179,11 +261,12 @@ class SocketSession:
 
     async def _flush_control_frames(self) -> None:
         while not self._queue.empty():
-            topic, frame = self._queue.get_nowait()
+            topic, item = self._queue.get_nowait()
             if topic is None:
-                await self._socket.send_text(frame)
+                for frame in item if isinstance(item, list) else (item,):
+                    await self._socket.send_text(frame)
 
-    def _offer(self, topic: str | None, frame: str) -> None:
+    def _offer(self, topic: str | None, frame: str | list[str]) -> None:
         try:
             self._queue.put_nowait((topic, frame))
         except asyncio.QueueFull:
@@ -275,7 +358,7 @@ class SocketSession:
         self._subscriptions[topic] = subscription
         self._hub.add(topic, self)
         try:
-            backlog, truncated = await self._in_request(lambda c: self._load_backlog(c, channel_id, after))
+            backlog, truncated, head = await self._in_request(lambda c: self._load_backlog(c, channel_id, after))
         except DomainError as exc:
             self._unsubscribe(frame.channel)
             if isinstance(exc, AuthenticationFailed):
@@ -285,38 +368,42 @@ class SocketSession:
         if self._subscriptions.get(topic) is not subscription:
             return  # unsubscribed meanwhile
         self._reply(control("subscribed", channel=frame.channel))
-        last_id = after
-        for item_id, encoded in backlog:
-            self._offer(topic, encoded)
-            last_id = item_id
+        if backlog:
+            self._offer(topic, [encoded for _, encoded in backlog])  # one queue slot, however long
         if truncated:
             self._reply(error("more missed messages than a resume sends: reload the history over HTTP", frame.channel))
-        for pending in subscription.pending:
-            pending_id = frame_id(pending)
-            if last_id is None or pending_id is None or pending_id > last_id:
-                self._offer(topic, pending)
-        subscription.pending.clear()
+        last_sent = backlog[-1][0] if backlog else after
+        # The channel's order continues from the last message the client has; with nothing missed, from the
+        # channel's last message when the subscribe was authorized.
+        subscription.head = backlog[-1][0] if backlog else head
         subscription.ready = True
+        held, subscription.pending = subscription.pending, []
+        for delivery in held:
+            if delivery.ordered or last_sent is None or delivery.id > last_sent:
+                self._accept(subscription, delivery)
 
     async def _load_backlog(
         self, container: AsyncContainer, channel_id: uuid.UUID | None, after: uuid.UUID | None
-    ) -> tuple[list[tuple[uuid.UUID, str]], bool]:
+    ) -> tuple[list[tuple[uuid.UUID, str]], bool, uuid.UUID | None]:
+        """(what was missed after `after`, whether it was cut short, the channel's last message id)."""
         if channel_id is None:
             principal = await self._check_token(container)
             resume = await container.get(ResumeNotifications)
             notes = await resume.execute(principal, after)
-            return [(n.id, notification_frame(n)) for n in notes.missed], notes.truncated
+            return [(n.id, notification_frame(n)) for n in notes.missed], notes.truncated, None
         gate = await container.get(ChannelGate)
         actor = await gate.enter(self._token_hash, channel_id)
         use_case = await container.get(SubscribeToChannel)
         stream = await use_case.execute(actor, SubscribeCommand(channel_id=channel_id, after=after))
-        return [(m.id, message_frame(m)) for m in stream.missed], stream.truncated
+        return [(m.id, message_frame(m)) for m in stream.missed], stream.truncated, stream.head
 
     def _unsubscribe(self, channel: str) -> None:
         for topic, subscription in list(self._subscriptions.items()):
             if subscription.channel == channel:
                 del self._subscriptions[topic]
                 self._hub.remove(topic, self)
+                if subscription.repair is not None and subscription.repair is not asyncio.current_task():
+                    subscription.repair.cancel()
 
     async def _post(self, frame: PostFrame) -> None:
         channel_id = _optional_uuid(frame.channel)
@@ -346,10 +433,11 @@ class SocketSession:
                 if not await self._recheck_channels_if_due():
                     return
                 batch = [(topic, f) for topic, f in batch if topic is None or topic in self._subscriptions]
-            for topic, frame in batch:
+            for topic, item in batch:
                 if topic is not None and self._closing.is_set():  # e.g. the token watch found it revoked
                     continue
-                await self._socket.send_text(frame)
+                for frame in item if isinstance(item, list) else (item,):
+                    await self._socket.send_text(frame)
 
     async def _recheck_channels_if_due(self, *, minimum_age: float = 0.0) -> bool:
         """Before delivering: channel access (membership, grants) every channel_recheck_seconds; the token

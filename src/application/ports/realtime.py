@@ -20,6 +20,8 @@ class NotificationPublisher(Protocol):
 
 
 class RealtimePublisher(NotificationPublisher, Protocol):
-    async def publish_message(self, message: MessageView) -> None:
-        """To every socket subscribed to the message's channel."""
+    async def publish_message(self, message: MessageView, previous_id: uuid.UUID | None) -> None:
+        """To every socket subscribed to the message's channel. previous_id is the id of the message before
+        it in the channel (None for the first): sockets put frames that arrive out of order back in order,
+        and notice a frame that never arrived (they reload it from the store)."""
         ...
