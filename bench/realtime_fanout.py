@@ -106,7 +106,8 @@ async def run(args: argparse.Namespace, addresses: list[str], pids: list[int]) -
                 await http.post(f"/api/orgs/{org}/invitations", json={"email": email, "role": "member"}, headers=owner)
             ).json()["id"]
             code = HmacInvitationTokenCodec(SECRET).encode(uuid.UUID(org), uuid.UUID(invitation))
-            await http.post(f"/api/invitations/{code}/accept", headers={"Authorization": f"Bearer {token}"})
+            accepted = await http.post(f"/api/invitations/{code}/accept", headers={"Authorization": f"Bearer {token}"})
+            accepted.raise_for_status()  # the free plan admits 10 members, the owner included
             tokens.append(token)
 
         rss_before = [rss_mb(pid) for pid in pids]
@@ -133,7 +134,8 @@ async def run(args: argparse.Namespace, addresses: list[str], pids: list[int]) -
                 f"ws://{address}/ws?token={tokens[i % len(tokens)]}", max_size=2**16, compression=None, open_timeout=30
             )
             await ws.send(json.dumps({"type": "subscribe", "channel": channel}))
-            assert json.loads(await ws.recv())["type"] == "subscribed"
+            answer = json.loads(await ws.recv())
+            assert answer["type"] == "subscribed", answer
             sockets.append(ws)
         followers = [asyncio.create_task(follow(ws)) for ws in sockets]
         await asyncio.sleep(1)
@@ -175,7 +177,7 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--rate", type=float, default=20)
-    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--users", type=int, default=5, help="member accounts the sockets share (free plan: <= 9)")
     args = parser.parse_args()
     admin_url = support.admin_database_url()
     redis_url, redis_proc = support.start_redis()
