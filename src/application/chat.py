@@ -39,15 +39,27 @@ def channel_view(channel: Channel) -> ChannelView:
         scope=channel.scope.value,
         target_id=channel.target_id,
         created_at=channel.created_at,
+        last_message_id=channel.last_message_id,
     )
 
 
-async def readable_channel(
-    uow: ChatUnitOfWork, policy: ChannelAccessPolicy, actor: Actor, channel_id: uuid.UUID, *, lock: bool = False
-) -> Channel:
-    """The channel, if the actor may read it; otherwise NotFound (a channel one may not read does not exist)."""
-    channel = await (uow.channels.get_for_update(channel_id) if lock else uow.channels.get(channel_id))
+async def visible_channel(
+    channels: ChannelQueries, policy: ChannelAccessPolicy, actor: Actor, channel_id: uuid.UUID
+) -> ChannelView:
+    """The read side's twin of writable_channel: no unit of work, one query (plus the policy's)."""
+    channel = await channels.get(actor.organization_id, channel_id)
     if channel is None or not await policy.can_read(actor, channel):
+        raise NotFound("channel not found")
+    return channel
+
+
+async def writable_channel(
+    uow: ChatUnitOfWork, policy: ChannelAccessPolicy, actor: Actor, channel_id: uuid.UUID
+) -> Channel:
+    """The channel, locked, if the actor may write to it; otherwise NotFound (a channel one may not read
+    does not exist)."""
+    channel = await uow.channels.get_for_update(channel_id)
+    if channel is None or not await policy.can_read(actor, channel) or not await policy.can_write(actor, channel):
         raise NotFound("channel not found")
     return channel
 
@@ -104,12 +116,11 @@ class ListChannels:
 
 
 class GetChannel:
-    def __init__(self, uow: ChatUnitOfWorkFactory, policy: ChannelAccessPolicy) -> None:
-        self._uow, self._policy = uow, policy
+    def __init__(self, channels: ChannelQueries, policy: ChannelAccessPolicy) -> None:
+        self._channels, self._policy = channels, policy
 
     async def execute(self, actor: Actor, channel_id: uuid.UUID) -> ChannelView:
-        async with self._uow(actor.organization_id, actor.user_id) as uow:
-            return channel_view(await readable_channel(uow, self._policy, actor, channel_id))
+        return await visible_channel(self._channels, self._policy, actor, channel_id)
 
 
 @dataclass(frozen=True)
@@ -182,9 +193,7 @@ class PostMessage:
 
     async def execute(self, actor: Actor, command: PostMessageCommand) -> MessageView:
         async with self._uow(actor.organization_id, actor.user_id) as uow:
-            channel = await readable_channel(uow, self._policy, actor, command.channel_id, lock=True)
-            if not await self._policy.can_write(actor, channel):
-                raise NotFound("channel not found")
+            channel = await writable_channel(uow, self._policy, actor, command.channel_id)
             previous_id = channel.last_message_id
             message = channel.post(actor, command.body, self._clock.now())
             await uow.messages.add(message)
@@ -211,13 +220,12 @@ class ListMessagesQuery:
 class ListMessages:
     """History, newest first; next_cursor is the id to pass as `before` for the page older than this one."""
 
-    def __init__(self, uow: ChatUnitOfWorkFactory, policy: ChannelAccessPolicy, queries: MessageQueries) -> None:
-        self._uow, self._policy, self._queries = uow, policy, queries
+    def __init__(self, channels: ChannelQueries, policy: ChannelAccessPolicy, queries: MessageQueries) -> None:
+        self._channels, self._policy, self._queries = channels, policy, queries
 
     async def execute(self, actor: Actor, query: ListMessagesQuery) -> Page[MessageView]:
         limit = clamp_limit(query.limit)
-        async with self._uow(actor.organization_id, actor.user_id) as uow:
-            channel = await readable_channel(uow, self._policy, actor, query.channel_id)
+        channel = await visible_channel(self._channels, self._policy, actor, query.channel_id)
         rows = await self._queries.latest(actor.organization_id, channel.id, before=query.before, limit=limit + 1)
         if len(rows) <= limit:
             return Page(items=rows, next_cursor=None)
@@ -261,12 +269,11 @@ class ChannelStream:
 class SubscribeToChannel:
     """Authorizes a socket's subscribe and returns what it missed after its last seen id."""
 
-    def __init__(self, uow: ChatUnitOfWorkFactory, policy: ChannelAccessPolicy, queries: MessageQueries) -> None:
-        self._uow, self._policy, self._queries = uow, policy, queries
+    def __init__(self, channels: ChannelQueries, policy: ChannelAccessPolicy, queries: MessageQueries) -> None:
+        self._channels, self._policy, self._queries = channels, policy, queries
 
     async def execute(self, actor: Actor, command: SubscribeCommand) -> ChannelStream:
-        async with self._uow(actor.organization_id, actor.user_id) as uow:
-            channel = await readable_channel(uow, self._policy, actor, command.channel_id)
+        channel = await visible_channel(self._channels, self._policy, actor, command.channel_id)
         missed: list[MessageView] = []
         truncated = False
         if command.after is not None:
@@ -290,9 +297,9 @@ class CheckChannelAccess:
     Raises AuthenticationFailed when the token was revoked or expired (the socket then closes)."""
 
     def __init__(
-        self, gate: ChannelGate, uow: ChatUnitOfWorkFactory, policy: ChannelAccessPolicy, authenticator: Authenticator
+        self, gate: ChannelGate, channels: ChannelQueries, policy: ChannelAccessPolicy, authenticator: Authenticator
     ) -> None:
-        self._gate, self._uow, self._policy, self._authenticator = gate, uow, policy, authenticator
+        self._gate, self._channels, self._policy, self._authenticator = gate, channels, policy, authenticator
 
     async def execute(self, token_hash: bytes, channel_ids: set[uuid.UUID]) -> set[uuid.UUID]:
         if not channel_ids:
@@ -301,8 +308,7 @@ class CheckChannelAccess:
         for channel_id in channel_ids:
             try:
                 actor = await self._gate.enter(token_hash, channel_id)
-                async with self._uow(actor.organization_id, actor.user_id) as uow:
-                    await readable_channel(uow, self._policy, actor, channel_id)
+                await visible_channel(self._channels, self._policy, actor, channel_id)
             except (NotFound, OrganizationSuspended):
                 continue
             readable.add(channel_id)

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from domain.errors import InvalidInput
 from domain.events import Aggregate, DomainEvent
@@ -130,7 +131,23 @@ class ChannelMember:
     added_at: datetime
 
 
-def may_read_channel(actor: Actor, channel: Channel, *, explicit_member: bool) -> bool:
+class ChannelRef(Protocol):
+    """What access rules need of a channel: the entity (write side) and the read side's view both have it."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def organization_id(self) -> uuid.UUID: ...
+
+    @property
+    def scope(self) -> str: ...
+
+    @property
+    def target_id(self) -> uuid.UUID | None: ...
+
+
+def may_read_channel(actor: Actor, channel: ChannelRef, *, explicit_member: bool) -> bool:
     """Who reads (and writes) a channel, from what is known today.
 
     org channels: every member of the organization. chapter/team/event channels: until chapters, teams

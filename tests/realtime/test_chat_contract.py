@@ -187,6 +187,9 @@ async def test_listing_and_access_follow_scope_and_explicit_grants(backend):
     reads = await backend.reads(member_token, admin.organization_id)
 
     org_id = admin.organization_id
+    found = await reads.channels.get(org_id, leads.id)
+    assert found is not None and (found.name, found.scope, found.target_id) == ("leads", "team", leads.target_id)
+    assert await reads.channels.get(org_id, uuid.uuid4()) is None
     everything = await reads.channels.list_channels(org_id, owner.id, every_channel=True, limit=10, after=None)
     assert {c.id for c in everything} == {general.id, leads.id}
     visible = await reads.channels.list_channels(org_id, member.user_id, every_channel=False, limit=10, after=None)
@@ -237,6 +240,7 @@ async def test_messages_page_back_by_id_and_resume_forward_from_one(backend):
     assert await reads.messages.since(org_id, channel.id, after=ids[-1], limit=10) == []
     async with backend.uow(org_id, owner.id) as uow:
         assert (await uow.channels.get(channel.id)).last_message_id == ids[-1]
+    assert (await reads.channels.get(org_id, channel.id)).last_message_id == ids[-1]
 
 
 async def test_my_notifications_span_my_organizations_and_nobody_elses(backend):

@@ -68,6 +68,7 @@ class World:
         self.clock = FixedClock()
         self.policy = MemoryChannelAccessPolicy(self.store)
         self.messages = MemoryMessageQueries(self.store)
+        self.channels = MemoryChannelQueries(self.store)
         self.notify = DeliverNotifications(self.uow, self.publisher, self.clock)
         self.gate = ChannelGate(MemoryAuthenticator(self.store, self.clock), MemoryChannelQueries(self.store))
 
@@ -113,7 +114,7 @@ async def test_a_post_is_stored_then_published_and_history_pages_newest_first(wo
     assert world.publisher.previous_ids == [None, *(m.id for m in posted[:-1])]
     assert posted[0].author.name == "Olive"
 
-    history = ListMessages(world.uow, world.policy, world.messages)
+    history = ListMessages(world.channels, world.policy, world.messages)
     page = await history.execute(admin, ListMessagesQuery(channel, limit=2))
     assert [m.body for m in page.items] == ["m4", "m3"]
     page = await history.execute(admin, ListMessagesQuery(channel, limit=2, before=uuid.UUID(page.next_cursor)))
@@ -142,7 +143,9 @@ async def test_another_organization_never_reaches_a_channel(world):
     with pytest.raises(NotFound):
         await world.gate.enter(hash_token(stranger_token), channel)
     with pytest.raises(NotFound):
-        await ListMessages(world.uow, world.policy, world.messages).execute(stranger_admin, ListMessagesQuery(channel))
+        await ListMessages(world.channels, world.policy, world.messages).execute(
+            stranger_admin, ListMessagesQuery(channel)
+        )
 
 
 async def test_explicit_members_open_a_team_channel_and_are_notified(world):
@@ -190,7 +193,7 @@ async def test_subscribe_returns_what_was_missed_oldest_first(world, monkeypatch
     admin = world.org(owner)
     channel = await world.channel(admin)
     posted = [await world.post().execute(admin, PostMessageCommand(channel, f"m{i}")) for i in range(6)]
-    subscribe = SubscribeToChannel(world.uow, world.policy, world.messages)
+    subscribe = SubscribeToChannel(world.channels, world.policy, world.messages)
 
     fresh = await subscribe.execute(admin, SubscribeCommand(channel))
     assert fresh.missed == [] and fresh.organization_id == admin.organization_id
@@ -208,7 +211,7 @@ async def test_access_checks_follow_token_revocation_and_membership_removal(worl
     member_user, member_token = world.user()
     world.join(admin.organization_id, member_user)
     channel = await world.channel(admin)
-    check = CheckChannelAccess(world.gate, world.uow, world.policy, MemoryAuthenticator(world.store, world.clock))
+    check = CheckChannelAccess(world.gate, world.channels, world.policy, MemoryAuthenticator(world.store, world.clock))
 
     assert await check.execute(hash_token(member_token), {channel}) == {channel}
     del world.store.memberships[(admin.organization_id, member_user.id)]

@@ -66,7 +66,9 @@ class Chat:
             {
                 Authenticator: authenticator,
                 ChannelGate: ChannelGate(authenticator, MemoryChannelQueries(self.store)),
-                SubscribeToChannel: SubscribeToChannel(self.uow, policy, MemoryMessageQueries(self.store)),
+                SubscribeToChannel: SubscribeToChannel(
+                    MemoryChannelQueries(self.store), policy, MemoryMessageQueries(self.store)
+                ),
                 ResumeNotifications: ResumeNotifications(MemoryNotificationQueries(self.store)),
             }
         )

@@ -13,7 +13,7 @@ from adapters.memory.store import MemoryStore
 from application.ports.chat import AuthorView, ChannelView, MessageView
 from application.ports.clock import Clock
 from application.ports.notifications import NotificationView
-from domain.chat import Channel, ChannelMember, ChannelScope, Message, may_read_channel
+from domain.chat import Channel, ChannelMember, ChannelRef, ChannelScope, Message, may_read_channel
 from domain.errors import Conflict
 from domain.notifications import Notification
 from domain.permissions import Actor
@@ -90,9 +90,25 @@ def _is_member(store: MemoryStore, organization_id: uuid.UUID, user_id: uuid.UUI
     return (organization_id, user_id) in store.memberships
 
 
+def _channel_view(c: Channel) -> ChannelView:
+    return ChannelView(
+        id=c.id,
+        organization_id=c.organization_id,
+        name=c.name,
+        scope=c.scope.value,
+        target_id=c.target_id,
+        created_at=c.created_at,
+        last_message_id=c.last_message_id,
+    )
+
+
 class MemoryChannelQueries:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
+
+    async def get(self, organization_id: uuid.UUID, channel_id: uuid.UUID) -> ChannelView | None:
+        found: Channel | None = self._store.table(CHANNELS).get((organization_id, channel_id))
+        return _channel_view(found) if found else None
 
     async def organization_of(self, user_id: uuid.UUID, channel_id: uuid.UUID) -> uuid.UUID | None:
         for organization_id, found_id in self._store.table(CHANNELS):
@@ -124,17 +140,7 @@ class MemoryChannelQueries:
         )
         if after is not None:
             channels = [c for c in channels if (c.created_at, c.id) > after]
-        return [
-            ChannelView(
-                id=c.id,
-                organization_id=c.organization_id,
-                name=c.name,
-                scope=c.scope.value,
-                target_id=c.target_id,
-                created_at=c.created_at,
-            )
-            for c in channels[:limit]
-        ]
+        return [_channel_view(c) for c in channels[:limit]]
 
 
 class MemoryMessageQueries:
@@ -222,11 +228,11 @@ class MemoryChannelAccessPolicy:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
-    async def can_read(self, actor: Actor, channel: Channel) -> bool:
+    async def can_read(self, actor: Actor, channel: ChannelRef) -> bool:
         explicit = _is_explicit_member(self._store, channel.organization_id, channel.id, actor.user_id)
         return may_read_channel(actor, channel, explicit_member=explicit)
 
-    async def can_write(self, actor: Actor, channel: Channel) -> bool:
+    async def can_write(self, actor: Actor, channel: ChannelRef) -> bool:
         return await self.can_read(actor, channel)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from adapters.persistence.queries import RequestConnection
 from application.ports.chat import AuthorView, ChannelView, MessageView
 from application.ports.notifications import NotificationView
-from domain.chat import Channel, ChannelScope, may_read_channel
+from domain.chat import ChannelRef, ChannelScope, may_read_channel
 from domain.permissions import Actor, Permission
 
 _ORGANIZATION_OF = """
@@ -24,8 +24,13 @@ FROM channels c JOIN memberships m ON m.organization_id = c.organization_id AND 
 WHERE c.id = $2
 """
 
+_CHANNEL = """
+SELECT id, organization_id, name, scope, target_id, created_at, last_message_id
+FROM channels WHERE organization_id = $1 AND id = $2
+"""
+
 _CHANNELS = """
-SELECT c.id, c.organization_id, c.name, c.scope, c.target_id, c.created_at
+SELECT c.id, c.organization_id, c.name, c.scope, c.target_id, c.created_at, c.last_message_id
 FROM channels c
 WHERE c.organization_id = $1
   AND ($3 OR c.scope = 'org' OR EXISTS (
@@ -88,6 +93,11 @@ def _notification(row: Any) -> NotificationView:
 class AsyncpgChannelQueries:
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
+
+    async def get(self, organization_id: uuid.UUID, channel_id: uuid.UUID) -> ChannelView | None:
+        conn = await self._connection.get()
+        row = await conn.fetchrow(_CHANNEL, organization_id, channel_id)
+        return ChannelView(*row) if row else None
 
     async def organization_of(self, user_id: uuid.UUID, channel_id: uuid.UUID) -> uuid.UUID | None:
         # Visible through the channels policy for the organizations of app.user_id (set by app_authenticate).
@@ -160,7 +170,7 @@ class AsyncpgChannelAccessPolicy:
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
 
-    async def can_read(self, actor: Actor, channel: Channel) -> bool:
+    async def can_read(self, actor: Actor, channel: ChannelRef) -> bool:
         if channel.scope == ChannelScope.ORG or actor.can(Permission.CHANNELS_MANAGE):
             return may_read_channel(actor, channel, explicit_member=False)
         conn = await self._connection.get()
@@ -173,7 +183,7 @@ class AsyncpgChannelAccessPolicy:
         )
         return may_read_channel(actor, channel, explicit_member=bool(explicit))
 
-    async def can_write(self, actor: Actor, channel: Channel) -> bool:
+    async def can_write(self, actor: Actor, channel: ChannelRef) -> bool:
         return await self.can_read(actor, channel)
 
 

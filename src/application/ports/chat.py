@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from application.ports.persistence import UnitOfWork
-from domain.chat import Channel, ChannelMember, Message
+from domain.chat import Channel, ChannelMember, ChannelRef, Message
 from domain.permissions import Actor
 
 
@@ -21,6 +21,7 @@ class ChannelView:
     scope: str
     target_id: uuid.UUID | None
     created_at: datetime
+    last_message_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,16 @@ class ChannelAccessPolicy(Protocol):
     chapters, teams and events exist, an implementation that also knows their members replaces this one
     in the container; no use case changes."""
 
-    async def can_read(self, actor: Actor, channel: Channel) -> bool: ...
+    async def can_read(self, actor: Actor, channel: ChannelRef) -> bool: ...
 
-    async def can_write(self, actor: Actor, channel: Channel) -> bool: ...
+    async def can_write(self, actor: Actor, channel: ChannelRef) -> bool: ...
 
 
 class ChannelQueries(Protocol):
+    async def get(self, organization_id: uuid.UUID, channel_id: uuid.UUID) -> ChannelView | None:
+        """One channel of the organization (reads check access without opening a unit of work)."""
+        ...
+
     async def organization_of(self, user_id: uuid.UUID, channel_id: uuid.UUID) -> uuid.UUID | None:
         """The organization of the channel, if it belongs to one the user is a member of (else None).
         Sockets name a channel by its id alone; this is how they find its tenant."""
