@@ -142,6 +142,26 @@ async def run(args: argparse.Namespace, addresses: list[str], pids: list[int]) -
         rss_after = [rss_mb(pid) for pid in pids]
 
         clients = [httpx.AsyncClient(base_url=f"http://{a}", timeout=30) for a in addresses]
+        profiler = None
+        if args.py_spy:
+            # Samples server 0 while the messages flow (collapsed stacks, for flame graphs or grep).
+            profiler = subprocess.Popen(  # noqa: ASYNC220 (starts at once; awaited in a thread below)
+                [
+                    str(Path(sys.executable).with_name("py-spy")),
+                    "record",
+                    "--pid",
+                    str(pids[0]),
+                    "--format",
+                    "raw",
+                    "--duration",
+                    str(int(args.messages / args.rate)),
+                    "--output",
+                    args.py_spy,
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         started = time.perf_counter()
         for n in range(args.messages):
             body = f"bench message {n}"
@@ -153,6 +173,8 @@ async def run(args: argparse.Namespace, addresses: list[str], pids: list[int]) -
             response.raise_for_status()
         with contextlib.suppress(TimeoutError):  # report what arrived, however much that is
             await asyncio.wait_for(everything_delivered.wait(), 15)
+        if profiler is not None:
+            await asyncio.to_thread(profiler.wait)
         for client in clients:
             await client.aclose()
         for task in followers:
@@ -177,6 +199,7 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--rate", type=float, default=20)
+    parser.add_argument("--py-spy", metavar="FILE", help="profile server 0 during the posts into FILE (raw stacks)")
     parser.add_argument("--users", type=int, default=5, help="member accounts the sockets share (free plan: <= 9)")
     args = parser.parse_args()
     admin_url = support.admin_database_url()

@@ -116,8 +116,9 @@ def create_app(
         gc.set_threshold(10_000, 50, 100)
 
     # Request count and latency by route template (not raw path: ids would explode the label set).
+    # /ws is left out: a socket's "latency" is its lifetime, and the wrapper would run on every frame sent.
     prometheus = PrometheusConfig(
-        app_name="chapterhouse", prefix="chapterhouse", group_path=True, exclude=["^/metrics", "^/health"]
+        app_name="chapterhouse", prefix="chapterhouse", group_path=True, exclude=["^/metrics", "^/health", "^/ws"]
     )
 
     app = Litestar(
