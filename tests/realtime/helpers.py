@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import ApiUser, register
+from adapters.security.tokens import HmacInvitationTokenCodec
+from tests.conftest import TEST_SECRET, ApiUser, register
 
 
 async def add_member(client: AsyncTestClient[Litestar], owner: ApiUser, org_id: str, role: str = "member") -> ApiUser:
@@ -24,11 +26,7 @@ async def add_member(client: AsyncTestClient[Litestar], owner: ApiUser, org_id: 
 
 
 async def invitation_token(client: AsyncTestClient[Litestar], owner: ApiUser, org_id: str, invitation_id: str) -> str:
-    import uuid
-
-    from adapters.security.tokens import HmacInvitationTokenCodec
-    from tests.conftest import TEST_SECRET
-
+    """The token the invitation email would carry (the API never returns it)."""
     return HmacInvitationTokenCodec(TEST_SECRET).encode(uuid.UUID(org_id), uuid.UUID(invitation_id))
 
 
