@@ -16,6 +16,7 @@ from adapters.memory.chat import (
     MemoryChannelQueries,
     MemoryMessageQueries,
     MemoryNotificationQueries,
+    MemoryTokenValidity,
 )
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
@@ -24,6 +25,7 @@ from adapters.persistence.chat_queries import (
     AsyncpgChannelQueries,
     AsyncpgMessageQueries,
     AsyncpgNotificationQueries,
+    AsyncpgTokenValidity,
 )
 from adapters.persistence.queries import AsyncpgAuthenticator, RequestConnection
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
@@ -40,12 +42,18 @@ from entrypoints.providers_realtime import MEMORY_REPOSITORIES, SQL_REPOSITORIES
 NOW = datetime.now(UTC)
 
 
+class _Clock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
 @dataclass
 class Reads:
     channels: Any
     messages: Any
     notifications: Any
     policy: Any
+    tokens: Any
 
 
 class Backend:
@@ -105,7 +113,11 @@ class MemoryBackend(Backend):
     async def reads(self, token: str, organization_id: uuid.UUID | None) -> Reads:
         s = self.store
         return Reads(
-            MemoryChannelQueries(s), MemoryMessageQueries(s), MemoryNotificationQueries(s), MemoryChannelAccessPolicy(s)
+            MemoryChannelQueries(s),
+            MemoryMessageQueries(s),
+            MemoryNotificationQueries(s),
+            MemoryChannelAccessPolicy(s),
+            MemoryTokenValidity(s, _Clock()),
         )
 
 
@@ -129,6 +141,7 @@ class SqlBackend(Backend):
             AsyncpgMessageQueries(connection),
             AsyncpgNotificationQueries(connection),
             AsyncpgChannelAccessPolicy(connection),
+            AsyncpgTokenValidity(connection),
         )
 
     async def close(self) -> None:
@@ -294,3 +307,18 @@ async def test_my_notifications_span_my_organizations_and_nobody_elses(backend):
     other_reads = await backend.reads(other_token, None)
     theirs = await other_reads.notifications.list_for_user(other_user.id, unread_only=False, limit=10, before=None)
     assert [n.id for n in theirs] == [made[2].id]
+
+
+async def test_token_validity_names_the_revoked_expired_and_unknown_tokens(backend):
+    _, live = await backend.user()
+    _, revoked = await backend.user()
+    _, expired = await backend.user()
+    async with backend.uow() as uow:
+        (await uow.access_tokens.get_by_hash(hash_token(revoked))).revoke(NOW)
+        (await uow.access_tokens.get_by_hash(hash_token(expired))).expires_at = NOW - timedelta(seconds=1)
+        await uow.commit()
+    unknown = hash_token("never issued")
+    reads = await backend.reads(live, None)
+    hashes = {hash_token(live), hash_token(revoked), hash_token(expired), unknown}
+    assert await reads.tokens.invalid_among(hashes) == {hash_token(revoked), hash_token(expired), unknown}
+    assert await reads.tokens.invalid_among({hash_token(live)}) == set()
