@@ -14,7 +14,7 @@ from typing import Protocol
 
 from domain.errors import InvalidInput
 from domain.events import Aggregate, DomainEvent
-from domain.identity import check_storable_text, clean_name
+from domain.identity import check_text, clean_name
 from domain.ids import new_id
 from domain.permissions import Actor, Permission
 
@@ -31,7 +31,7 @@ class ChannelScope(StrEnum):
 
 def check_body(body: str) -> str:
     """A message body: not blank, at most 4 KiB once encoded (what the wire and the table carry)."""
-    check_storable_text(body, what="body")
+    check_text(body, "body")
     if not body.strip():
         raise InvalidInput("body must not be blank")
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.errors import InvalidInput, NotFound
-from domain.identity import check_storable_text
+from domain.identity import check_text
 from domain.ids import new_id
 
 MAX_KIND = 64
@@ -52,7 +52,7 @@ class Notification:
         now: datetime,
     ) -> Notification:
         for value, what in ((kind, "kind"), (title, "title"), (body, "body")):
-            check_storable_text(value, what=what)
+            check_text(value, what)
         if not kind or len(kind) > MAX_KIND:
             raise InvalidInput(f"kind must have 1 to {MAX_KIND} characters")
         if not title.strip() or len(title) > MAX_TITLE:

@@ -1,8 +1,8 @@
 """chat: channels, explicit channel members, messages, notifications; RLS
 
 Revision ID: 0003
-Revises: 0004
-Create Date: 2026-11-28 18:10:00
+Revises: 0002
+Create Date: 2026-11-28 18:50:00
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from helpers import disable_tenant_rls, enable_tenant_rls
 from sqlalchemy.dialects import postgresql as pg
 
 revision: str = "0003"
-down_revision: str | None = "0004"  # after billing, which reached main first
+down_revision: str | None = "0002"  # after billing (0004) and ticketing (0002), which reached main first
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,28 @@
+"""Outgoing email, as the application sees it: a message value and a sender port."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class EmailMessage:
+    """One email to one recipient. ``html`` adds an HTML alternative to the plain-text body."""
+
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class EmailSender(Protocol):
+    """Delivers email. Implementations raise on failure; callers (jobs) decide whether to retry."""
+
+    async def send(self, message: EmailMessage) -> None: ...
+
+    async def send_many(self, messages: Sequence[EmailMessage]) -> None:
+        """Send a batch; transports that have connections use one for the whole batch."""
+        ...
