@@ -7,7 +7,7 @@ from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, get, post
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from adapters.http.chat_schemas import (
@@ -63,7 +63,7 @@ class ChannelController(Controller):
     async def create(
         self,
         org_id: FromPath[uuid.UUID],
-        data: CreateChannelBody,
+        data: JSONBody[CreateChannelBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[CreateChannel],
     ) -> ChannelOut:
@@ -85,7 +85,7 @@ class ChannelController(Controller):
         self,
         org_id: FromPath[uuid.UUID],
         channel_id: FromPath[uuid.UUID],
-        data: AddChannelMemberBody,
+        data: JSONBody[AddChannelMemberBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[AddChannelMember],
     ) -> ChannelMemberOut:
@@ -110,7 +110,7 @@ class ChannelController(Controller):
         self,
         org_id: FromPath[uuid.UUID],
         channel_id: FromPath[uuid.UUID],
-        data: PostMessageBody,
+        data: JSONBody[PostMessageBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[PostMessage],
     ) -> MessageOut:
