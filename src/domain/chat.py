@@ -147,15 +147,15 @@ class ChannelRef(Protocol):
     def target_id(self) -> uuid.UUID | None: ...
 
 
-def may_read_channel(actor: Actor, channel: ChannelRef, *, explicit_member: bool) -> bool:
-    """Who reads (and writes) a channel, from what is known today.
+def may_read_channel(actor: Actor, channel: ChannelRef, *, explicit_member: bool, target_member: bool) -> bool:
+    """Who reads (and writes) a channel.
 
-    org channels: every member of the organization. chapter/team/event channels: until chapters, teams
-    and events exist, the organization's admins and the channel's explicit members only; their own
-    members (and ticket holders) join the rule when those capabilities land (see ChannelAccessPolicy).
+    org channels: every member of the organization. chapter, team and event channels: the members of that
+    chapter or team, the ticket holders and the organizer (its creator) of that event (target_member), the
+    organization's owners and admins, and the members an admin added to the channel (explicit_member).
     """
     if actor.organization_id != channel.organization_id:
         return False
     if channel.scope == ChannelScope.ORG:
         return True
-    return actor.can(Permission.CHANNELS_MANAGE) or explicit_member
+    return actor.can(Permission.CHANNELS_MANAGE) or explicit_member or target_member

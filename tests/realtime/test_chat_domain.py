@@ -76,23 +76,26 @@ def test_message_ids_strictly_increase_within_a_channel_even_against_a_clock_beh
 
 
 @pytest.mark.parametrize(
-    ("scope", "role", "explicit", "readable"),
+    ("scope", "role", "explicit", "target", "readable"),
     [
-        (ChannelScope.ORG, Role.MEMBER, False, True),
-        (ChannelScope.ORG, Role.CHECK_IN_STAFF, False, True),
-        (ChannelScope.CHAPTER, Role.MEMBER, False, False),
-        (ChannelScope.CHAPTER, Role.MEMBER, True, True),
-        (ChannelScope.TEAM, Role.BILLING_MANAGER, False, False),
-        (ChannelScope.EVENT, Role.ADMIN, False, True),
-        (ChannelScope.EVENT, Role.OWNER, False, True),
+        (ChannelScope.ORG, Role.MEMBER, False, False, True),
+        (ChannelScope.ORG, Role.CHECK_IN_STAFF, False, False, True),
+        (ChannelScope.CHAPTER, Role.MEMBER, False, False, False),
+        (ChannelScope.CHAPTER, Role.MEMBER, True, False, True),
+        (ChannelScope.CHAPTER, Role.MEMBER, False, True, True),  # a member of the chapter
+        (ChannelScope.TEAM, Role.BILLING_MANAGER, False, False, False),
+        (ChannelScope.TEAM, Role.BILLING_MANAGER, False, True, True),  # a member of the team
+        (ChannelScope.EVENT, Role.MEMBER, False, True, True),  # a ticket holder or the organizer
+        (ChannelScope.EVENT, Role.ADMIN, False, False, True),
+        (ChannelScope.EVENT, Role.OWNER, False, False, True),
     ],
 )
-def test_who_reads_a_channel(scope, role, explicit, readable):
-    assert may_read_channel(actor(role), channel(scope), explicit_member=explicit) is readable
+def test_who_reads_a_channel(scope, role, explicit, target, readable):
+    assert may_read_channel(actor(role), channel(scope), explicit_member=explicit, target_member=target) is readable
 
 
 def test_nobody_reads_another_organizations_channel():
-    assert not may_read_channel(actor(Role.OWNER, uuid.uuid4()), channel(), explicit_member=True)
+    assert not may_read_channel(actor(Role.OWNER, uuid.uuid4()), channel(), explicit_member=True, target_member=True)
 
 
 def test_a_notification_is_read_by_its_recipient_only_and_once():

@@ -72,7 +72,7 @@ async def test_bad_input_is_refused_without_a_500(client):
     assert (await client.get(f"{base}/{channel['id']}/messages", headers=owner.headers)).json()["items"] == []
 
 
-async def test_chapter_channels_are_for_admins_and_explicit_members_until_chapters_exist(client):
+async def test_admins_grant_a_chapter_channel_to_a_member_outside_the_chapter(client):
     owner = await register(client)
     org = await owner.create_org()
     member = await add_member(client, owner, org["id"])

@@ -90,6 +90,26 @@ def _is_member(store: MemoryStore, organization_id: uuid.UUID, user_id: uuid.UUI
     return (organization_id, user_id) in store.memberships
 
 
+def _is_target_member(store: MemoryStore, channel: ChannelRef, user_id: uuid.UUID) -> bool:
+    """A member of the channel's chapter or team; a ticket holder or the organizer of its event."""
+    org, target = channel.organization_id, channel.target_id
+    if channel.scope == ChannelScope.CHAPTER:
+        rows = store.table("chapter_members").values()
+        return any(m.organization_id == org and m.chapter_id == target and m.user_id == user_id for m in rows)
+    if channel.scope == ChannelScope.TEAM:
+        rows = store.table("team_members").values()
+        return any(m.organization_id == org and m.team_id == target and m.user_id == user_id for m in rows)
+    if channel.scope == ChannelScope.EVENT:
+        events = store.table("events").values()
+        organizer = any(e.organization_id == org and e.id == target and e.created_by == user_id for e in events)
+        tickets = store.table("tickets").values()
+        return organizer or any(
+            t.organization_id == org and t.event_id == target and t.holder_id == user_id and t.voided_at is None
+            for t in tickets
+        )
+    return False
+
+
 def _channel_view(c: Channel) -> ChannelView:
     return ChannelView(
         id=c.id,
@@ -134,6 +154,7 @@ class MemoryChannelQueries:
                     every_channel
                     or c.scope == ChannelScope.ORG
                     or _is_explicit_member(self._store, organization_id, c.id, user_id)
+                    or _is_target_member(self._store, c, user_id)
                 )
             ),
             key=lambda c: (c.created_at, c.id),
@@ -230,7 +251,8 @@ class MemoryChannelAccessPolicy:
 
     async def can_read(self, actor: Actor, channel: ChannelRef) -> bool:
         explicit = _is_explicit_member(self._store, channel.organization_id, channel.id, actor.user_id)
-        return may_read_channel(actor, channel, explicit_member=explicit)
+        target = _is_target_member(self._store, channel, actor.user_id)
+        return may_read_channel(actor, channel, explicit_member=explicit, target_member=target)
 
     async def can_write(self, actor: Actor, channel: ChannelRef) -> bool:
         return await self.can_read(actor, channel)

@@ -29,13 +29,37 @@ SELECT id, organization_id, name, scope, target_id, created_at, last_message_id
 FROM channels WHERE organization_id = $1 AND id = $2
 """
 
-_CHANNELS = """
+# The facts of the access rule (domain.chat.may_read_channel) about channel `c` and user {user}; the policy
+# and the channel list share them, so a list never shows a channel the policy would refuse.
+_EXPLICIT_MEMBER = """EXISTS (
+    SELECT 1 FROM channel_members cm
+    WHERE cm.organization_id = c.organization_id AND cm.channel_id = c.id AND cm.user_id = {user})"""
+_TARGET_MEMBER = """CASE c.scope
+    WHEN 'chapter' THEN EXISTS (
+        SELECT 1 FROM chapter_members x
+        WHERE x.organization_id = c.organization_id AND x.chapter_id = c.target_id AND x.user_id = {user})
+    WHEN 'team' THEN EXISTS (
+        SELECT 1 FROM team_members x
+        WHERE x.organization_id = c.organization_id AND x.team_id = c.target_id AND x.user_id = {user})
+    WHEN 'event' THEN EXISTS (
+        SELECT 1 FROM events e
+        WHERE e.organization_id = c.organization_id AND e.id = c.target_id AND e.created_by = {user})
+      OR EXISTS (
+        SELECT 1 FROM tickets t
+        WHERE t.organization_id = c.organization_id AND t.event_id = c.target_id AND t.holder_id = {user}
+          AND t.voided_at IS NULL)
+    ELSE false END"""
+
+_ACCESS_FACTS = f"""
+SELECT {_EXPLICIT_MEMBER.format(user="$3")} AS explicit_member, {_TARGET_MEMBER.format(user="$3")} AS target_member
+FROM channels c WHERE c.organization_id = $1 AND c.id = $2
+"""
+
+_CHANNELS = f"""
 SELECT c.id, c.organization_id, c.name, c.scope, c.target_id, c.created_at, c.last_message_id
 FROM channels c
 WHERE c.organization_id = $1
-  AND ($3 OR c.scope = 'org' OR EXISTS (
-        SELECT 1 FROM channel_members cm
-        WHERE cm.organization_id = c.organization_id AND cm.channel_id = c.id AND cm.user_id = $2))
+  AND ($3 OR c.scope = 'org' OR {_EXPLICIT_MEMBER.format(user="$2")} OR {_TARGET_MEMBER.format(user="$2")})
   AND ($5::timestamptz IS NULL OR (c.created_at, c.id) > ($5, $6))
 ORDER BY c.created_at, c.id
 LIMIT $4
@@ -165,23 +189,21 @@ class AsyncpgNotificationQueries:
 
 
 class AsyncpgChannelAccessPolicy:
-    """domain.chat.may_read_channel, with the explicit membership read from channel_members."""
+    """domain.chat.may_read_channel, with its facts read in one query (_ACCESS_FACTS)."""
 
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
 
     async def can_read(self, actor: Actor, channel: ChannelRef) -> bool:
         if channel.scope == ChannelScope.ORG or actor.can(Permission.CHANNELS_MANAGE):
-            return may_read_channel(actor, channel, explicit_member=False)
+            return may_read_channel(actor, channel, explicit_member=False, target_member=False)
         conn = await self._connection.get()
-        explicit = await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM channel_members"
-            " WHERE organization_id = $1 AND channel_id = $2 AND user_id = $3)",
-            channel.organization_id,
-            channel.id,
-            actor.user_id,
+        facts = await conn.fetchrow(_ACCESS_FACTS, channel.organization_id, channel.id, actor.user_id)
+        if facts is None:
+            return False
+        return may_read_channel(
+            actor, channel, explicit_member=bool(facts["explicit_member"]), target_member=bool(facts["target_member"])
         )
-        return may_read_channel(actor, channel, explicit_member=bool(explicit))
 
     async def can_write(self, actor: Actor, channel: ChannelRef) -> bool:
         return await self.can_read(actor, channel)

@@ -79,10 +79,10 @@ class ChatUnitOfWorkFactory(Protocol):
 
 
 class ChannelAccessPolicy(Protocol):
-    """Who may read and write a channel. Today: org channels for every member; other scopes for the
-    organization's admins and the channel's explicit members (domain.chat.may_read_channel). When
-    chapters, teams and events exist, an implementation that also knows their members replaces this one
-    in the container; no use case changes."""
+    """Who may read and write a channel: domain.chat.may_read_channel, with the facts it needs (is the user an
+    explicit member of the channel; a member of its chapter or team; a ticket holder or the organizer of its
+    event) read by the adapter. A richer rule (chapter leads, say) replaces the adapter in the container;
+    no use case changes."""
 
     async def can_read(self, actor: Actor, channel: ChannelRef) -> bool: ...
 
@@ -108,8 +108,8 @@ class ChannelQueries(Protocol):
         limit: int,
         after: tuple[datetime, uuid.UUID] | None,
     ) -> list[ChannelView]:
-        """Channels by (created_at, id) after the key: every one when every_channel, else the org-scoped
-        ones and those the user is an explicit member of (the same rule as the access policy)."""
+        """Channels by (created_at, id) after the key: every one when every_channel, else those the access
+        policy lets the user read (org-scoped, explicit grants, their chapters', teams' and events')."""
         ...
 
 
