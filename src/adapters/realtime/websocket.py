@@ -1,8 +1,10 @@
 """`/ws`: one authenticated socket per client, subscribe / unsubscribe / message / ping (API.md).
 
 Per socket: a receive loop (parse, rate-limit, dispatch each frame in its own dishka REQUEST scope), a
-sender draining a bounded queue, and a watchdog (idle timeout, periodic access re-check). The hub hands
-frames to the queue without waiting; a socket whose queue is full is closed, never waited for.
+sender draining a bounded queue, and a watchdog (idle timeout, periodic channel-access re-check). The hub
+hands frames to the queue without waiting; a socket whose queue is full is closed, never waited for. Chat
+frames leave in channel order, each once (see Subscription and _accept); revoked tokens are found for the
+whole process at once by TokenWatch (adapters/realtime/watch.py).
 """
 
 from __future__ import annotations
