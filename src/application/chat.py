@@ -72,8 +72,8 @@ class CreateChannelCommand:
 
 
 class CreateChannel:
-    def __init__(self, uow: ChatUnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: ChatUnitOfWorkFactory, channels: ChannelQueries, clock: Clock) -> None:
+        self._uow, self._channels, self._clock = uow, channels, clock
 
     async def execute(self, actor: Actor, command: CreateChannelCommand) -> ChannelView:
         try:
@@ -83,6 +83,9 @@ class CreateChannel:
         channel = Channel.open(
             actor, name=command.name, scope=scope, target_id=command.target_id, now=self._clock.now()
         )
+        target = channel.target_id
+        if target is not None and not await self._channels.target_exists(actor.organization_id, scope.value, target):
+            raise InvalidInput(f"target_id is not a {scope.value} of this organization")
         async with self._uow(actor.organization_id, actor.user_id) as uow:
             await uow.channels.add(channel)  # Conflict when the name is taken
             uow.collect(channel)

@@ -75,9 +75,10 @@ async def _channel(client: Any, tenant: Tenant) -> str:
 async def _notification(client: Any, tenant: Tenant) -> str:
     """Granting the owner a team channel notifies them."""
     org = tenant.org["id"]
+    ops = await client.post(f"/api/orgs/{org}/teams", json={"name": "Chat ops"}, headers=tenant.owner.headers)
     team = await client.post(
         f"/api/orgs/{org}/channels",
-        json={"name": "team", "scope": "team", "target_id": str(uuid.uuid4())},
+        json={"name": "team", "scope": "team", "target_id": ops.json()["id"]},
         headers=tenant.owner.headers,
     )
     granted = await client.post(

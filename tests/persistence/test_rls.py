@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import asyncpg
 import pytest
 
@@ -38,7 +36,8 @@ async def test_every_tenant_table_forces_rls(settings: Settings) -> None:
 async def _chat_rows(client, user, org) -> None:
     """A row in channels, channel_members, messages and notifications (the grant notifies the user)."""
     base = f"/api/orgs/{org['id']}/channels"
-    team = {"name": "team", "scope": "team", "target_id": str(uuid.uuid4())}
+    ops = await client.post(f"/api/orgs/{org['id']}/teams", json={"name": "Chat ops"}, headers=user.headers)
+    team = {"name": "team", "scope": "team", "target_id": ops.json()["id"]}
     channel = (await client.post(base, json=team, headers=user.headers)).json()["id"]
     granted = await client.post(f"{base}/{channel}/members", json={"user_id": user.id}, headers=user.headers)
     posted = await client.post(f"{base}/{channel}/messages", json={"body": "hi"}, headers=user.headers)

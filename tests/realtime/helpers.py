@@ -38,6 +38,19 @@ async def create_channel(
     return dict(response.json())
 
 
+async def create_team(client: AsyncTestClient[Litestar], owner: ApiUser, org_id: str, name: str = "Ops") -> str:
+    response = await client.post(f"/api/orgs/{org_id}/teams", json={"name": name}, headers=owner.headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def create_chapter(client: AsyncTestClient[Litestar], owner: ApiUser, org_id: str, slug: str = "lisbon") -> str:
+    body = {"name": slug.title(), "slug": slug}
+    response = await client.post(f"/api/orgs/{org_id}/chapters", json=body, headers=owner.headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 async def post_message(
     client: AsyncTestClient[Litestar], user: ApiUser, org_id: str, channel_id: str, body: str
 ) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from tests.conftest import register
-from tests.realtime.helpers import add_member, create_channel, post_message
+from tests.realtime.helpers import add_member, create_channel, create_chapter, create_team, post_message
 
 
 async def test_an_admin_opens_an_org_channel_and_members_post_and_read_history(client):
@@ -57,6 +57,7 @@ async def test_bad_input_is_refused_without_a_500(client):
         (f"{base}", {"name": "x", "scope": "galaxy"}),
         (f"{base}", {"name": "x", "scope": "chapter"}),  # a chapter channel needs its target_id
         (f"{base}", {"name": "x", "scope": "org", "target_id": str(uuid.uuid4())}),
+        (f"{base}", {"name": "x", "scope": "team", "target_id": str(uuid.uuid4())}),  # no such team here
         (f"{base}", {"name": "x", "unexpected": 1}),
         (f"{base}/{channel['id']}/messages", {"body": ""}),
         (f"{base}/{channel['id']}/messages", {"body": "   "}),
@@ -78,7 +79,7 @@ async def test_admins_grant_a_chapter_channel_to_a_member_outside_the_chapter(cl
     member = await add_member(client, owner, org["id"])
     outsider = await add_member(client, owner, org["id"])
     chapter_channel = await create_channel(
-        client, owner, org["id"], "lisbon", scope="chapter", target_id=str(uuid.uuid4())
+        client, owner, org["id"], "lisbon", scope="chapter", target_id=await create_chapter(client, owner, org["id"])
     )
     path = f"/api/orgs/{org['id']}/channels/{chapter_channel['id']}"
 
@@ -112,7 +113,8 @@ async def test_notifications_are_marked_read_by_their_recipient_only(client):
     owner = await register(client)
     org = await owner.create_org()
     member = await add_member(client, owner, org["id"])
-    channel = await create_channel(client, owner, org["id"], "team", scope="team", target_id=str(uuid.uuid4()))
+    team = await create_team(client, owner, org["id"])
+    channel = await create_channel(client, owner, org["id"], "team", scope="team", target_id=team)
     await client.post(
         f"/api/orgs/{org['id']}/channels/{channel['id']}/members", json={"user_id": member.id}, headers=owner.headers
     )

@@ -10,14 +10,15 @@ import pytest
 
 from entrypoints.settings import asyncpg_url
 from tests.conftest import register
-from tests.realtime.helpers import add_member, create_channel, post_message
+from tests.realtime.helpers import add_member, create_channel, create_team, post_message
 
 
 async def test_foreign_ids_in_paths_and_bodies_answer_404_and_change_nothing(client):
     alice = await register(client, name="Alice")
     org_a = await alice.create_org("A")
     channel_a = await create_channel(client, alice, org_a["id"], "a-general")
-    team_a = await create_channel(client, alice, org_a["id"], "a-team", scope="team", target_id=str(uuid.uuid4()))
+    ops_a = await create_team(client, alice, org_a["id"])
+    team_a = await create_channel(client, alice, org_a["id"], "a-team", scope="team", target_id=ops_a)
     message_a = await post_message(client, alice, org_a["id"], channel_a["id"], "secret of A")
     bob = await register(client, name="Bob")
     org_b = await bob.create_org("B")

@@ -54,6 +54,14 @@ async def check_target_access(client: Any) -> None:
         assert created.status_code == 201, created.text
         channels[label] = created.json()["id"]
 
+    other_org = (await owner.create_org("Other"))["id"]
+    elsewhere = (await client.post(f"/api/orgs/{other_org}/teams", json={"name": "Far"}, headers=owner.headers)).json()
+    for scope, target in (("team", elsewhere["id"]), ("chapter", team), ("event", chapter)):
+        misaimed = await client.post(
+            f"/api/orgs/{org}/channels", json={"name": "x", "scope": scope, "target_id": target}, headers=owner.headers
+        )
+        assert misaimed.status_code == 422, (scope, misaimed.text)  # not a {scope} of this organization
+
     assert await readable(client, chapter_member, org, channels) == {"chapter"}
     assert await readable(client, team_member, org, channels) == {"team"}
     assert await readable(client, holder, org, channels) == {"event"}

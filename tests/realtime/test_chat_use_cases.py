@@ -44,6 +44,7 @@ from application.notifications import (
     NotifyCommand,
     ResumeNotifications,
 )
+from domain.community import Team
 from domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.identity import AccessToken, User
 from domain.organizations import Membership, Organization
@@ -92,7 +93,11 @@ class World:
 
     async def channel(self, admin: Actor, name: str = "general", scope: str = "org") -> uuid.UUID:
         target = None if scope == "org" else uuid.uuid4()
-        view = await CreateChannel(self.uow, self.clock).execute(admin, CreateChannelCommand(name, scope, target))
+        if target is not None:  # the team the channel is for
+            team = Team(organization_id=admin.organization_id, name=f"Team {name}", created_at=NOW, id=target)
+            self.store.table("teams")[(admin.organization_id, target)] = team
+        create = CreateChannel(self.uow, MemoryChannelQueries(self.store), self.clock)
+        view = await create.execute(admin, CreateChannelCommand(name, scope, target))
         return view.id
 
     def post(self) -> PostMessage:
@@ -179,7 +184,7 @@ async def test_members_list_org_channels_and_their_own_grants_admins_list_all(wo
     member_user, _ = world.user()
     member = world.join(admin.organization_id, member_user)
     org_channels = [await world.channel(admin, f"c{i}") for i in range(3)]
-    await world.channel(admin, "hidden", scope="event")
+    await world.channel(admin, "hidden", scope="team")
     listing = ListChannels(MemoryChannelQueries(world.store))
     assert len((await listing.execute(admin, ListChannelsQuery())).items) == 4
     first = await listing.execute(member, ListChannelsQuery(limit=2))

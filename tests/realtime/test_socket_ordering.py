@@ -85,7 +85,8 @@ class Chat:
         self.hub = LocalHub()
 
     async def channel(self) -> uuid.UUID:
-        view = await CreateChannel(self.uow, FixedClock()).execute(self.actor, CreateChannelCommand("general", "org"))
+        create = CreateChannel(self.uow, MemoryChannelQueries(self.store), FixedClock())
+        view = await create.execute(self.actor, CreateChannelCommand("general", "org"))
         return view.id
 
     async def post(self, channel: uuid.UUID, body: str) -> str:

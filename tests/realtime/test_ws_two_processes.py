@@ -201,9 +201,10 @@ async def test_notifications_are_pushed_live_to_the_recipient_across_processes(s
     owner = await register(http_a)
     org = await create_org(http_a, owner)
     member = await join(http_a, owner, org)
+    team = await http_a.post(f"/api/orgs/{org}/teams", json={"name": "Leads"}, headers=owner.headers)
     private = await http_a.post(
         f"/api/orgs/{org}/channels",
-        json={"name": "leads", "scope": "team", "target_id": "0190a4c2-0000-7000-8000-000000000001"},
+        json={"name": "leads", "scope": "team", "target_id": team.json()["id"]},
         headers=owner.headers,
     )
     channel = private.json()["id"]

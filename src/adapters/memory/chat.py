@@ -126,6 +126,13 @@ class MemoryChannelQueries:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
+    async def target_exists(self, organization_id: uuid.UUID, scope: str, target_id: uuid.UUID) -> bool:
+        table = {"chapter": "chapters", "team": "teams", "event": "events"}.get(scope)
+        if table is None:
+            return False
+        rows = self._store.table(table).values()
+        return any(r.organization_id == organization_id and r.id == target_id for r in rows)
+
     async def get(self, organization_id: uuid.UUID, channel_id: uuid.UUID) -> ChannelView | None:
         found: Channel | None = self._store.table(CHANNELS).get((organization_id, channel_id))
         return _channel_view(found) if found else None

@@ -24,6 +24,12 @@ FROM channels c JOIN memberships m ON m.organization_id = c.organization_id AND 
 WHERE c.id = $2
 """
 
+_TARGET_EXISTS = {
+    "chapter": "SELECT EXISTS (SELECT 1 FROM chapters WHERE organization_id = $1 AND id = $2)",
+    "team": "SELECT EXISTS (SELECT 1 FROM teams WHERE organization_id = $1 AND id = $2)",
+    "event": "SELECT EXISTS (SELECT 1 FROM events WHERE organization_id = $1 AND id = $2)",
+}
+
 _CHANNEL = """
 SELECT id, organization_id, name, scope, target_id, created_at, last_message_id
 FROM channels WHERE organization_id = $1 AND id = $2
@@ -117,6 +123,13 @@ def _notification(row: Any) -> NotificationView:
 class AsyncpgChannelQueries:
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
+
+    async def target_exists(self, organization_id: uuid.UUID, scope: str, target_id: uuid.UUID) -> bool:
+        query = _TARGET_EXISTS.get(scope)
+        if query is None:
+            return False
+        conn = await self._connection.get()
+        return bool(await conn.fetchval(query, organization_id, target_id))
 
     async def get(self, organization_id: uuid.UUID, channel_id: uuid.UUID) -> ChannelView | None:
         conn = await self._connection.get()

@@ -90,6 +90,10 @@ class ChannelAccessPolicy(Protocol):
 
 
 class ChannelQueries(Protocol):
+    async def target_exists(self, organization_id: uuid.UUID, scope: str, target_id: uuid.UUID) -> bool:
+        """Whether the organization has the chapter, team or event a channel of that scope is aimed at."""
+        ...
+
     async def get(self, organization_id: uuid.UUID, channel_id: uuid.UUID) -> ChannelView | None:
         """One channel of the organization (reads check access without opening a unit of work)."""
         ...
