@@ -12,13 +12,13 @@ from domain.events import Aggregate, DomainEvent
 from domain.ids import new_id
 
 # Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is the mailer's job.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 
 
 def normalize_email(raw: str) -> str:
-    email = raw.strip().lower()
+    email = check_text(raw, "email").strip().lower()
     if len(email) > 254 or not _EMAIL.match(email):
         raise InvalidInput("email is not a valid address")
     return email

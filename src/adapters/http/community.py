@@ -7,7 +7,7 @@ from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from adapters.http.organizations import Cursor, Limit
@@ -74,7 +74,11 @@ class ChapterController(Controller):
 
     @post("", summary="Create a chapter (admin+)")
     async def create(
-        self, org_id: OrgId, data: CreateChapterBody, actor: FromDishka[Actor], use_case: FromDishka[CreateChapter]
+        self,
+        org_id: OrgId,
+        data: JSONBody[CreateChapterBody],
+        actor: FromDishka[Actor],
+        use_case: FromDishka[CreateChapter],
     ) -> ChapterOut:
         command = ChapterCommand(name=data.name, slug=data.slug, city=data.city, timezone=data.timezone)
         return to_struct(ChapterOut, await use_case.execute(actor, command))  # type: ignore[return-value]
@@ -90,7 +94,7 @@ class ChapterController(Controller):
         self,
         org_id: OrgId,
         chapter_id: Id,
-        data: UpdateChapterBody,
+        data: JSONBody[UpdateChapterBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[UpdateChapter],
     ) -> ChapterOut:
@@ -121,7 +125,7 @@ class ChapterController(Controller):
         self,
         org_id: OrgId,
         chapter_id: Id,
-        data: AddChapterMemberBody,
+        data: JSONBody[AddChapterMemberBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[AddChapterMember],
     ) -> GroupMembershipOut:
@@ -150,7 +154,7 @@ class TeamController(Controller):
 
     @post("", summary="Create a team (admins; a chapter's leads under their chapter)")
     async def create(
-        self, org_id: OrgId, data: CreateTeamBody, actor: FromDishka[Actor], use_case: FromDishka[CreateTeam]
+        self, org_id: OrgId, data: JSONBody[CreateTeamBody], actor: FromDishka[Actor], use_case: FromDishka[CreateTeam]
     ) -> TeamOut:
         result = await use_case.execute(actor, CreateTeamCommand(name=data.name, chapter_id=data.chapter_id))
         return to_struct(TeamOut, result)  # type: ignore[return-value]
@@ -166,7 +170,7 @@ class TeamController(Controller):
         self,
         org_id: OrgId,
         team_id: Id,
-        data: UpdateTeamBody,
+        data: JSONBody[UpdateTeamBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[RenameTeam],
     ) -> TeamOut:
@@ -197,7 +201,7 @@ class TeamController(Controller):
         self,
         org_id: OrgId,
         team_id: Id,
-        data: AddTeamMemberBody,
+        data: JSONBody[AddTeamMemberBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[AddTeamMember],
     ) -> GroupMembershipOut:
