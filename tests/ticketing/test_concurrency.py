@@ -1,9 +1,10 @@
 """Capacity under concurrency, against real server processes (`chapterhouse serve`) on real PostgreSQL.
 
 200 concurrent order attempts on 50 seats sell exactly 50; the event's capacity holds across two ticket
-types. The negative control runs the same harness against a server whose ticketing repositories skip
-their row locks (TICKETING_UNSAFE_NO_LOCKS=1, test-only) and must see overselling — proof that the
-harness would catch a broken lock.
+types; cancellations racing a rush neither deadlock nor lose a seat. The negative control runs the same
+harness against a server whose ticketing repositories skip their row locks and conditional updates
+(TICKETING_UNSAFE_NO_LOCKS=1, test-only: counters read earlier are written back) and must see
+overselling — proof that the harness would catch a broken lock.
 """
 
 from __future__ import annotations
@@ -214,6 +215,58 @@ async def test_the_event_capacity_holds_across_ticket_types(server: Server, data
     assert statuses == Counter({201: 30, 409: ATTEMPTS - 30})
     assert _sold(held) == 30 and held["tickets"] == 30
     assert all(seats <= 25 for key, seats in held.items() if key != "tickets")
+
+
+async def test_cancellations_racing_a_rush_neither_deadlock_nor_lose_seats(server: Server, database_url: str) -> None:
+    """Cancelling locks the event, then the ticket type; placing writes its rows first and takes the same
+    locks last. Both complete (no deadlock answer), and the counters still match the orders. (It did not
+    catch FOR UPDATE instead of FOR NO KEY UPDATE in two runs: a regression check, not a proof.)"""
+    limits = httpx.Limits(max_connections=ATTEMPTS, max_keepalive_connections=ATTEMPTS)
+    async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=120) as http:
+        org_id, event_id, (type_id,), members = await _setup_event(http, capacity=None, quantities=[40], buyers=4)
+        orders_path = f"/api/orgs/{org_id}/events/{event_id}/orders"
+        body = {"items": [{"ticket_type_id": type_id, "quantity": 1}]}
+        placed = []
+        for i in range(20):
+            response = await http.post(orders_path, json=body, headers=members[i % len(members)])
+            assert response.status_code == 201, response.text
+            placed.append((response.json()["id"], members[i % len(members)]))
+        start = asyncio.Event()
+
+        async def order(i: int) -> httpx.Response:
+            await start.wait()
+            return await http.post(orders_path, json=body, headers=members[i % len(members)])
+
+        async def cancel(order_id: str, headers: dict[str, str]) -> httpx.Response:
+            await start.wait()
+            return await http.post(f"/api/orgs/{org_id}/orders/{order_id}/cancel", headers=headers)
+
+        tasks = [asyncio.create_task(order(i)) for i in range(100)]
+        tasks += [asyncio.create_task(cancel(order_id, headers)) for order_id, headers in placed]
+        await asyncio.sleep(0)
+        start.set()
+        responses = await asyncio.gather(*tasks)
+    orders, cancels = responses[:100], responses[100:]
+    assert [r.status_code for r in cancels] == [200] * len(placed)
+    assert {r.status_code for r in orders} <= {201, 409}
+    assert not [r.text for r in orders if "concurrent change" in r.text]  # what a deadlock would answer
+    sold = sum(r.status_code == 201 for r in orders)
+    held = await seats_held(database_url, org_id, event_id)
+    assert _sold(held) == sold <= 40  # the 20 cancelled seats came back and were sold again at most once
+    assert sold >= 20  # 20 seats were free from the start
+    counters = await _counters(database_url, org_id, event_id)
+    assert counters == {"event": sold, type_id: sold}
+
+
+async def _counters(database_url: str, org_id: str, event_id: str) -> dict[str, int]:
+    conn = await asyncpg.connect(asyncpg_url(database_url))
+    try:
+        await conn.execute("SELECT set_config('app.organization_id', $1, false)", org_id)
+        event = await conn.fetchval("SELECT reserved FROM events WHERE id = $1", uuid.UUID(event_id))
+        rows = await conn.fetch("SELECT id::text, reserved FROM ticket_types WHERE event_id = $1", uuid.UUID(event_id))
+    finally:
+        await conn.close()
+    return {"event": int(event), **{r["id"]: int(r["reserved"]) for r in rows}}
 
 
 async def test_negative_control_without_locks_the_same_harness_sees_overselling(
