@@ -30,6 +30,7 @@ from adapters.http.webhooks import StripeWebhookController
 from adapters.memory.store import MemoryStore
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
 from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
+from entrypoints.providers_jobs import BrokerProvider, JobsUseCaseProvider, MemoryJobsProvider, PostgresJobsProvider
 from entrypoints.settings import Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
@@ -69,12 +70,16 @@ def build_container(
 ) -> AsyncContainer:
     storage: Provider = MemoryProvider(memory_store) if memory_store is not None else PostgresProvider()
     billing: Provider = MemoryBillingProvider() if memory_store is not None else PostgresBillingProvider()
+    jobs: Provider = MemoryJobsProvider() if memory_store is not None else PostgresJobsProvider()
     return make_async_container(
         CoreProvider(),
         UseCaseProvider(),
         storage,
         billing,
         BillingUseCaseProvider(),
+        jobs,
+        JobsUseCaseProvider(),
+        BrokerProvider(),
         HttpAuthProvider(),
         LitestarProvider(),
         *extra_providers,

@@ -26,3 +26,13 @@ class EmailSender(Protocol):
     async def send_many(self, messages: Sequence[EmailMessage]) -> None:
         """Send a batch; transports that have connections use one for the whole batch."""
         ...
+
+
+class EmailComposer(Protocol):
+    """Renders the product's emails (plain text + HTML); the adapter owns wording and escaping."""
+
+    def invitation(
+        self, *, to: str, organization_name: str, inviter_name: str, accept_url: str, role: str
+    ) -> EmailMessage: ...
+
+    def announcement(self, *, to: str, organization_name: str, subject: str, body: str) -> EmailMessage: ...

@@ -1,0 +1,135 @@
+"""dishka providers of background work: outbox, idempotency, dead letters, email, the broker, use cases."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine
+from taskiq import AsyncBroker
+
+from adapters.email import EmailTemplates, LogEmailSender, SmtpEmailSender
+from adapters.memory.email import MemoryEmailSender
+from adapters.memory.jobs import MemoryDeadLetters, MemoryOutbox, MemoryProcessedEvents
+from adapters.memory.store import MemoryStore
+from adapters.persistence.jobs import SqlDeadLetters, SqlOutbox, SqlProcessedEvents
+from adapters.queue.tasks import TaskiqEventPublisher, TaskiqJobQueue
+from application.communications import PublicLinks, SendInvitationEmail
+from application.outbox import DispatchEvent, EventHandlers, ListDeadLetters, RelayOutbox, ReplayDeadLetter
+from application.ports.email import EmailComposer, EmailSender
+from application.ports.jobs import DeadLetters, EventPublisher, JobQueue, Outbox, ProcessedEvents
+from entrypoints.settings import Settings, SettingsError
+
+
+def smtp_sender(settings: Settings) -> EmailSender:
+    """``SMTP_URL`` = smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps:// (implicit TLS)."""
+    if not settings.smtp_url:
+        return LogEmailSender()
+    parts = urlsplit(settings.smtp_url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise SettingsError("SMTP_URL must look like smtp://host:port or smtps://host:port")
+    implicit_tls = parts.scheme == "smtps"
+    return SmtpEmailSender(
+        parts.hostname,
+        parts.port or (465 if implicit_tls else 25),
+        settings.email_from,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        use_tls=implicit_tls,
+    )
+
+
+class JobsUseCaseProvider(Provider):
+    """Use cases, handlers and the adapters shared by both storage variants."""
+
+    scope = Scope.REQUEST
+
+    relay_outbox = provide(RelayOutbox)
+    dispatch_event = provide(DispatchEvent)
+    list_dead_letters = provide(ListDeadLetters)
+    replay_dead_letter = provide(ReplayDeadLetter)
+    send_invitation_email = provide(SendInvitationEmail)
+
+    @provide
+    def event_handlers(self, invitation_email: SendInvitationEmail) -> EventHandlers:
+        return EventHandlers([invitation_email])
+
+    @provide(scope=Scope.APP)
+    def composer(self) -> EmailComposer:
+        return EmailTemplates()
+
+    @provide(scope=Scope.APP)
+    def links(self, settings: Settings) -> PublicLinks:
+        return PublicLinks(settings.public_url)
+
+
+class BrokerProvider(Provider):
+    """The broker the process kicks jobs into. Worker and dev runner pass theirs (wired with the tasks)."""
+
+    def __init__(self, broker: AsyncBroker | None = None) -> None:
+        super().__init__()
+        self._broker = broker
+
+    @provide(scope=Scope.APP)
+    def broker(self, settings: Settings) -> AsyncBroker:
+        if self._broker is not None:
+            return self._broker
+        from entrypoints.jobs import build_broker
+
+        return build_broker(settings)
+
+    @provide(scope=Scope.APP)
+    def job_queue(self, broker: AsyncBroker) -> TaskiqJobQueue:
+        return TaskiqJobQueue(broker)
+
+    @provide(scope=Scope.APP)
+    def job_queue_port(self, queue: TaskiqJobQueue) -> JobQueue:
+        return queue
+
+    @provide(scope=Scope.APP)
+    def event_publisher(self, queue: TaskiqJobQueue) -> EventPublisher:
+        return TaskiqEventPublisher(queue)
+
+
+class PostgresJobsProvider(Provider):
+    scope = Scope.APP
+
+    @provide
+    def outbox(self, engine: AsyncEngine) -> Outbox:
+        return SqlOutbox(engine)
+
+    @provide
+    def processed_events(self, engine: AsyncEngine) -> ProcessedEvents:
+        return SqlProcessedEvents(engine)
+
+    @provide
+    def dead_letters(self, engine: AsyncEngine) -> DeadLetters:
+        return SqlDeadLetters(engine)
+
+    @provide
+    def email_sender(self, settings: Settings) -> EmailSender:
+        return smtp_sender(settings)
+
+
+class MemoryJobsProvider(Provider):
+    scope = Scope.APP
+
+    @provide
+    def outbox(self, store: MemoryStore) -> Outbox:
+        return MemoryOutbox(store)
+
+    @provide
+    def processed_events(self, store: MemoryStore) -> ProcessedEvents:
+        return MemoryProcessedEvents(store)
+
+    @provide
+    def dead_letters(self, store: MemoryStore) -> DeadLetters:
+        return MemoryDeadLetters(store)
+
+    @provide
+    def memory_email_sender(self) -> MemoryEmailSender:
+        return MemoryEmailSender()
+
+    @provide
+    def email_sender(self, sender: MemoryEmailSender) -> EmailSender:
+        return sender
