@@ -1,7 +1,7 @@
 """jobs: handler idempotency (processed_events), dead letters
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0002
 Create Date: 2026-11-28 18:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision: str = "0005"
-down_revision: str | None = "0004"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,13 +12,13 @@ from domain.events import Aggregate, DomainEvent
 from domain.ids import new_id
 
 # Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is the mailer's job.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 
 
 def normalize_email(raw: str) -> str:
-    email = raw.strip().lower()
+    email = check_text(raw, "email").strip().lower()
     if len(email) > 254 or not _EMAIL.match(email):
         raise InvalidInput("email is not a valid address")
     return email
@@ -31,8 +31,19 @@ def check_password_strength(password: str) -> None:
         raise InvalidInput(f"password must have at most {MAX_PASSWORD_LENGTH} characters")
 
 
+def check_text(raw: str, what: str) -> str:
+    """Text PostgreSQL can store: no NUL character, no lone surrogate (JSON lets clients send both)."""
+    if "\x00" in raw:
+        raise InvalidInput(f"{what} must not contain NUL characters")
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{what} is not valid Unicode text") from None
+    return raw
+
+
 def clean_name(raw: str, *, what: str = "name", max_length: int = 200) -> str:
-    name = " ".join(raw.split())
+    name = " ".join(check_text(raw, what).split())
     if not name:
         raise InvalidInput(f"{what} must not be blank")
     if len(name) > max_length:

@@ -27,9 +27,26 @@ class Permission(StrEnum):
     BILLING_READ = "billing.read"
     BILLING_MANAGE = "billing.manage"
     AUDIT_READ = "audit.read"
+    CHAPTERS_MANAGE = "chapters.manage"
+    CHAPTER_MEMBERS_MANAGE = "chapter_members.manage"
+    TEAMS_MANAGE = "teams.manage"
+    EVENTS_READ = "events.read"
+    EVENTS_MANAGE = "events.manage"  # create, edit, publish, cancel events and their ticket types; see drafts
+    ORDERS_PLACE = "orders.place"
+    ORDERS_MANAGE = "orders.manage"  # cancel or refund anyone's order
+    ATTENDEES_READ = "attendees.read"
+    TICKETS_CHECK_IN = "tickets.check_in"
 
 
-_EVERYONE = frozenset({Permission.ORG_READ, Permission.MEMBERS_READ})
+class ChapterRole(StrEnum):
+    """A role inside one chapter, below the organization's role."""
+
+    LEAD = "lead"
+    MEMBER = "member"
+
+
+_EVERYONE = frozenset({Permission.ORG_READ, Permission.MEMBERS_READ, Permission.EVENTS_READ})
+_COMMUNITY = _EVERYONE | {Permission.ORDERS_PLACE}
 
 PERMISSION_MATRIX: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
@@ -40,10 +57,33 @@ PERMISSION_MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.MEMBERS_INVITE,
         Permission.BILLING_READ,
         Permission.AUDIT_READ,
+        Permission.CHAPTERS_MANAGE,
+        Permission.CHAPTER_MEMBERS_MANAGE,
+        Permission.TEAMS_MANAGE,
+        Permission.EVENTS_MANAGE,
+        Permission.ORDERS_PLACE,
+        Permission.ORDERS_MANAGE,
+        Permission.ATTENDEES_READ,
+        Permission.TICKETS_CHECK_IN,
     },
-    Role.BILLING_MANAGER: _EVERYONE | {Permission.BILLING_READ, Permission.BILLING_MANAGE},
-    Role.MEMBER: _EVERYONE,
-    Role.CHECK_IN_STAFF: _EVERYONE,
+    Role.BILLING_MANAGER: _COMMUNITY | {Permission.BILLING_READ, Permission.BILLING_MANAGE},
+    Role.MEMBER: _COMMUNITY,
+    # Door staff: they see events and check tickets in, nothing else.
+    Role.CHECK_IN_STAFF: _EVERYONE | {Permission.TICKETS_CHECK_IN},
+}
+
+# What a chapter role adds, only for things that belong to that chapter (its events, its members).
+CHAPTER_PERMISSION_MATRIX: dict[ChapterRole, frozenset[Permission]] = {
+    ChapterRole.LEAD: frozenset(
+        {
+            Permission.CHAPTER_MEMBERS_MANAGE,
+            Permission.EVENTS_MANAGE,
+            Permission.ORDERS_MANAGE,
+            Permission.ATTENDEES_READ,
+            Permission.TICKETS_CHECK_IN,
+        }
+    ),
+    ChapterRole.MEMBER: frozenset(),
 }
 
 
@@ -65,6 +105,16 @@ class Actor:
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
             raise PermissionDenied(f"role '{self.role}' may not {permission.value}")
+
+    def can_in_chapter(self, permission: Permission, chapter_role: ChapterRole | None) -> bool:
+        """The organization role, or the role held in the chapter the resource belongs to."""
+        if self.can(permission):
+            return True
+        return chapter_role is not None and permission in CHAPTER_PERMISSION_MATRIX[chapter_role]
+
+    def require_in_chapter(self, permission: Permission, chapter_role: ChapterRole | None) -> None:
+        if not self.can_in_chapter(permission, chapter_role):
+            raise PermissionDenied(f"role '{self.role}' may not {permission.value} here")
 
 
 @dataclass(frozen=True)

@@ -19,22 +19,28 @@ from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 
 from adapters.http.admin import PlatformAdminController
+from adapters.http.audit import AuditLogController
 from adapters.http.auth import HttpAuthProvider
 from adapters.http.billing import PlanController, SubscriptionController
+from adapters.http.community import ChapterController, TeamController
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.identity import AuthController, MeController
 from adapters.http.middleware import request_context_middleware
 from adapters.http.operations import operations_handlers
 from adapters.http.organizations import InvitationController, OrganizationController
+from adapters.http.ticketing import EventController, MyTicketsController, OrderController
 from adapters.http.webhooks import StripeWebhookController
 from adapters.memory.store import MemoryStore
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
 from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
 from entrypoints.providers_jobs import BrokerProvider, JobsUseCaseProvider, MemoryJobsProvider, PostgresJobsProvider
+from entrypoints.providers_ticketing import ticketing_providers
 from entrypoints.settings import Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
 API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController, PlatformAdminController]
+API_CONTROLLERS += [ChapterController, TeamController, EventController, OrderController, MyTicketsController]
+API_CONTROLLERS += [AuditLogController]
 
 
 class DatabaseCheck:
@@ -82,6 +88,7 @@ def build_container(
         BrokerProvider(),
         HttpAuthProvider(),
         LitestarProvider(),
+        *ticketing_providers(memory=memory_store is not None),
         *extra_providers,
         context={Settings: settings},
     )

@@ -47,6 +47,9 @@ class Settings:
     db_pool_size: int = 20
     auth_rate_limit_per_minute: int = 20
     log_level: str = "INFO"
+    # Test-only negative control of the concurrency suite: order placement skips its row locks, so the
+    # suite can show that it detects overselling. Refused outside APP_ENV=test.
+    ticketing_unsafe_no_locks: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -89,6 +92,7 @@ class Settings:
             db_pool_size=get_int("DB_POOL_SIZE", 20),
             auth_rate_limit_per_minute=get_int("AUTH_RATE_LIMIT_PER_MINUTE", 20),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            ticketing_unsafe_no_locks=get("TICKETING_UNSAFE_NO_LOCKS") in ("1", "true"),
         )
         settings.validate()
         return settings
@@ -99,6 +103,8 @@ class Settings:
                 raise SettingsError("prod refuses to start without a SECRET_KEY of at least 32 characters")
             if not self.database_url:
                 raise SettingsError("prod refuses to start without DATABASE_URL")
+        if self.ticketing_unsafe_no_locks and self.env != Environment.TEST:
+            raise SettingsError("TICKETING_UNSAFE_NO_LOCKS is a test-only switch: it needs APP_ENV=test")
         if not 0 < self.port < 65536:
             raise SettingsError("PORT must be between 1 and 65535")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.security.tokens import HmacInvitationTokenCodec
 from tests.conftest import TEST_SECRET, ApiUser, register
+from tests.ticketing.isolation_kinds import TICKETING_BUILDERS, TICKETING_VALID_BODIES
 
 
 @dataclass
@@ -60,6 +61,7 @@ KIND_BUILDERS: dict[str, Builder] = {
     "user_id": _member,
     "token": _pending_invitation_token,
     "organization_id": _organization_id,
+    **TICKETING_BUILDERS,
 }
 
 
@@ -69,6 +71,7 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/orgs/{org_id:uuid}/members/{user_id:uuid}"): {"role": "admin"},
     ("POST", "/api/orgs/{org_id:uuid}/invitations"): {"email": "someone@example.com", "role": "member"},
     ("POST", "/api/orgs/{org_id:uuid}/billing/subscription"): {"plan": "team", "payment_method": "pm_card_visa"},
+    **TICKETING_VALID_BODIES,
 }
 
 

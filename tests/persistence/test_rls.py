@@ -8,6 +8,7 @@ import pytest
 from adapters.persistence.tables import TENANT_TABLES
 from entrypoints.settings import Settings, asyncpg_url
 from tests.conftest import register
+from tests.ticketing.helpers import populate_ticketing
 
 
 async def test_the_app_role_is_neither_superuser_nor_bypassrls(settings: Settings) -> None:
@@ -41,6 +42,7 @@ async def test_select_without_where_returns_only_the_current_tenant(client, sett
             f"/api/orgs/{org['id']}/invitations", json={"email": "guest@example.com"}, headers=user.headers
         )
         assert response.status_code == 201
+        await populate_ticketing(user, org["id"])
     conn = await asyncpg.connect(asyncpg_url(settings.runtime_database_url))
     try:
         async with conn.transaction():

@@ -109,3 +109,9 @@ def test_access_token_validity() -> None:
     assert not token.is_valid(NOW + timedelta(hours=2))
     token.revoke(NOW)
     assert not token.is_valid(NOW)
+
+
+@pytest.mark.parametrize("raw", ["a\x00b@example.com", "a@exa\x01mple.com", "\ud800@example.com"])
+def test_emails_postgres_cannot_store_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidInput):
+        normalize_email(raw)

@@ -16,6 +16,15 @@ EXPECTED = {
     P.BILLING_READ:       (True,  True,  True,   False, False),
     P.BILLING_MANAGE:     (True,  False, True,   False, False),
     P.AUDIT_READ:         (True,  True,  False,  False, False),
+    P.CHAPTERS_MANAGE:    (True,  True,  False,  False, False),
+    P.CHAPTER_MEMBERS_MANAGE: (True, True, False, False, False),
+    P.TEAMS_MANAGE:       (True,  True,  False,  False, False),
+    P.EVENTS_READ:        (True,  True,  True,   True,  True),
+    P.EVENTS_MANAGE:      (True,  True,  False,  False, False),
+    P.ORDERS_PLACE:       (True,  True,  True,   True,  False),
+    P.ORDERS_MANAGE:      (True,  True,  False,  False, False),
+    P.ATTENDEES_READ:     (True,  True,  False,  False, False),
+    P.TICKETS_CHECK_IN:   (True,  True,  False,  False, True),
 }  # fmt: skip
 ROLES = (Role.OWNER, Role.ADMIN, Role.BILLING_MANAGER, Role.MEMBER, Role.CHECK_IN_STAFF)
 

@@ -24,9 +24,7 @@ class _EmailTemplate:
     html: Template
 
 
-_LAYOUT = Template(
-    '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">$content</body></html>'
-)
+_LAYOUT = Template('<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">$content</body></html>')
 
 _INVITATION = _EmailTemplate(
     subject=Template("$inviter invited you to join $organization"),
@@ -45,9 +43,7 @@ _INVITATION = _EmailTemplate(
 _ORDER_CONFIRMATION = _EmailTemplate(
     subject=Template("Your tickets for $event"),
     text=Template("Thank you for your order. Your tickets for $event:\n\n$ticket_lines\n"),
-    html=Template(
-        "<p>Thank you for your order. Your tickets for <strong>$event</strong>:</p><ul>$ticket_items</ul>"
-    ),
+    html=Template("<p>Thank you for your order. Your tickets for <strong>$event</strong>:</p><ul>$ticket_items</ul>"),
 )
 
 _ANNOUNCEMENT = _EmailTemplate(
@@ -86,9 +82,7 @@ class EmailTemplates:
             to,
             {"event": event_title},
             text_only={"ticket_lines": "\n".join(f"- {code}" for code in ticket_codes)},
-            html_only={
-                "ticket_items": "".join(f"<li><code>{html.escape(c)}</code></li>" for c in ticket_codes)
-            },
+            html_only={"ticket_items": "".join(f"<li><code>{html.escape(c)}</code></li>" for c in ticket_codes)},
         )
 
     def announcement(self, *, to: str, organization_name: str, subject: str, body: str) -> EmailMessage:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from adapters.http.auth import bearer_token
@@ -15,12 +16,12 @@ class AuthController(Controller):
     tags = ["identity"]
 
     @post("/register", summary="Create an account")
-    async def register(self, data: RegisterBody, use_case: FromDishka[RegisterUser]) -> UserOut:
+    async def register(self, data: JSONBody[RegisterBody], use_case: FromDishka[RegisterUser]) -> UserOut:
         result = await use_case.execute(RegisterUserCommand(email=data.email, password=data.password, name=data.name))
         return to_struct(UserOut, result)  # type: ignore[return-value]
 
     @post("/login", status_code=HTTP_200_OK, summary="Exchange email and password for a bearer token")
-    async def login(self, data: LoginBody, use_case: FromDishka[LogIn]) -> TokenOut:
+    async def login(self, data: JSONBody[LoginBody], use_case: FromDishka[LogIn]) -> TokenOut:
         issued = await use_case.execute(LogInCommand(email=data.email, password=data.password))
         return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 

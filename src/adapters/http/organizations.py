@@ -5,7 +5,7 @@ from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, Parameter, PathParameter
+from litestar.params import FromPath, JSONBody, Parameter, PathParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from msgspec import UNSET
 
@@ -49,7 +49,7 @@ class OrganizationController(Controller):
     @post("", summary="Create an organization; the caller becomes its owner")
     async def create(
         self,
-        data: CreateOrganizationBody,
+        data: JSONBody[CreateOrganizationBody],
         principal: FromDishka[Principal],
         use_case: FromDishka[CreateOrganization],
     ) -> OrganizationOut:
@@ -73,7 +73,7 @@ class OrganizationController(Controller):
     async def update(
         self,
         org_id: FromPath[uuid.UUID],
-        data: UpdateOrganizationBody,
+        data: JSONBody[UpdateOrganizationBody],
         actor: FromDishka[Actor],
         rename: FromDishka[RenameOrganization],
         get_org: FromDishka[GetOrganization],
@@ -101,7 +101,7 @@ class OrganizationController(Controller):
         self,
         org_id: FromPath[uuid.UUID],
         user_id: FromPath[uuid.UUID],
-        data: ChangeRoleBody,
+        data: JSONBody[ChangeRoleBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[ChangeMemberRole],
     ) -> MemberRoleOut:
@@ -129,7 +129,7 @@ class OrganizationController(Controller):
     async def invite(
         self,
         org_id: FromPath[uuid.UUID],
-        data: InviteBody,
+        data: JSONBody[InviteBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[InviteMember],
     ) -> InvitationOut:

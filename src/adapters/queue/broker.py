@@ -101,9 +101,7 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
             additional_streams=additional_streams,
             **connection_kwargs,
         )
-        self.reclaim_interval = (
-            reclaim_interval if reclaim_interval is not None else min(idle_timeout / 2000, 30.0)
-        )
+        self.reclaim_interval = reclaim_interval if reclaim_interval is not None else min(idle_timeout / 2000, 30.0)
         self.write_batch_size = write_batch_size
         # One client over the pool for everything: the stock broker's per-call `Redis(...)` objects were the
         # worker's main CPU cost.
@@ -161,9 +159,7 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
     async def _write_kicks(self, batch: list[tuple[str, bytes]]) -> None:
         if len(batch) == 1:
             queue_name, data = batch[0]
-            await self.redis.xadd(
-                queue_name, {b"data": data}, maxlen=self.maxlen, approximate=self.approximate
-            )
+            await self.redis.xadd(queue_name, {b"data": data}, maxlen=self.maxlen, approximate=self.approximate)
             return
         pipe = self.redis.pipeline(transaction=False)
         for queue_name, data in batch:
@@ -209,14 +205,10 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
             pipe.xack(stream, self.consumer_group_name, *message_ids)
         await pipe.execute()
 
-    def _ackable(
-        self, stream: _StreamId, message_id: _StreamId, fields: dict[bytes, bytes]
-    ) -> AckableMessage:
+    def _ackable(self, stream: _StreamId, message_id: _StreamId, fields: dict[bytes, bytes]) -> AckableMessage:
         self._in_flight.add((stream, message_id))
         # model_construct skips pydantic validation of two fields we just built: a per-message cost.
-        return AckableMessage.model_construct(
-            data=fields[b"data"], ack=self._ack_generator(message_id, stream)
-        )
+        return AckableMessage.model_construct(data=fields[b"data"], ack=self._ack_generator(message_id, stream))
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         """Yield new messages and, every ``reclaim_interval`` seconds even on an idle queue, reclaimed ones.
@@ -285,9 +277,7 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
                     await lock.release()
             if deleted_ids:
                 # Trimmed away (maxlen) before anyone ran them; Redis already dropped them from the PEL.
-                logger.warning(
-                    "%d pending messages of %s were trimmed before running", len(deleted_ids), stream
-                )
+                logger.warning("%d pending messages of %s were trimmed before running", len(deleted_ids), stream)
             for message_id, fields in entries:
                 if (stream, message_id) in self._in_flight:
                     continue

@@ -1,0 +1,286 @@
+"""Routes of events, ticket types, orders, tickets and check-in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from dishka.integrations.litestar import FromDishka
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, Parameter
+from litestar.status_codes import HTTP_200_OK
+
+from adapters.http.organizations import Cursor, Limit
+from adapters.http.schemas import to_struct
+from adapters.http.ticketing_schemas import (
+    AttendeePage,
+    CheckInBody,
+    CheckInOut,
+    CreateEventBody,
+    CreateTicketTypeBody,
+    EventOut,
+    EventPage,
+    MyTicketPage,
+    OrderOut,
+    PlaceOrderBody,
+    TicketTypeList,
+    TicketTypeOut,
+    UpdateEventBody,
+)
+from application.ticketing import (
+    CancelEvent,
+    CancelOrder,
+    CheckIn,
+    CheckInCommand,
+    CreateEvent,
+    CreateTicketType,
+    CreateTicketTypeCommand,
+    GetEvent,
+    GetOrder,
+    ListAttendees,
+    ListAttendeesQuery,
+    ListEvents,
+    ListEventsQuery,
+    ListMyTickets,
+    ListMyTicketsQuery,
+    ListTicketTypes,
+    OrderLine,
+    PlaceOrder,
+    PlaceOrderCommand,
+    PublishEvent,
+    RefundOrder,
+    UpdateEvent,
+    UpdateEventCommand,
+)
+from domain.permissions import Actor, Principal
+from domain.ticketing import EventDetails, EventStatus
+
+EventId = FromPath[uuid.UUID]
+When = Annotated[datetime | None, Parameter(required=False, description="ISO 8601 with a UTC offset")]
+
+
+class EventController(Controller):
+    path = "/api/orgs/{org_id:uuid}/events"
+    tags = ["events"]
+
+    @get("", summary="Events by start time; members see published ones, managers drafts too")
+    async def list_events(
+        self,
+        org_id: FromPath[uuid.UUID],
+        actor: FromDishka[Actor],
+        use_case: FromDishka[ListEvents],
+        chapter_id: Annotated[uuid.UUID | None, Parameter(required=False)] = None,
+        starts_after: When = None,
+        starts_before: When = None,
+        status: Annotated[EventStatus | None, Parameter(required=False)] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> EventPage:
+        page = await use_case.execute(
+            actor,
+            ListEventsQuery(
+                chapter_id=chapter_id,
+                starts_after=starts_after,
+                starts_before=starts_before,
+                status=status,
+                limit=limit,
+                cursor=cursor,
+            ),
+        )
+        return to_struct(EventPage, page)  # type: ignore[return-value]
+
+    @post("", summary="Create an event (a draft); admins, or the leads of its chapter")
+    async def create(
+        self,
+        org_id: FromPath[uuid.UUID],
+        data: CreateEventBody,
+        actor: FromDishka[Actor],
+        use_case: FromDishka[CreateEvent],
+    ) -> EventOut:
+        details = EventDetails(
+            title=data.title,
+            starts_at=data.starts_at,
+            ends_at=data.ends_at,
+            timezone=data.timezone,
+            description=data.description,
+            venue=data.venue,
+            online_url=data.online_url,
+            chapter_id=data.chapter_id,
+            capacity=data.capacity,
+        )
+        return to_struct(EventOut, await use_case.execute(actor, details))  # type: ignore[return-value]
+
+    @get("/{event_id:uuid}", summary="Read an event")
+    async def read(
+        self, org_id: FromPath[uuid.UUID], event_id: EventId, actor: FromDishka[Actor], use_case: FromDishka[GetEvent]
+    ) -> EventOut:
+        return to_struct(EventOut, await use_case.execute(actor, event_id))  # type: ignore[return-value]
+
+    @patch("/{event_id:uuid}", summary="Edit an event; only the fields sent change")
+    async def update(
+        self,
+        org_id: FromPath[uuid.UUID],
+        event_id: EventId,
+        data: UpdateEventBody,
+        actor: FromDishka[Actor],
+        use_case: FromDishka[UpdateEvent],
+    ) -> EventOut:
+        result = await use_case.execute(actor, UpdateEventCommand(event_id=event_id, changes=data.changes()))
+        return to_struct(EventOut, result)  # type: ignore[return-value]
+
+    @post("/{event_id:uuid}/publish", status_code=HTTP_200_OK, summary="Publish a draft")
+    async def publish(
+        self,
+        org_id: FromPath[uuid.UUID],
+        event_id: EventId,
+        actor: FromDishka[Actor],
+        use_case: FromDishka[PublishEvent],
+    ) -> EventOut:
+        return to_struct(EventOut, await use_case.execute(actor, event_id))  # type: ignore[return-value]
+
+    @post(
+        "/{event_id:uuid}/cancel",
+        status_code=HTTP_200_OK,
+        summary="Cancel an event: pending orders are cancelled, paid ones marked for refund",
+    )
+    async def cancel(
+        self,
+        org_id: FromPath[uuid.UUID],
+        event_id: EventId,
+        actor: FromDishka[Actor],
+        use_case: FromDishka[CancelEvent],
+    ) -> EventOut:
+        return to_struct(EventOut, await use_case.execute(actor, event_id))  # type: ignore[return-value]
+
+    @get("/{event_id:uuid}/ticket-types", summary="The event's ticket types")
+    async def ticket_types(
+        self,
+        org_id: FromPath[uuid.UUID],
+        event_id: EventId,
+        actor: FromDishka[Actor],
+        use_case: FromDishka[ListTicketTypes],
+    ) -> TicketTypeList:
+        views = await use_case.execute(actor, event_id)
+        return TicketTypeList(items=[to_struct(TicketTypeOut, v) for v in views])  # type: ignore[misc]
+
+    @post("/{event_id:uuid}/ticket-types", summary="Add a ticket type (price 0 = free RSVP)")
+    async def create_ticket_type(
+        self,
+        org_id: FromPath[uuid.UUID],
+        event_id: EventId,
+        data: CreateTicketTypeBody,
+        actor: FromDishka[Actor],
+        use_case: FromDishka[CreateTicketType],
+    ) -> TicketTypeOut:
+        result = await use_case.execute(
+            actor,
+            CreateTicketTypeCommand(
+                event_id=event_id,
+                name=data.name,
+                price_cents=data.price_cents,
+                currency=data.currency,
+                quantity=data.quantity,
+                sales_start=data.sales_start,
+                sales_end=data.sales_end,
+                max_per_order=data.max_per_order,
+            ),
+        )
+        return to_struct(TicketTypeOut, result)  # type: ignore[return-value]
+
+    @post(
+        "/{event_id:uuid}/orders",
+        summary="Order tickets: free → paid with tickets; otherwise pending until paid (15 min); sold out → 409",
+    )
+    async def place_order(
+        self,
+        org_id: FromPath[uuid.UUID],
+        event_id: EventId,
+        data: PlaceOrderBody,
+        actor: FromDishka[Actor],
+        use_case: FromDishka[PlaceOrder],
+    ) -> OrderOut:
+        command = PlaceOrderCommand(
+            event_id=event_id, items=tuple(OrderLine(i.ticket_type_id, i.quantity) for i in data.items)
+        )
+        return to_struct(OrderOut, await use_case.execute(actor, command))  # type: ignore[return-value]
+
+    @get("/{event_id:uuid}/attendees", summary="Valid tickets with their holders (leads and admins)")
+    async def attendees(
+        self,
+        org_id: FromPath[uuid.UUID],
+        event_id: EventId,
+        actor: FromDishka[Actor],
+        use_case: FromDishka[ListAttendees],
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> AttendeePage:
+        page = await use_case.execute(actor, ListAttendeesQuery(event_id=event_id, limit=limit, cursor=cursor))
+        return to_struct(AttendeePage, page)  # type: ignore[return-value]
+
+    @post(
+        "/{event_id:uuid}/check-ins",
+        status_code=HTTP_200_OK,
+        summary="Check a ticket in by its code: 200 with the holder, 409 the second time",
+    )
+    async def check_in(
+        self,
+        org_id: FromPath[uuid.UUID],
+        event_id: EventId,
+        data: CheckInBody,
+        actor: FromDishka[Actor],
+        use_case: FromDishka[CheckIn],
+    ) -> CheckInOut:
+        result = await use_case.execute(actor, CheckInCommand(event_id=event_id, ticket_code=data.ticket_code))
+        return to_struct(CheckInOut, result)  # type: ignore[return-value]
+
+
+class OrderController(Controller):
+    path = "/api/orgs/{org_id:uuid}/orders"
+    tags = ["events"]
+
+    @get("/{order_id:uuid}", summary="An order with its tickets (its buyer, or who manages the event)")
+    async def read(
+        self,
+        org_id: FromPath[uuid.UUID],
+        order_id: FromPath[uuid.UUID],
+        actor: FromDishka[Actor],
+        use_case: FromDishka[GetOrder],
+    ) -> OrderOut:
+        return to_struct(OrderOut, await use_case.execute(actor, order_id))  # type: ignore[return-value]
+
+    @post("/{order_id:uuid}/cancel", status_code=HTTP_200_OK, summary="Cancel a pending (or free) order")
+    async def cancel(
+        self,
+        org_id: FromPath[uuid.UUID],
+        order_id: FromPath[uuid.UUID],
+        actor: FromDishka[Actor],
+        use_case: FromDishka[CancelOrder],
+    ) -> OrderOut:
+        return to_struct(OrderOut, await use_case.execute(actor, order_id))  # type: ignore[return-value]
+
+    @post("/{order_id:uuid}/refund", status_code=HTTP_200_OK, summary="Refund a paid order (state only for now)")
+    async def refund(
+        self,
+        org_id: FromPath[uuid.UUID],
+        order_id: FromPath[uuid.UUID],
+        actor: FromDishka[Actor],
+        use_case: FromDishka[RefundOrder],
+    ) -> OrderOut:
+        return to_struct(OrderOut, await use_case.execute(actor, order_id))  # type: ignore[return-value]
+
+
+class MyTicketsController(Controller):
+    path = "/api/me/tickets"
+    tags = ["events"]
+
+    @get("", summary="My valid tickets in every organization")
+    async def mine(
+        self,
+        principal: FromDishka[Principal],
+        use_case: FromDishka[ListMyTickets],
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> MyTicketPage:
+        page = await use_case.execute(principal, ListMyTicketsQuery(limit=limit, cursor=cursor))
+        return to_struct(MyTicketPage, page)  # type: ignore[return-value]

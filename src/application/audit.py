@@ -1,0 +1,32 @@
+"""Use case of the audit log: who did what, when, in an organization (admin+)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.pagination import clamp_limit, decode_cursor, encode_cursor
+from application.ports.audit import AuditEntryView, AuditQueries
+from application.ports.queries import Page
+from domain.permissions import Actor, Permission
+
+
+@dataclass(frozen=True)
+class ListAuditLogQuery:
+    limit: int | None = None
+    cursor: str | None = None
+
+
+class ListAuditLog:
+    def __init__(self, queries: AuditQueries) -> None:
+        self._queries = queries
+
+    async def execute(self, actor: Actor, query: ListAuditLogQuery) -> Page[AuditEntryView]:
+        actor.require(Permission.AUDIT_READ)
+        limit = clamp_limit(query.limit)
+        rows = await self._queries.list_entries(
+            actor.organization_id, limit=limit + 1, before=decode_cursor(query.cursor)
+        )
+        if len(rows) <= limit:
+            return Page(items=rows, next_cursor=None)
+        last = rows[limit - 1]
+        return Page(items=rows[:limit], next_cursor=encode_cursor(last.occurred_at, last.id))

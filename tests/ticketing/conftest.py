@@ -1,0 +1,121 @@
+"""Backends for use-case and contract tests: the memory twins and the SQL adapters, driven alike."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from adapters.memory.audit import MemoryAuditQueries
+from adapters.memory.persistence import MemoryUnitOfWorkFactory
+from adapters.memory.store import MemoryStore
+from adapters.memory.ticketing import MemoryCommunityQueries, MemoryTicketingQueries
+from adapters.persistence.audit_queries import AsyncpgAuditQueries
+from adapters.persistence.community_queries import AsyncpgCommunityQueries
+from adapters.persistence.queries import RequestConnection
+from adapters.persistence.ticketing_queries import AsyncpgTicketingQueries
+from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
+from adapters.security.clock import FixedClock
+from domain.identity import User
+from domain.organizations import Membership, Organization
+from domain.permissions import Actor, Role
+from entrypoints.database import create_engine, create_read_pool
+from entrypoints.providers import MEMORY_REPOSITORIES, SQL_REPOSITORIES
+from entrypoints.settings import Settings
+
+
+@dataclass
+class Queries:
+    ticketing: Any
+    community: Any
+    audit: Any
+
+
+@dataclass
+class Backend:
+    name: str
+    uow: Any  # a TicketingUnitOfWorkFactory and a CommunityUnitOfWorkFactory
+    clock: FixedClock
+    # queries(organization_id, user_id): the read ports, scoped like a request of that user in that tenant
+    queries: Callable[[uuid.UUID | None, uuid.UUID | None], Awaitable[Queries]]
+    store: MemoryStore | None = None
+    _cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def organization(self, *roles: Role) -> tuple[uuid.UUID, list[Actor]]:
+        """A new organization whose members have the given roles (first one founds it)."""
+        now = self.clock.now()
+        users = [
+            User(email=f"{uuid.uuid4().hex[:12]}@example.com", name=f"User {i}", password_hash="x", created_at=now)
+            for i in range(len(roles))
+        ]
+        org, owner = Organization.found(name="Org", slug=f"o-{uuid.uuid4().hex[:12]}", owner_id=users[0].id, now=now)
+        async with self.uow(org.id, users[0].id) as uow:
+            for user in users:
+                await uow.users.add(user)
+            await uow.organizations.add(org)
+            owner.role = roles[0]
+            await uow.memberships.add(owner)
+            for user, role in zip(users[1:], roles[1:], strict=True):
+                await uow.memberships.add(Membership(org.id, user.id, role, now))
+            await uow.commit()
+        return org.id, [Actor(u.id, org.id, r) for u, r in zip(users, roles, strict=True)]
+
+
+@pytest.fixture
+def memory_backend() -> Backend:
+    store = MemoryStore()
+    uow = MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES)
+
+    async def queries(organization_id: uuid.UUID | None, user_id: uuid.UUID | None) -> Queries:
+        return Queries(MemoryTicketingQueries(store), MemoryCommunityQueries(store), MemoryAuditQueries(store))
+
+    return Backend("memory", uow, FixedClock(datetime(2026, 11, 28, 12, 0, tzinfo=UTC)), queries, store=store)
+
+
+@pytest.fixture
+async def sql_backend(settings: Settings) -> AsyncIterator[Backend]:
+    engine = create_engine(settings)
+    pool = await create_read_pool(settings)
+    connections: list[RequestConnection] = []
+
+    async def queries(organization_id: uuid.UUID | None, user_id: uuid.UUID | None) -> Queries:
+        connection = RequestConnection(pool)
+        connections.append(connection)
+        conn = await connection.get()
+        # What app_authenticate() does for a request: the tenant and the user on this connection.
+        await conn.execute(
+            "SELECT set_config('app.organization_id', $1, false), set_config('app.user_id', $2, false)",
+            str(organization_id or ""),
+            str(user_id or ""),
+        )
+        return Queries(
+            AsyncpgTicketingQueries(connection), AsyncpgCommunityQueries(connection), AsyncpgAuditQueries(connection)
+        )
+
+    yield Backend(
+        "sql",
+        SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES),
+        FixedClock(datetime.now(UTC)),
+        queries,
+    )
+    for connection in connections:
+        await connection.release()
+    await pool.close()
+    await engine.dispose()
+
+
+@pytest.fixture(params=["memory", "sql"])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    name = "memory_backend" if request.param == "memory" else "sql_backend"
+    found: Backend = request.getfixturevalue(name)
+    return found
+
+
+@pytest.fixture(params=["postgres", "memory"])
+def api(request: pytest.FixtureRequest) -> Any:
+    """The HTTP API on PostgreSQL, then on the memory twins: the same end-to-end cases hold on both."""
+    return request.getfixturevalue("client" if request.param == "postgres" else "memory_client")
