@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator, Sequence
 
 from dishka import AsyncContainer, Provider
@@ -22,26 +23,25 @@ from adapters.memory.store import MemoryStore
 from adapters.queue import ReliableRedisStreamBroker
 from adapters.queue.retry import DelayedKicks, InProcessDelayedKicks, RedisDelayedKicks, RetryMiddleware
 from adapters.queue.tasks import register_tasks
-from application.outbox import RelayOutbox
-from application.ports.jobs import DeadLetters
+from application.outbox import ListDeadLetters, RelayOutbox, ReplayDeadLetter
+from application.ports.jobs import DeadLetter, DeadLetters
 from entrypoints.providers_jobs import BrokerProvider
 from entrypoints.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-QUEUE_NAME = "chapterhouse:jobs"
 CONSUMER_GROUP = "chapterhouse-workers"
 RELAY_IDLE_SECONDS = 0.2
 RELAY_ERROR_BACKOFF_SECONDS = 1.0
 
 
-def build_broker(settings: Settings, *, queue_name: str = QUEUE_NAME) -> AsyncBroker:
+def build_broker(settings: Settings) -> AsyncBroker:
     broker: AsyncBroker
     if settings.redis_url:
         redelivery_ms = settings.job_redelivery_seconds * 1000
         broker = ReliableRedisStreamBroker(
             settings.redis_url,
-            queue_name=queue_name,
+            queue_name=settings.job_queue,
             consumer_group_name=CONSUMER_GROUP,
             idle_timeout=redelivery_ms,
             reclaim_interval=min(redelivery_ms / 4000, 30.0),
@@ -172,6 +172,43 @@ async def run_worker(settings: Settings, *, concurrency: int = 50, relay: bool =
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with runner.running():
-        logger.info("worker started (queue %s, relay %s)", QUEUE_NAME, "on" if relay else "off")
+        logger.info("worker started (queue %s, relay %s)", settings.job_queue, "on" if relay else "off")
         await stop.wait()
     await runner.container.close()
+
+
+async def run_scheduler(settings: Settings) -> None:
+    """``chapterhouse scheduler``: kicks the tasks registered with a ``schedule`` label. Run exactly one
+    (taskiq's scheduler has no leader election); the scheduled jobs are idempotent, so an overlap is harmless."""
+    from taskiq.api import run_scheduler_task
+    from taskiq.schedule_sources import LabelScheduleSource
+    from taskiq.scheduler.scheduler import TaskiqScheduler
+
+    broker = build_broker(settings)
+    register_tasks(broker)
+    await broker.startup()
+    try:
+        await run_scheduler_task(TaskiqScheduler(broker, [LabelScheduleSource(broker)]))
+    finally:
+        await broker.shutdown()
+
+
+async def list_dead_letters(settings: Settings, include_replayed: bool) -> list[DeadLetter]:
+    container = job_container(settings, build_broker(settings))
+    try:
+        async with container() as request:
+            return await (await request.get(ListDeadLetters)).execute(include_replayed)
+    finally:
+        await container.close()
+
+
+async def replay_dead_letter(settings: Settings, letter_id: uuid.UUID) -> DeadLetter:
+    broker = build_broker(settings)
+    container = job_container(settings, broker)
+    await broker.startup()
+    try:
+        async with container() as request:
+            return await (await request.get(ReplayDeadLetter)).execute(letter_id)
+    finally:
+        await broker.shutdown()
+        await container.close()

@@ -35,6 +35,7 @@ class Settings:
     email_from: str = "no-reply@chapterhouse.local"
     # Jobs: runs in total before a dead letter, the first retry delay (doubling), and how long a delivered
     # job may stay unacknowledged before another worker takes it over (longer than the slowest job).
+    job_queue: str = "chapterhouse:jobs"
     job_max_attempts: int = 5
     job_retry_base_seconds: float = 2.0
     job_redelivery_seconds: int = 300
@@ -80,6 +81,7 @@ class Settings:
             redis_url=get("REDIS_URL"),
             smtp_url=get("SMTP_URL"),
             email_from=get("EMAIL_FROM") or "no-reply@chapterhouse.local",
+            job_queue=get("JOB_QUEUE") or "chapterhouse:jobs",
             job_max_attempts=get_int("JOB_MAX_ATTEMPTS", 5),
             job_retry_base_seconds=float(get("JOB_RETRY_BASE_SECONDS") or 2.0),
             job_redelivery_seconds=get_int("JOB_REDELIVERY_SECONDS", 300),
