@@ -127,19 +127,30 @@ class JobRunner:
         self.broker = broker or build_broker(settings)
         self.container = container or job_container(settings, self.broker, memory_store=memory_store)
         self.delayed = wire_broker(self.broker, self.container, settings)
-        self._relay, self._concurrency = relay, concurrency
+        # A job holds up to two database connections at once (its idempotency claim and its unit of work);
+        # the engine allows 2 x db_pool_size, so more jobs than db_pool_size at once could starve each other.
+        self._relay, self._concurrency = relay, max(1, min(concurrency, settings.db_pool_size))
         self._finish = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self.broker.is_worker_process = True
         await self.broker.startup()
-        receiver = Receiver(self.broker, run_startup=False, max_async_tasks=self._concurrency)
-        self._tasks.append(asyncio.create_task(receiver.listen(self._finish)))
+        self._tasks.append(asyncio.create_task(self._receive_until_finished()))
         if isinstance(self.delayed, RedisDelayedKicks):
             self._tasks.append(asyncio.create_task(self.delayed.run()))
         if self._relay:
             self._tasks.append(asyncio.create_task(relay_forever(self.container)))
+
+    async def _receive_until_finished(self) -> None:
+        """taskiq's receiver, restarted when it fails: a Redis outage must not end the worker."""
+        while not self._finish.is_set():
+            receiver = Receiver(self.broker, run_startup=False, max_async_tasks=self._concurrency)
+            try:
+                await receiver.listen(self._finish)
+            except Exception as error:
+                logger.warning("job receiver stopped (%r); restarting", error)
+                await asyncio.sleep(RELAY_ERROR_BACKOFF_SECONDS)
 
     async def stop(self) -> None:
         # The receiver stops through its finish event (cancelling it can hang in taskiq 0.13).
