@@ -31,6 +31,7 @@ class SendInvitationEmail:
 
     name = "email.invitation"
     event_names = frozenset({"invitation.created"})
+    claims_in_transaction = False
 
     def __init__(
         self,

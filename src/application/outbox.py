@@ -48,10 +48,17 @@ class RelayOutbox:
 
 
 class EventHandler(Protocol):
-    """Reacts to some domain events. ``name`` keys idempotency: rename it and events run again."""
+    """Reacts to some domain events. ``name`` keys idempotency: rename it and events run again.
+
+    ``claims_in_transaction``: the handler claims (name, event id) itself inside the unit of work of its
+    effect (``ProcessedEventRepository``), so the effect and the record commit together — exactly once
+    even if the worker dies mid-job. Otherwise dispatch claims around the call (right for email, where
+    a crash between the send and the record can still repeat the send).
+    """
 
     name: str
     event_names: frozenset[str]
+    claims_in_transaction: bool
 
     async def handle(self, event: OutboxEvent) -> None: ...
 
@@ -87,6 +94,10 @@ class DispatchEvent:
         failure: Exception | None = None
         for handler in self._handlers.for_event(event.name):
             try:
+                if handler.claims_in_transaction:
+                    await handler.handle(event)
+                    ran.append(handler.name)
+                    continue
                 async with self._processed.claim(handler.name, event.id) as first_time:
                     if not first_time:
                         skipped.append(handler.name)

@@ -41,6 +41,7 @@ def as_outbox_event(event: DomainEvent) -> OutboxEvent:
 class CountingHandler:
     name = "test.counting"
     event_names = frozenset({"thing.happened"})
+    claims_in_transaction = False
 
     def __init__(self, failures: int = 0) -> None:
         self.calls: list[uuid.UUID] = []

@@ -106,3 +106,20 @@ class MemoryEventPublisher:
         if self.fail:
             raise ConnectionError("queue unreachable")
         self.published.extend(events)
+
+
+class MemoryProcessedEventRepository:
+    """In a memory unit of work: the store's snapshot rollback undoes a claim whose effect was not committed."""
+
+    def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None = None) -> None:
+        self._store = store
+
+    async def claim(self, handler: str, event_id: uuid.UUID) -> bool:
+        processed = self._store.table("processed_events")
+        if (handler, event_id) in processed:
+            return False
+        processed[(handler, event_id)] = True
+        return True
+
+
+MEMORY_JOBS_REPOSITORIES = {"processed_events": MemoryProcessedEventRepository}

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from adapters.persistence import tables as t
 from adapters.persistence.jobs_tables import dead_letters, processed_events
@@ -128,3 +128,22 @@ class SqlDeadLetters:
     async def mark_replayed(self, letter_id: uuid.UUID, now: datetime) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(sa.update(dead_letters).where(dead_letters.c.id == letter_id).values(replayed_at=now))
+
+
+class SqlaProcessedEventRepository:
+    """``processed_events`` in the unit of work's session: the claim commits with the handler's effect."""
+
+    def __init__(self, session: AsyncSession, organization_id: uuid.UUID | None = None) -> None:
+        self._session = session
+
+    async def claim(self, handler: str, event_id: uuid.UUID) -> bool:
+        inserted = await self._session.execute(
+            pg_insert(processed_events)
+            .values(handler=handler, event_id=event_id)
+            .on_conflict_do_nothing()
+            .returning(processed_events.c.event_id)
+        )
+        return inserted.first() is not None
+
+
+SQL_JOBS_REPOSITORIES = {"processed_events": SqlaProcessedEventRepository}

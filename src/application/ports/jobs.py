@@ -47,6 +47,16 @@ class ProcessedEvents(Protocol):
         ...
 
 
+class ProcessedEventRepository(Protocol):
+    """The same record as ``ProcessedEvents``, inside a unit of work: a handler whose effect is in the
+    database claims the event in the effect's own transaction, so effect and record commit together."""
+
+    async def claim(self, handler: str, event_id: uuid.UUID) -> bool:
+        """True the first time; False when (handler, event id) is already recorded. Waits for a concurrent
+        transaction holding the same claim."""
+        ...
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     id: uuid.UUID
