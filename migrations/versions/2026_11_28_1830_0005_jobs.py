@@ -1,4 +1,4 @@
-"""jobs: handler idempotency (processed_events), dead letters
+"""jobs: handler idempotency (processed_events), dead letters, reports (RLS)
 
 Revision ID: 0005
 Revises: 0002
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from helpers import disable_tenant_rls, enable_tenant_rls
 from sqlalchemy.dialects import postgresql as pg
 
 revision: str = "0005"
@@ -41,7 +42,32 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_dead_letters"),
     )
 
+    op.create_table(
+        "reports",
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=True),
+        sa.Column("status", sa.String(32), nullable=False),
+        sa.Column("requested_by", sa.Uuid(), nullable=False),
+        sa.Column("requested_at", TS, nullable=False),
+        sa.Column("completed_at", TS, nullable=True),
+        sa.Column("file_key", sa.String(300), nullable=True),
+        sa.Column("row_count", sa.Integer(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name="fk_reports_organization_id_organizations",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("organization_id", "id", name="pk_reports"),
+    )
+    enable_tenant_rls("reports")
+
 
 def downgrade() -> None:
+    disable_tenant_rls("reports")
+    op.drop_table("reports")
     op.drop_table("dead_letters")
     op.drop_table("processed_events")

@@ -28,6 +28,7 @@ from adapters.http.identity import AuthController, MeController
 from adapters.http.middleware import request_context_middleware
 from adapters.http.operations import operations_handlers
 from adapters.http.organizations import InvitationController, OrganizationController
+from adapters.http.reports import ReportController
 from adapters.http.ticketing import EventController, MyTicketsController, OrderController
 from adapters.http.webhooks import StripeWebhookController
 from adapters.memory.store import MemoryStore
@@ -41,6 +42,7 @@ API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationCo
 API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController, PlatformAdminController]
 API_CONTROLLERS += [ChapterController, TeamController, EventController, OrderController, MyTicketsController]
 API_CONTROLLERS += [AuditLogController]
+API_CONTROLLERS += [ReportController]
 
 
 class DatabaseCheck:

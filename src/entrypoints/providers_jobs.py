@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+import asyncpg
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 from taskiq import AsyncBroker
 
 from adapters.email import EmailTemplates, LogEmailSender, SmtpEmailSender
+from adapters.files.local import LocalFileStore
 from adapters.memory.email import MemoryEmailSender
 from adapters.memory.jobs import MemoryDeadLetters, MemoryOutbox, MemoryProcessedEvents
+from adapters.memory.persistence import MemoryUnitOfWorkFactory
+from adapters.memory.reports import MemoryFileStore, MemoryReportSource
 from adapters.memory.store import MemoryStore
 from adapters.persistence.jobs import SqlDeadLetters, SqlOutbox, SqlProcessedEvents
+from adapters.persistence.reports import AsyncpgReportSource
+from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.tasks import TaskiqEventPublisher, TaskiqJobQueue
 from application.communications import PublicLinks, SendInvitationEmail
 from application.outbox import DispatchEvent, EventHandlers, ListDeadLetters, RelayOutbox, ReplayDeadLetter
 from application.ports.email import EmailComposer, EmailSender
 from application.ports.jobs import DeadLetters, EventPublisher, JobQueue, Outbox, ProcessedEvents
+from application.ports.reports import FileStore, ReportSource, ReportsUnitOfWorkFactory
+from application.reports import DownloadReport, GenerateReport, GetReport, RequestReport
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -49,10 +57,14 @@ class JobsUseCaseProvider(Provider):
     list_dead_letters = provide(ListDeadLetters)
     replay_dead_letter = provide(ReplayDeadLetter)
     send_invitation_email = provide(SendInvitationEmail)
+    request_report = provide(RequestReport)
+    get_report = provide(GetReport)
+    download_report = provide(DownloadReport)
+    generate_report = provide(GenerateReport)
 
     @provide
-    def event_handlers(self, invitation_email: SendInvitationEmail) -> EventHandlers:
-        return EventHandlers([invitation_email])
+    def event_handlers(self, invitation_email: SendInvitationEmail, reports: GenerateReport) -> EventHandlers:
+        return EventHandlers([invitation_email, reports])
 
     @provide(scope=Scope.APP)
     def composer(self) -> EmailComposer:
@@ -110,6 +122,18 @@ class PostgresJobsProvider(Provider):
     def email_sender(self, settings: Settings) -> EmailSender:
         return smtp_sender(settings)
 
+    @provide
+    def reports_unit_of_work(self, factory: SqlaUnitOfWorkFactory) -> ReportsUnitOfWorkFactory:
+        return factory  # type: ignore[return-value]  # the reports repository is added by name
+
+    @provide
+    def report_source(self, pool: asyncpg.Pool) -> ReportSource:
+        return AsyncpgReportSource(pool)
+
+    @provide
+    def file_store(self, settings: Settings) -> FileStore:
+        return LocalFileStore(settings.data_dir / "files")
+
 
 class MemoryJobsProvider(Provider):
     scope = Scope.APP
@@ -133,3 +157,19 @@ class MemoryJobsProvider(Provider):
     @provide
     def email_sender(self, sender: MemoryEmailSender) -> EmailSender:
         return sender
+
+    @provide
+    def reports_unit_of_work(self, factory: MemoryUnitOfWorkFactory) -> ReportsUnitOfWorkFactory:
+        return factory  # type: ignore[return-value]
+
+    @provide
+    def report_source(self, store: MemoryStore) -> ReportSource:
+        return MemoryReportSource(store)
+
+    @provide
+    def memory_file_store(self) -> MemoryFileStore:
+        return MemoryFileStore()
+
+    @provide
+    def file_store(self, files: MemoryFileStore) -> FileStore:
+        return files

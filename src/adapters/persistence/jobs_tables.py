@@ -1,11 +1,12 @@
-"""Tables of background work: handler idempotency and dead letters (global)."""
+"""Tables of background work: handler idempotency, dead letters (global) and reports (tenant)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from adapters.persistence.tables import GLOBAL, metadata, tstz
+from adapters.persistence.tables import GLOBAL, TENANT, StrEnumType, metadata, tstz
+from domain.reports import ReportKind, ReportStatus
 
 processed_events = sa.Table(
     "processed_events",
@@ -29,4 +30,21 @@ dead_letters = sa.Table(
     tstz("failed_at"),
     tstz("replayed_at", nullable=True),
     info=GLOBAL,  # an operator's view of the job system, across tenants
+)
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("organization_id", sa.Uuid, sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("kind", StrEnumType(ReportKind), nullable=False),
+    sa.Column("event_id", sa.Uuid, nullable=True),
+    sa.Column("status", StrEnumType(ReportStatus), nullable=False),
+    sa.Column("requested_by", sa.Uuid, nullable=False),
+    tstz("requested_at"),
+    tstz("completed_at", nullable=True),
+    sa.Column("file_key", sa.String(300), nullable=True),
+    sa.Column("row_count", sa.Integer, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    info=TENANT,
 )
