@@ -13,10 +13,12 @@ from adapters.email import EmailTemplates, LogEmailSender, SmtpEmailSender
 from adapters.files.local import LocalFileStore
 from adapters.memory.email import MemoryEmailSender
 from adapters.memory.jobs import MemoryDeadLetters, MemoryOutbox, MemoryProcessedEvents
+from adapters.memory.maintenance import MemoryMaintenanceQueries
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.reports import MemoryFileStore, MemoryReportSource
 from adapters.memory.store import MemoryStore
 from adapters.persistence.jobs import SqlDeadLetters, SqlOutbox, SqlProcessedEvents
+from adapters.persistence.maintenance import AsyncpgMaintenanceQueries
 from adapters.persistence.reports import AsyncpgReportSource
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.tasks import TaskiqEventPublisher, TaskiqJobQueue
@@ -25,7 +27,9 @@ from application.outbox import DispatchEvent, EventHandlers, ListDeadLetters, Re
 from application.ports.email import EmailComposer, EmailSender
 from application.ports.jobs import DeadLetters, EventPublisher, JobQueue, Outbox, ProcessedEvents
 from application.ports.reports import FileStore, ReportSource, ReportsUnitOfWorkFactory
+from application.ports.scheduled import MaintenanceQueries
 from application.reports import DownloadReport, GenerateReport, GetReport, RequestReport
+from application.scheduled import PurgeExpiredInvitations, SendEventReminders
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -61,6 +65,8 @@ class JobsUseCaseProvider(Provider):
     get_report = provide(GetReport)
     download_report = provide(DownloadReport)
     generate_report = provide(GenerateReport)
+    send_event_reminders = provide(SendEventReminders)
+    purge_expired_invitations = provide(PurgeExpiredInvitations)
 
     @provide
     def event_handlers(self, invitation_email: SendInvitationEmail, reports: GenerateReport) -> EventHandlers:
@@ -131,6 +137,10 @@ class PostgresJobsProvider(Provider):
         return AsyncpgReportSource(pool)
 
     @provide
+    def maintenance_queries(self, pool: asyncpg.Pool) -> MaintenanceQueries:
+        return AsyncpgMaintenanceQueries(pool)
+
+    @provide
     def file_store(self, settings: Settings) -> FileStore:
         return LocalFileStore(settings.data_dir / "files")
 
@@ -165,6 +175,10 @@ class MemoryJobsProvider(Provider):
     @provide
     def report_source(self, store: MemoryStore) -> ReportSource:
         return MemoryReportSource(store)
+
+    @provide
+    def maintenance_queries(self, store: MemoryStore) -> MaintenanceQueries:
+        return MemoryMaintenanceQueries(store)
 
     @provide
     def memory_file_store(self) -> MemoryFileStore:

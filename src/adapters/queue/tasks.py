@@ -18,8 +18,23 @@ from taskiq.kicker import AsyncKicker
 
 from application.outbox import DispatchEvent
 from application.ports.jobs import OutboxEvent
+from application.scheduled import PurgeExpiredInvitations, SendEventReminders
+from application.ticketing import EndFinishedEvents, ExpirePendingOrders
 
 DISPATCH_EVENT = "chapterhouse.events.dispatch"
+EXPIRE_PENDING_ORDERS = "chapterhouse.orders.expire_pending"
+END_FINISHED_EVENTS = "chapterhouse.events.end_finished"
+SEND_EVENT_REMINDERS = "chapterhouse.events.send_reminders"
+PURGE_EXPIRED_INVITATIONS = "chapterhouse.invitations.purge_expired"
+
+# Cron schedules (UTC) that `chapterhouse scheduler` kicks. Every scheduled job is idempotent and safe to
+# run twice at once, so a late or doubled tick costs nothing.
+SCHEDULES: dict[str, list[dict[str, Any]]] = {
+    EXPIRE_PENDING_ORDERS: [{"cron": "* * * * *"}],
+    END_FINISHED_EVENTS: [{"cron": "*/5 * * * *"}],
+    SEND_EVENT_REMINDERS: [{"cron": "*/10 * * * *"}],
+    PURGE_EXPIRED_INVITATIONS: [{"cron": "17 3 * * *"}],
+}
 
 
 def event_to_json(event: OutboxEvent) -> dict[str, Any]:
@@ -49,12 +64,39 @@ async def dispatch_event(event: dict[str, Any], use_case: FromDishka[DispatchEve
     await use_case.execute(event_from_json(event))
 
 
-TASKS: dict[str, Callable[..., Any]] = {DISPATCH_EVENT: dispatch_event}
+@inject(patch_module=True)
+async def expire_pending_orders(use_case: FromDishka[ExpirePendingOrders]) -> int:
+    return await use_case.execute()
+
+
+@inject(patch_module=True)
+async def end_finished_events(use_case: FromDishka[EndFinishedEvents]) -> int:
+    return await use_case.execute()
+
+
+@inject(patch_module=True)
+async def send_event_reminders(use_case: FromDishka[SendEventReminders]) -> int:
+    return await use_case.execute()
+
+
+@inject(patch_module=True)
+async def purge_expired_invitations(use_case: FromDishka[PurgeExpiredInvitations]) -> int:
+    return await use_case.execute()
+
+
+TASKS: dict[str, Callable[..., Any]] = {
+    DISPATCH_EVENT: dispatch_event,
+    EXPIRE_PENDING_ORDERS: expire_pending_orders,
+    END_FINISHED_EVENTS: end_finished_events,
+    SEND_EVENT_REMINDERS: send_event_reminders,
+    PURGE_EXPIRED_INVITATIONS: purge_expired_invitations,
+}
 
 
 def register_tasks(broker: AsyncBroker, extra: dict[str, Callable[..., Any]] | None = None) -> None:
     for name, function in {**TASKS, **(extra or {})}.items():
-        broker.register_task(function, task_name=name)
+        labels = {"schedule": SCHEDULES[name]} if name in SCHEDULES else {}
+        broker.register_task(function, task_name=name, **labels)
 
 
 class TaskiqJobQueue:

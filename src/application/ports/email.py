@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 
@@ -36,3 +37,5 @@ class EmailComposer(Protocol):
     ) -> EmailMessage: ...
 
     def announcement(self, *, to: str, organization_name: str, subject: str, body: str) -> EmailMessage: ...
+
+    def event_reminder(self, *, to: str, event_title: str, starts_at: datetime) -> EmailMessage: ...
