@@ -12,9 +12,11 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from dishka import AsyncContainer, Provider
 from dishka.integrations.taskiq import TaskiqProvider, setup_dishka
+from litestar import Litestar
 from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.receiver import Receiver
 from taskiq.serializers import JSONSerializer
@@ -136,7 +138,8 @@ class JobRunner:
     async def start(self) -> None:
         self.broker.is_worker_process = True
         await self.broker.startup()
-        self._tasks.append(asyncio.create_task(self._receive_until_finished()))
+        if not isinstance(self.broker, InMemoryBroker):  # it runs each kicked task itself, nothing to listen to
+            self._tasks.append(asyncio.create_task(self._receive_until_finished()))
         if isinstance(self.delayed, RedisDelayedKicks):
             self._tasks.append(asyncio.create_task(self.delayed.run()))
         if self._relay:
@@ -155,12 +158,14 @@ class JobRunner:
     async def stop(self) -> None:
         # The receiver stops through its finish event (cancelling it can hang in taskiq 0.13).
         self._finish.set()
-        receiver, *loops = self._tasks
+        receivers = [t for t in self._tasks if t.get_coro().__name__ == "_receive_until_finished"]  # type: ignore[union-attr]
+        loops = [t for t in self._tasks if t not in receivers]
         for loop in loops:
             loop.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(receiver, timeout=10)
+        for receiver in receivers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(receiver, timeout=10)
         await self.broker.shutdown()
         self._tasks.clear()
 
@@ -223,3 +228,32 @@ async def replay_dead_letter(settings: Settings, letter_id: uuid.UUID) -> DeadLe
     finally:
         await broker.shutdown()
         await container.close()
+
+
+def run_jobs_in_process(app: Litestar, settings: Settings) -> None:
+    """Dev mode without Redis: the relay, the jobs (in-memory broker) and the schedule inside the API process."""
+    from taskiq.api import run_scheduler_task
+    from taskiq.schedule_sources import LabelScheduleSource
+    from taskiq.scheduler.scheduler import TaskiqScheduler
+
+    running: dict[str, Any] = {}
+
+    async def start() -> None:
+        container: AsyncContainer = app.state.dishka_container
+        broker = await container.get(AsyncBroker)
+        runner = JobRunner(settings, broker=broker, container=container, relay=True)
+        await runner.start()
+        scheduler = TaskiqScheduler(broker, [LabelScheduleSource(broker)])
+        running["runner"] = runner
+        running["scheduler"] = asyncio.create_task(run_scheduler_task(scheduler))
+        logger.info("dev mode: outbox relay, jobs and schedule run in this process (no REDIS_URL)")
+
+    async def stop() -> None:
+        if "scheduler" in running:
+            running["scheduler"].cancel()
+            await asyncio.gather(running["scheduler"], return_exceptions=True)
+        if "runner" in running:
+            await running["runner"].stop()
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(stop)  # shutdown hooks run in reverse: this one before the container closes
