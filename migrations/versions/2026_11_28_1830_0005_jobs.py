@@ -1,7 +1,7 @@
 """jobs: handler idempotency (processed_events), dead letters, reports (RLS)
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-28 18:30:00
 """
 
@@ -13,7 +13,7 @@ from helpers import disable_tenant_rls, enable_tenant_rls
 from sqlalchemy.dialects import postgresql as pg
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

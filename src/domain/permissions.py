@@ -36,6 +36,7 @@ class Permission(StrEnum):
     ORDERS_MANAGE = "orders.manage"  # cancel or refund anyone's order
     ATTENDEES_READ = "attendees.read"
     TICKETS_CHECK_IN = "tickets.check_in"
+    CHANNELS_MANAGE = "channels.manage"
 
 
 class ChapterRole(StrEnum):
@@ -65,6 +66,7 @@ PERMISSION_MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.ORDERS_MANAGE,
         Permission.ATTENDEES_READ,
         Permission.TICKETS_CHECK_IN,
+        Permission.CHANNELS_MANAGE,
     },
     Role.BILLING_MANAGER: _COMMUNITY | {Permission.BILLING_READ, Permission.BILLING_MANAGE},
     Role.MEMBER: _COMMUNITY,

@@ -22,6 +22,7 @@ from adapters.http.admin import PlatformAdminController
 from adapters.http.audit import AuditLogController
 from adapters.http.auth import HttpAuthProvider
 from adapters.http.billing import PlanController, SubscriptionController
+from adapters.http.chat import ChannelController, NotificationController
 from adapters.http.community import ChapterController, TeamController
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.identity import AuthController, MeController
@@ -32,9 +33,11 @@ from adapters.http.reports import ReportController
 from adapters.http.ticketing import EventController, MyTicketsController, OrderController
 from adapters.http.webhooks import StripeWebhookController
 from adapters.memory.store import MemoryStore
+from adapters.realtime.websocket import realtime_socket
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
 from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
 from entrypoints.providers_jobs import BrokerProvider, JobsUseCaseProvider, MemoryJobsProvider, PostgresJobsProvider
+from entrypoints.providers_realtime import realtime_providers
 from entrypoints.providers_ticketing import ticketing_providers
 from entrypoints.settings import Settings
 
@@ -43,6 +46,7 @@ API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookControl
 API_CONTROLLERS += [ChapterController, TeamController, EventController, OrderController, MyTicketsController]
 API_CONTROLLERS += [AuditLogController]
 API_CONTROLLERS += [ReportController]
+API_CONTROLLERS += [ChannelController, NotificationController, realtime_socket]
 
 
 class DatabaseCheck:
@@ -91,6 +95,7 @@ def build_container(
         HttpAuthProvider(),
         LitestarProvider(),
         *ticketing_providers(memory=memory_store is not None),
+        *realtime_providers(memory=memory_store is not None),
         *extra_providers,
         context={Settings: settings},
     )
@@ -125,8 +130,9 @@ def create_app(
         gc.set_threshold(10_000, 50, 100)
 
     # Request count and latency by route template (not raw path: ids would explode the label set).
+    # /ws is left out: a socket's "latency" is its lifetime, and the wrapper would run on every frame sent.
     prometheus = PrometheusConfig(
-        app_name="chapterhouse", prefix="chapterhouse", group_path=True, exclude=["^/metrics", "^/health"]
+        app_name="chapterhouse", prefix="chapterhouse", group_path=True, exclude=["^/metrics", "^/health", "^/ws"]
     )
 
     app = Litestar(

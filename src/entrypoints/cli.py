@@ -61,6 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,  # our middleware logs requests, without query strings (tokens)
         ws_per_message_deflate=False,  # doubles CPU per socket for little gain on small frames
+        ws_max_size=64 * 1024,  # the protocol refuses (1009) bigger frames before they are buffered; /ws wants 8 KiB
         proxy_headers=False,
     )
     return 0

@@ -51,6 +51,11 @@ class Settings:
     # Test-only negative control of the concurrency suite: order placement skips its row locks, so the
     # suite can show that it detects overselling. Refused outside APP_ENV=test.
     ticketing_unsafe_no_locks: bool = False
+    ws_rate_per_second: int = 20
+    ws_queue_size: int = 256
+    ws_idle_timeout_seconds: float = 90.0
+    ws_access_recheck_seconds: float = 2.0  # the process-wide token watch (one query per interval)
+    ws_channel_recheck_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +71,13 @@ class Settings:
                 return default if raw is None else int(raw)
             except ValueError:
                 raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+        def get_float(name: str, default: float) -> float:
+            raw = get(name)
+            try:
+                return default if raw is None else float(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a number, got {raw!r}") from None
 
         try:
             app_env = Environment(get("APP_ENV") or "dev")
@@ -95,6 +107,11 @@ class Settings:
             auth_rate_limit_per_minute=get_int("AUTH_RATE_LIMIT_PER_MINUTE", 20),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             ticketing_unsafe_no_locks=get("TICKETING_UNSAFE_NO_LOCKS") in ("1", "true"),
+            ws_rate_per_second=get_int("WS_RATE_PER_SECOND", 20),
+            ws_queue_size=get_int("WS_QUEUE_SIZE", 256),
+            ws_idle_timeout_seconds=get_float("WS_IDLE_TIMEOUT_SECONDS", 90.0),
+            ws_access_recheck_seconds=get_float("WS_ACCESS_RECHECK_SECONDS", 2.0),
+            ws_channel_recheck_seconds=get_float("WS_CHANNEL_RECHECK_SECONDS", 30.0),
         )
         settings.validate()
         return settings

@@ -58,12 +58,48 @@ async def _organization_id(client: Any, tenant: Tenant) -> str:
     return str(tenant.org["id"])
 
 
+async def _channel(client: Any, tenant: Tenant) -> str:
+    response = await client.post(
+        f"/api/orgs/{tenant.org['id']}/channels", json={"name": "general"}, headers=tenant.owner.headers
+    )
+    assert response.status_code == 201, response.text
+    channel_id: str = response.json()["id"]
+    posted = await client.post(
+        f"/api/orgs/{tenant.org['id']}/channels/{channel_id}/messages",
+        json={"body": "hi"},
+        headers=tenant.owner.headers,
+    )
+    assert posted.status_code == 201, posted.text
+    return channel_id
+
+
+async def _notification(client: Any, tenant: Tenant) -> str:
+    """Granting the owner a team channel notifies them."""
+    org = tenant.org["id"]
+    ops = await client.post(f"/api/orgs/{org}/teams", json={"name": "Chat ops"}, headers=tenant.owner.headers)
+    team = await client.post(
+        f"/api/orgs/{org}/channels",
+        json={"name": "team", "scope": "team", "target_id": ops.json()["id"]},
+        headers=tenant.owner.headers,
+    )
+    granted = await client.post(
+        f"/api/orgs/{org}/channels/{team.json()['id']}/members",
+        json={"user_id": tenant.owner.id},
+        headers=tenant.owner.headers,
+    )
+    assert granted.status_code == 201, granted.text
+    notes = await client.get("/api/me/notifications", headers=tenant.owner.headers)
+    return str(notes.json()["items"][0]["id"])
+
+
 KIND_BUILDERS: dict[str, Builder] = {
     "user_id": _member,
     "token": _pending_invitation_token,
     "organization_id": _organization_id,
     **TICKETING_BUILDERS,
     **COMMUNICATIONS_BUILDERS,
+    "channel_id": _channel,
+    "notification_id": _notification,
 }
 
 
@@ -75,6 +111,9 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/orgs/{org_id:uuid}/billing/subscription"): {"plan": "team", "payment_method": "pm_card_visa"},
     **TICKETING_VALID_BODIES,
     **COMMUNICATIONS_VALID_BODIES,
+    ("POST", "/api/orgs/{org_id:uuid}/channels"): {"name": "intruders"},
+    ("POST", "/api/orgs/{org_id:uuid}/channels/{channel_id:uuid}/messages"): {"body": "hello"},
+    ("POST", "/api/orgs/{org_id:uuid}/channels/{channel_id:uuid}/members"): {"user_id": str(uuid.uuid4())},
 }
 
 

@@ -33,6 +33,17 @@ async def test_every_tenant_table_forces_rls(settings: Settings) -> None:
         await conn.close()
 
 
+async def _chat_rows(client, user, org) -> None:
+    """A row in channels, channel_members, messages and notifications (the grant notifies the user)."""
+    base = f"/api/orgs/{org['id']}/channels"
+    ops = await client.post(f"/api/orgs/{org['id']}/teams", json={"name": "Chat ops"}, headers=user.headers)
+    team = {"name": "team", "scope": "team", "target_id": ops.json()["id"]}
+    channel = (await client.post(base, json=team, headers=user.headers)).json()["id"]
+    granted = await client.post(f"{base}/{channel}/members", json={"user_id": user.id}, headers=user.headers)
+    posted = await client.post(f"{base}/{channel}/messages", json={"body": "hi"}, headers=user.headers)
+    assert granted.status_code == posted.status_code == 201
+
+
 @pytest.mark.parametrize("table", [t.name for t in TENANT_TABLES])
 async def test_select_without_where_returns_only_the_current_tenant(client, settings: Settings, table: str) -> None:
     alice, bob = await register(client), await register(client)
@@ -45,6 +56,7 @@ async def test_select_without_where_returns_only_the_current_tenant(client, sett
         await populate_ticketing(user, org["id"])
         report = await client.post(f"/api/orgs/{org['id']}/reports", json={"kind": "members"}, headers=user.headers)
         assert report.status_code == 202, report.text
+        await _chat_rows(client, user, org)
     conn = await asyncpg.connect(asyncpg_url(settings.runtime_database_url))
     try:
         async with conn.transaction():
