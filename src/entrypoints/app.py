@@ -19,6 +19,7 @@ from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 
 from adapters.http.admin import PlatformAdminController
+from adapters.http.announcements import AnnouncementController
 from adapters.http.audit import AuditLogController
 from adapters.http.auth import HttpAuthProvider
 from adapters.http.billing import PlanController, SubscriptionController
@@ -45,7 +46,7 @@ API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationCo
 API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController, PlatformAdminController]
 API_CONTROLLERS += [ChapterController, TeamController, EventController, OrderController, MyTicketsController]
 API_CONTROLLERS += [AuditLogController]
-API_CONTROLLERS += [ReportController]
+API_CONTROLLERS += [ReportController, AnnouncementController]
 API_CONTROLLERS += [ChannelController, NotificationController, realtime_socket]
 
 

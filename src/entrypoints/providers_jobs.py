@@ -11,19 +11,23 @@ from taskiq import AsyncBroker
 
 from adapters.email import EmailTemplates, LogEmailSender, SmtpEmailSender
 from adapters.files.local import LocalFileStore
+from adapters.memory.announcements import MemoryAudienceQueries
 from adapters.memory.email import MemoryEmailSender
 from adapters.memory.jobs import MemoryDeadLetters, MemoryOutbox, MemoryProcessedEvents
 from adapters.memory.maintenance import MemoryMaintenanceQueries
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.reports import MemoryFileStore, MemoryReportSource
 from adapters.memory.store import MemoryStore
+from adapters.persistence.announcements import AsyncpgAudienceQueries
 from adapters.persistence.jobs import SqlDeadLetters, SqlOutbox, SqlProcessedEvents
 from adapters.persistence.maintenance import AsyncpgMaintenanceQueries
 from adapters.persistence.reports import AsyncpgReportSource
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
-from adapters.queue.tasks import TaskiqEventPublisher, TaskiqJobQueue
+from adapters.queue.tasks import TaskiqAnnouncementQueue, TaskiqEventPublisher, TaskiqJobQueue
+from application.announcements import DeliverAnnouncementBatch, FanOutAnnouncement, PostAnnouncement
 from application.communications import PublicLinks, SendInvitationEmail
 from application.outbox import DispatchEvent, EventHandlers, ListDeadLetters, RelayOutbox, ReplayDeadLetter
+from application.ports.announcements import AnnouncementQueue, AnnouncementUnitOfWorkFactory, AudienceQueries
 from application.ports.email import EmailComposer, EmailSender
 from application.ports.jobs import DeadLetters, EventPublisher, JobQueue, Outbox, ProcessedEvents
 from application.ports.reports import FileStore, ReportSource, ReportsUnitOfWorkFactory
@@ -66,11 +70,16 @@ class JobsUseCaseProvider(Provider):
     download_report = provide(DownloadReport)
     generate_report = provide(GenerateReport)
     send_event_reminders = provide(SendEventReminders)
+    post_announcement = provide(PostAnnouncement)
+    fan_out_announcement = provide(FanOutAnnouncement)
+    deliver_announcement_batch = provide(DeliverAnnouncementBatch)
     purge_expired_invitations = provide(PurgeExpiredInvitations)
 
     @provide
-    def event_handlers(self, invitation_email: SendInvitationEmail, reports: GenerateReport) -> EventHandlers:
-        return EventHandlers([invitation_email, reports])
+    def event_handlers(
+        self, invitation_email: SendInvitationEmail, reports: GenerateReport, announcements: FanOutAnnouncement
+    ) -> EventHandlers:
+        return EventHandlers([invitation_email, reports, announcements])
 
     @provide(scope=Scope.APP)
     def composer(self) -> EmailComposer:
@@ -108,6 +117,10 @@ class BrokerProvider(Provider):
     def event_publisher(self, queue: TaskiqJobQueue) -> EventPublisher:
         return TaskiqEventPublisher(queue)
 
+    @provide(scope=Scope.APP)
+    def announcement_queue(self, queue: TaskiqJobQueue) -> AnnouncementQueue:
+        return TaskiqAnnouncementQueue(queue)
+
 
 class PostgresJobsProvider(Provider):
     scope = Scope.APP
@@ -139,6 +152,14 @@ class PostgresJobsProvider(Provider):
     @provide
     def maintenance_queries(self, pool: asyncpg.Pool) -> MaintenanceQueries:
         return AsyncpgMaintenanceQueries(pool)
+
+    @provide
+    def audience_queries(self, pool: asyncpg.Pool) -> AudienceQueries:
+        return AsyncpgAudienceQueries(pool)
+
+    @provide
+    def announcement_unit_of_work(self, factory: SqlaUnitOfWorkFactory) -> AnnouncementUnitOfWorkFactory:
+        return factory  # type: ignore[return-value]  # notifications and processed_events are added by name
 
     @provide
     def file_store(self, settings: Settings) -> FileStore:
@@ -179,6 +200,14 @@ class MemoryJobsProvider(Provider):
     @provide
     def maintenance_queries(self, store: MemoryStore) -> MaintenanceQueries:
         return MemoryMaintenanceQueries(store)
+
+    @provide
+    def audience_queries(self, store: MemoryStore) -> AudienceQueries:
+        return MemoryAudienceQueries(store)
+
+    @provide
+    def announcement_unit_of_work(self, factory: MemoryUnitOfWorkFactory) -> AnnouncementUnitOfWorkFactory:
+        return factory  # type: ignore[return-value]
 
     @provide
     def memory_file_store(self) -> MemoryFileStore:

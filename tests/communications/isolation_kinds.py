@@ -16,4 +16,5 @@ async def _report(client: Any, tenant: Any) -> str:
 COMMUNICATIONS_BUILDERS = {"report_id": _report}
 COMMUNICATIONS_VALID_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/orgs/{org_id:uuid}/reports"): {"kind": "members"},
+    ("POST", "/api/orgs/{org_id:uuid}/announcements"): {"audience": "org", "subject": "Hi", "body": "Hello"},
 }

@@ -16,12 +16,15 @@ from dishka.integrations.taskiq import FromDishka, inject
 from taskiq import AsyncBroker
 from taskiq.kicker import AsyncKicker
 
+from application.announcements import DeliverAnnouncementBatch
 from application.outbox import DispatchEvent
+from application.ports.announcements import AnnouncementBatch
 from application.ports.jobs import OutboxEvent
 from application.scheduled import PurgeExpiredInvitations, SendEventReminders
 from application.ticketing import EndFinishedEvents, ExpirePendingOrders
 
 DISPATCH_EVENT = "chapterhouse.events.dispatch"
+DELIVER_ANNOUNCEMENT_BATCH = "chapterhouse.announcements.deliver_batch"
 EXPIRE_PENDING_ORDERS = "chapterhouse.orders.expire_pending"
 END_FINISHED_EVENTS = "chapterhouse.events.end_finished"
 SEND_EVENT_REMINDERS = "chapterhouse.events.send_reminders"
@@ -64,6 +67,33 @@ async def dispatch_event(event: dict[str, Any], use_case: FromDishka[DispatchEve
     await use_case.execute(event_from_json(event))
 
 
+def batch_to_json(batch: AnnouncementBatch) -> dict[str, Any]:
+    return {
+        "organization_id": str(batch.organization_id),
+        "announcement_id": str(batch.announcement_id),
+        "number": batch.number,
+        "subject": batch.subject,
+        "body": batch.body,
+        "user_ids": [str(u) for u in batch.user_ids],
+    }
+
+
+def batch_from_json(data: dict[str, Any]) -> AnnouncementBatch:
+    return AnnouncementBatch(
+        organization_id=uuid.UUID(data["organization_id"]),
+        announcement_id=uuid.UUID(data["announcement_id"]),
+        number=int(data["number"]),
+        subject=data["subject"],
+        body=data["body"],
+        user_ids=tuple(uuid.UUID(u) for u in data["user_ids"]),
+    )
+
+
+@inject(patch_module=True)
+async def deliver_announcement_batch(batch: dict[str, Any], use_case: FromDishka[DeliverAnnouncementBatch]) -> int:
+    return (await use_case.execute(batch_from_json(batch))).emails
+
+
 @inject(patch_module=True)
 async def expire_pending_orders(use_case: FromDishka[ExpirePendingOrders]) -> int:
     return await use_case.execute()
@@ -86,6 +116,7 @@ async def purge_expired_invitations(use_case: FromDishka[PurgeExpiredInvitations
 
 TASKS: dict[str, Callable[..., Any]] = {
     DISPATCH_EVENT: dispatch_event,
+    DELIVER_ANNOUNCEMENT_BATCH: deliver_announcement_batch,
     EXPIRE_PENDING_ORDERS: expire_pending_orders,
     END_FINISHED_EVENTS: end_finished_events,
     SEND_EVENT_REMINDERS: send_event_reminders,
@@ -118,3 +149,13 @@ class TaskiqEventPublisher:
     async def publish(self, events: Sequence[OutboxEvent]) -> None:
 
         await asyncio.gather(*(self._queue.enqueue(DISPATCH_EVENT, event_to_json(e)) for e in events))
+
+
+class TaskiqAnnouncementQueue:
+    """The ``AnnouncementQueue`` port: one delivery job per batch."""
+
+    def __init__(self, queue: TaskiqJobQueue) -> None:
+        self._queue = queue
+
+    async def enqueue_batch(self, batch: AnnouncementBatch) -> None:
+        await self._queue.enqueue(DELIVER_ANNOUNCEMENT_BATCH, batch_to_json(batch))
