@@ -1,4 +1,4 @@
-"""Member communications driven by domain events: invitation emails (announcements join later)."""
+"""Member communications driven by domain events: invitation and order confirmation emails."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from application.ports.email import EmailComposer, EmailSender
 from application.ports.jobs import OutboxEvent
 from application.ports.persistence import UnitOfWorkFactory
 from application.ports.security import InvitationTokenCodec
+from application.ports.ticketing import TicketingUnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +69,35 @@ class SendInvitationEmail:
             role=invitation.role.value,
         )
         await self._sender.send(message)
+
+
+class SendOrderConfirmation:
+    """On a paid order (free at once, or paid later): email the buyer their ticket codes."""
+
+    name = "email.order_confirmation"
+    event_names = frozenset({"order.placed", "order.paid"})
+    claims_in_transaction = False
+
+    def __init__(self, uow: TicketingUnitOfWorkFactory, composer: EmailComposer, sender: EmailSender) -> None:
+        self._uow, self._composer, self._sender = uow, composer, sender
+
+    async def handle(self, event: OutboxEvent) -> None:
+        if event.organization_id is None:
+            return
+        if event.name == "order.placed" and event.payload.get("status") != "paid":
+            return  # a pending order is confirmed by its order.paid event
+        order_id = uuid.UUID(str(event.payload["order_id"]))
+        async with self._uow(event.organization_id) as uow:
+            order = await uow.orders.get(order_id)
+            if order is None:
+                return
+            tickets = await uow.tickets.list_for_order(order_id)
+            ticketed_event = await uow.events.get(order.event_id)
+            buyer = await uow.users.get(order.buyer_id)
+        if not tickets or ticketed_event is None or buyer is None:
+            return
+        await self._sender.send(
+            self._composer.order_confirmation(
+                to=buyer.email, event_title=ticketed_event.title, ticket_codes=[t.code for t in tickets]
+            )
+        )

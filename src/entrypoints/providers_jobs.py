@@ -25,7 +25,7 @@ from adapters.persistence.reports import AsyncpgReportSource
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.tasks import TaskiqAnnouncementQueue, TaskiqEventPublisher, TaskiqJobQueue
 from application.announcements import DeliverAnnouncementBatch, FanOutAnnouncement, PostAnnouncement
-from application.communications import PublicLinks, SendInvitationEmail
+from application.communications import PublicLinks, SendInvitationEmail, SendOrderConfirmation
 from application.outbox import DispatchEvent, EventHandlers, ListDeadLetters, RelayOutbox, ReplayDeadLetter
 from application.ports.announcements import AnnouncementQueue, AnnouncementUnitOfWorkFactory, AudienceQueries
 from application.ports.email import EmailComposer, EmailSender
@@ -65,6 +65,7 @@ class JobsUseCaseProvider(Provider):
     list_dead_letters = provide(ListDeadLetters)
     replay_dead_letter = provide(ReplayDeadLetter)
     send_invitation_email = provide(SendInvitationEmail)
+    send_order_confirmation = provide(SendOrderConfirmation)
     request_report = provide(RequestReport)
     get_report = provide(GetReport)
     download_report = provide(DownloadReport)
@@ -77,9 +78,13 @@ class JobsUseCaseProvider(Provider):
 
     @provide
     def event_handlers(
-        self, invitation_email: SendInvitationEmail, reports: GenerateReport, announcements: FanOutAnnouncement
+        self,
+        invitation_email: SendInvitationEmail,
+        order_confirmation: SendOrderConfirmation,
+        reports: GenerateReport,
+        announcements: FanOutAnnouncement,
     ) -> EventHandlers:
-        return EventHandlers([invitation_email, reports, announcements])
+        return EventHandlers([invitation_email, order_confirmation, reports, announcements])
 
     @provide(scope=Scope.APP)
     def composer(self) -> EmailComposer:
