@@ -1,4 +1,5 @@
-"""Redis unreachable while members are invited: requests succeed, and every email arrives once it is back."""
+"""Redis unreachable while members are invited and an announcement is posted: the requests succeed, and every
+email and notification arrives exactly once after Redis is back."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from entrypoints.settings import Settings, asyncpg_url
 from tests import support
 from tests.conftest import register
 from tests.jobs.conftest import SmtpSink, eventually
+from tests.ticketing.helpers import add_member
 
 
 class TcpProxy:
@@ -107,6 +109,8 @@ async def test_invitations_made_during_a_redis_outage_are_all_emailed_once_after
     async with AsyncTestClient(app=create_app(settings)) as client:
         admin = await register(client)
         org = await admin.create_org()
+        members = [admin] + [await add_member(admin, org["id"]) for _ in range(3)]
+        subject = f"Outage drill {uuid.uuid4().hex[:6]}"
         runner = JobRunner(settings)
         async with runner.running():
             await proxy.cut()  # Redis goes away while the worker and relay are running
@@ -122,6 +126,12 @@ async def test_invitations_made_during_a_redis_outage_are_all_emailed_once_after
                 )
             )
             assert [r.status_code for r in responses] == [201] * 50
+            announced = await client.post(
+                f"/api/orgs/{org['id']}/announcements",
+                json={"audience": "org", "subject": subject, "body": "Nothing was lost."},
+                headers=admin.headers,
+            )
+            assert announced.status_code == 202, announced.text
             # The relay cannot publish: the rows wait in the outbox, nothing is sent.
             assert await unpublished_invitations(settings, emails) == 50
             assert not any(sink.to(email) for email in emails)
@@ -131,12 +141,23 @@ async def test_invitations_made_during_a_redis_outage_are_all_emailed_once_after
                 lambda: all(sink.to(email) for email in emails), within=60, what="all 50 emails"
             )
             await eventually(
+                lambda: all(_announced(sink, m.email, subject) for m in members), what="the announcement emails"
+            )
+            await eventually(
                 lambda: _zero(unpublished_invitations(settings, emails)), what="the outbox to drain"
             )
 
-    assert sorted(len(sink.to(email)) for email in emails) == [1] * 50
+        assert sorted(len(sink.to(email)) for email in emails) == [1] * 50
+        assert [_announced(sink, m.email, subject) for m in members] == [1] * len(members)
+        for member in members:
+            response = await client.get("/api/me/notifications", headers=member.headers)
+            assert [n["title"] for n in response.json()["items"]].count(subject) == 1
     await proxy.cut()
     proxy.close()
+
+
+def _announced(sink: SmtpSink, address: str, subject: str) -> int:
+    return sum(1 for message in sink.to(address) if subject in str(message["Subject"]))
 
 
 async def _zero(count: object) -> bool:
