@@ -106,7 +106,7 @@ def start_worker(owner_url: str, redis_url: str, smtp_port: int, queue: str) -> 
 
 
 async def wait_for_emails(sink: CountingSink, count: int, worker: subprocess.Popen[bytes]) -> None:
-    while sink.accepted < count:  # noqa: ASYNC110 (the sink runs in another thread: polling is simplest)
+    while sink.accepted < count:  # the sink runs in another thread: polling is simplest
         if worker.poll() is not None:
             raise SystemExit(f"the worker exited with {worker.returncode}")
         await asyncio.sleep(0.01)
