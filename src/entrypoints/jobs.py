@@ -133,17 +133,18 @@ class JobRunner:
         # the engine allows 2 x db_pool_size, so more jobs than db_pool_size at once could starve each other.
         self._relay, self._concurrency = relay, max(1, min(concurrency, settings.db_pool_size))
         self._finish = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._receiver: asyncio.Task[None] | None = None
+        self._loops: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self.broker.is_worker_process = True
         await self.broker.startup()
         if not isinstance(self.broker, InMemoryBroker):  # it runs each kicked task itself, nothing to listen to
-            self._tasks.append(asyncio.create_task(self._receive_until_finished()))
+            self._receiver = asyncio.create_task(self._receive_until_finished())
         if isinstance(self.delayed, RedisDelayedKicks):
-            self._tasks.append(asyncio.create_task(self.delayed.run()))
+            self._loops.append(asyncio.create_task(self.delayed.run()))
         if self._relay:
-            self._tasks.append(asyncio.create_task(relay_forever(self.container)))
+            self._loops.append(asyncio.create_task(relay_forever(self.container)))
 
     async def _receive_until_finished(self) -> None:
         """taskiq's receiver, restarted when it fails: a Redis outage must not end the worker."""
@@ -158,16 +159,14 @@ class JobRunner:
     async def stop(self) -> None:
         # The receiver stops through its finish event (cancelling it can hang in taskiq 0.13).
         self._finish.set()
-        receivers = [t for t in self._tasks if t.get_coro().__name__ == "_receive_until_finished"]  # type: ignore[union-attr]
-        loops = [t for t in self._tasks if t not in receivers]
-        for loop in loops:
+        for loop in self._loops:
             loop.cancel()
-        await asyncio.gather(*loops, return_exceptions=True)
-        for receiver in receivers:
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        if self._receiver is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(receiver, timeout=10)
+                await asyncio.wait_for(self._receiver, timeout=10)
         await self.broker.shutdown()
-        self._tasks.clear()
+        self._receiver, self._loops = None, []
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[JobRunner]:

@@ -23,6 +23,7 @@ from adapters.queue.tasks import (
     TASKS,
 )
 from adapters.security.clock import FixedClock
+from adapters.security.tokens import HmacInvitationTokenCodec
 from application.invitations import InviteMember, InviteMemberCommand
 from application.ports.clock import Clock
 from application.ticketing import (
@@ -35,7 +36,7 @@ from application.ticketing import (
 from domain.errors import Conflict
 from domain.permissions import Role
 from domain.ticketing import EventDetails
-from entrypoints.jobs import JobRunner, job_container
+from entrypoints.jobs import JobRunner, build_broker, job_container
 from entrypoints.providers import MEMORY_REPOSITORIES
 from entrypoints.settings import Environment, Settings
 from tests.conftest import TEST_SECRET
@@ -95,8 +96,6 @@ async def world() -> AsyncIterator[World]:
         "memory", MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES), clock, None, store=store  # type: ignore[arg-type]
     )
     settings = Settings(env=Environment.TEST, secret_key=TEST_SECRET)
-    from entrypoints.jobs import build_broker
-
     broker: AsyncBroker = build_broker(settings)
     container = job_container(settings, broker, memory_store=store, extra_providers=[FixedClockProvider(clock)])
     runner = JobRunner(settings, broker=broker, container=container, relay=False)
@@ -148,7 +147,7 @@ async def test_reminders_go_to_holders_of_events_in_the_next_24_hours_once(world
 async def test_purge_removes_long_expired_invitations_only(world: World) -> None:
     b = world.backend
     _, (admin,) = await b.organization(Role.OWNER)
-    invite = InviteMember(b.uow, _codec(), b.clock)
+    invite = InviteMember(b.uow, HmacInvitationTokenCodec(TEST_SECRET), b.clock)
     old = await invite.execute(admin, InviteMemberCommand(email="old@example.com", role=Role.MEMBER))
     b.clock.advance(timedelta(days=40))
     fresh = await invite.execute(admin, InviteMemberCommand(email="fresh@example.com", role=Role.MEMBER))
@@ -159,8 +158,3 @@ async def test_purge_removes_long_expired_invitations_only(world: World) -> None
     assert old.id not in b.store.invitations  # type: ignore[union-attr]
     assert fresh.id in b.store.invitations  # type: ignore[union-attr]
 
-
-def _codec():  # type: ignore[no-untyped-def]
-    from adapters.security.tokens import HmacInvitationTokenCodec
-
-    return HmacInvitationTokenCodec(TEST_SECRET)
