@@ -32,6 +32,7 @@ from pathlib import Path
 
 import redis
 import redis.asyncio
+from summary import emit  # bench/summary.py: the script's directory is on sys.path
 from taskiq import AsyncBroker
 from taskiq.api import run_receiver_task
 from taskiq_redis import RedisStreamBroker
@@ -250,6 +251,21 @@ async def main() -> None:
         )
     producer_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"producer (this process) peak RSS: {producer_rss:.1f} MB")
+    emit(
+        "jobs_throughput",
+        [
+            {
+                "target": LABELS[r.variant],
+                "baseline": r.variant == "raw",
+                "throughput": r.jobs_per_second,
+                "unit": "jobs/s",
+                "ratio": r.jobs_per_second / floor,
+                "rss_mb": r.worker_peak_rss_mb,
+                "note": f"{r.jobs} jobs in {r.seconds:.2f}s, concurrency {args.concurrency}; RSS = worker peak",
+            }
+            for r in sorted(results, key=lambda r: r.variant != "raw")
+        ],
+    )
 
 
 if __name__ == "__main__":

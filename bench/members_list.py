@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+from summary import emit
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -571,6 +572,20 @@ def main() -> int:
         print(f"- throughput ratio app/floor: **{ratio:.2f}**")
         print(f"- goal: ratio >= {GOAL_RATIO}: {'PASS' if ok_ratio else 'FAIL'} ({ratio:.2f})")
         print(f"- goal: app p99 <= {GOAL_P99_MS:.0f} ms: {'PASS' if ok_p99 else 'FAIL'} ({app_res.p99_ms:.2f} ms)")
+        goals = (f"goals: ratio >= {GOAL_RATIO} {'PASS' if ok_ratio else 'FAIL'}, "
+                 f"p99 <= {GOAL_P99_MS:.0f} ms {'PASS' if ok_p99 else 'FAIL'}")
+        summary = []
+        for name in ("floor", "app"):
+            res, rss = results[name]
+            summary.append({
+                "target": "floor: bare Litestar + asyncpg" if name == "floor" else "app: GET members (auth, RLS)",
+                "baseline": name == "floor", "throughput": res.rps, "unit": "req/s",
+                "p50_ms": res.p50_ms, "p99_ms": res.p99_ms, "rss_mb": rss,
+                "ratio": res.rps / floor_res.rps if floor_res.rps else None,
+                "note": f"{res.tool}, {args.connections} conn, {args.duration:.0f}s; non-2xx={res.non_2xx} "
+                        f"socket errors={res.errors}" + (f"; {goals}" if name == "app" else ""),
+            })  # fmt: skip
+        emit("members_list", summary)
         sys.stdout.flush()
 
         if args.profile:

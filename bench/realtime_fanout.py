@@ -30,6 +30,7 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+from summary import emit  # noqa: E402
 from tests import support  # noqa: E402
 
 from adapters.security.tokens import HmacInvitationTokenCodec  # noqa: E402
@@ -114,6 +115,7 @@ async def run(args: argparse.Namespace, addresses: list[str], pids: list[int]) -
         sent_at: dict[str, float] = {}
         latencies: list[float] = []
         delivered = 0
+        last_arrival = [0.0]  # perf_counter of the newest frame, for frames/s in the summary line
         everything_delivered = asyncio.Event()
         expected = args.sockets * args.messages
 
@@ -122,7 +124,9 @@ async def run(args: argparse.Namespace, addresses: list[str], pids: list[int]) -
             async for raw in ws:
                 frame = json.loads(raw)
                 if frame.get("type") == "message":
-                    latencies.append(time.perf_counter() - sent_at[frame["body"]])
+                    arrived = time.perf_counter()
+                    latencies.append(arrived - sent_at[frame["body"]])
+                    last_arrival[0] = max(last_arrival[0], arrived)
                     delivered += 1
                     if delivered == expected:
                         everything_delivered.set()
@@ -186,12 +190,29 @@ async def run(args: argparse.Namespace, addresses: list[str], pids: list[int]) -
     ms = [x * 1000 for x in latencies] or [float("nan")]
     print(f"sockets={args.sockets} messages={args.messages} rate={args.rate}/s servers=2")
     print(f"delivered {delivered}/{expected}")
-    print(
-        f"latency p50={statistics.median(ms):.1f} ms p99={ms[int(len(ms) * 0.99) - 1 if len(ms) > 1 else 0]:.1f} ms "
-        f"max={ms[-1]:.1f} ms"
-    )
+    p99 = ms[int(len(ms) * 0.99) - 1 if len(ms) > 1 else 0]
+    print(f"latency p50={statistics.median(ms):.1f} ms p99={p99:.1f} ms max={ms[-1]:.1f} ms")
     for i, (before, after) in enumerate(zip(rss_before, rss_after, strict=True)):
         print(f"server {i}: RSS {before:.1f} MB -> {after:.1f} MB (+{after - before:.1f} MB)")
+    window = last_arrival[0] - started
+    rss_text = ", ".join(f"{b:.0f}->{a:.0f}" for b, a in zip(rss_before, rss_after, strict=True))
+    emit(
+        "realtime_fanout",
+        [
+            {
+                "target": f"{args.sockets} sockets on 2 API processes, {args.messages} msgs at {args.rate:g}/s",
+                "baseline": False,
+                "throughput": delivered / window if delivered and window > 0 else None,
+                "unit": "frames/s",
+                "p50_ms": statistics.median(ms),
+                "p99_ms": p99,
+                "rss_mb": sum(rss_after),
+                "note": f"delivered {delivered}/{expected}; max {ms[-1]:.1f} ms; throughput = frames delivered from "
+                f"the first post to the last frame; RSS = both servers after connecting (MB each: {rss_text}); "
+                "no baseline",
+            }
+        ],
+    )
 
 
 def main() -> None:

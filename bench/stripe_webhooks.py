@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import random
+import resource
 import sys
 import time
 import uuid
@@ -35,6 +36,7 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import stripe  # noqa: E402
 import uvicorn  # noqa: E402
+from summary import emit  # noqa: E402
 from tests import support  # noqa: E402
 
 from entrypoints import database  # noqa: E402
@@ -197,6 +199,21 @@ async def run(args: argparse.Namespace, url: str) -> int:
     for failure in failures:
         print("FAIL:", failure)
     print("exactly-once effects: OK" if not failures else "exactly-once effects: FAILED")
+    statuses_text = " ".join(f"{code}x{n}" for code, n in sorted(statuses.items()))
+    emit(
+        "stripe_webhooks",
+        [
+            {
+                "target": f"API: POST /api/webhooks/stripe, concurrency {args.concurrency}",
+                "baseline": False,
+                "throughput": len(sends) / elapsed,
+                "unit": "deliveries/s",
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "note": f"{len(sends)} deliveries ({len(events)} distinct); statuses {statuses_text}; exactly-once "
+                f"{'OK' if not failures else 'FAILED'}; no baseline; RSS = peak of API + client (one process)",
+            }
+        ],
+    )
     return 0 if not failures else 1
 
 
