@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from aiosmtpd.controller import Controller  # noqa: E402
+from summary import emit  # noqa: E402
 
+from adapters.email import EmailTemplates, SmtpEmailSender  # noqa: E402
 from application.announcements import PostAnnouncement, PostAnnouncementCommand  # noqa: E402
 from domain.announcements import Audience  # noqa: E402
 from domain.permissions import Actor, Role  # noqa: E402
@@ -103,6 +105,19 @@ def start_worker(owner_url: str, redis_url: str, smtp_port: int, queue: str) -> 
         "PYTHONPATH": str(ROOT / "src"),
     }
     return subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"], cwd=ROOT, env=env)
+
+
+async def smtp_floor(sink: CountingSink, port: int, count: int) -> float:
+    """What the sink itself accepts: one aiosmtplib connection sending ``count`` rendered announcements."""
+    templates = EmailTemplates()
+    messages = [
+        templates.announcement(to=f"floor{n}@example.com", organization_name="Bench", subject="Floor", body="x")
+        for n in range(count)
+    ]
+    sender = SmtpEmailSender("127.0.0.1", port, "no-reply@chapterhouse.local")
+    started = time.perf_counter()
+    await sender.send_many(messages)
+    return count / (time.perf_counter() - started)
 
 
 async def wait_for_emails(sink: CountingSink, count: int, worker: subprocess.Popen[bytes]) -> None:
@@ -182,6 +197,18 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"  request (use case, one outbox row): {(accepted_at - started) * 1000:.1f} ms")
         print(f"  until every email was accepted by SMTP: {elapsed:.2f} s  ({args.members / elapsed:,.0f} emails/s)")
         print(f"  in-app notifications stored: {notifications}")
+        floor = await smtp_floor(sink, smtp_port, min(args.members, 2000))
+        print(f"  floor: the same sink fed by one SMTP connection from this process: {floor:,.0f} emails/s")
+        emit(
+            "announcement_fanout",
+            [
+                {"target": "smtp sink floor (one connection)", "baseline": True, "throughput": floor,
+                 "unit": "emails/s"},
+                {"target": f"announcement to {args.members} members", "throughput": args.members / elapsed,
+                 "unit": "emails/s", "ratio": (args.members / elapsed) / floor,
+                 "note": f"{elapsed:.1f} s until every email was accepted; {notifications} notifications"},
+            ],
+        )
         return 0
     finally:
         if worker is not None and worker.poll() is None:
