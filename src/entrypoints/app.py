@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.http.admin import PlatformAdminController
 from adapters.http.announcements import AnnouncementController
@@ -34,6 +35,7 @@ from adapters.http.reports import ReportController
 from adapters.http.ticketing import EventController, MyTicketsController, OrderController
 from adapters.http.webhooks import StripeWebhookController
 from adapters.memory.store import MemoryStore
+from adapters.persistence.queries import RequestConnection
 from adapters.realtime.websocket import realtime_socket
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
 from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
@@ -102,6 +104,32 @@ def build_container(
     )
 
 
+def return_read_connection_early(app: ASGIApp) -> ASGIApp:
+    """Give the request's read connection back to the pool once the response is ready to go out.
+
+    dishka closes the request scope only after the body has been written to the socket; holding a pooled
+    connection through the network write made requests queue for connections under load (the p99).
+    A later read in the same request borrows again and starts with no tenant (fail-closed).
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def send_and_release(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                container = scope.get("state", {}).get("dishka_container")
+                if container is not None:
+                    connection = await container.get(RequestConnection)
+                    await connection.release()
+            await send(message)
+
+        await app(scope, receive, send_and_release)
+
+    return middleware
+
+
 def create_app(
     settings: Settings, *, memory_store: MemoryStore | None = None, extra_providers: Sequence[Provider] = ()
 ) -> Litestar:
@@ -145,7 +173,8 @@ def create_app(
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         stores={"rate_limit": rate_store},
-        middleware=[request_context_middleware, prometheus.middleware],
+        middleware=[request_context_middleware, prometheus.middleware]
+        + ([return_read_connection_early] if memory_store is None else []),
         on_startup=[settle_heap],
         on_shutdown=[close_container],
         openapi_config=OpenAPIConfig(
