@@ -47,6 +47,7 @@ BENCHES: dict[str, float] = {
     "stripe_webhooks": 600,
     "realtime_fanout": 900,
     "ticket_rush": 900,
+    "announcement_fanout": 900,
 }
 QUICK_TIMEOUT = 420.0
 QUICK_ARGS: dict[str, list[str]] = {
@@ -56,6 +57,7 @@ QUICK_ARGS: dict[str, list[str]] = {
     "stripe_webhooks": ["--deliveries", "100"],
     "realtime_fanout": ["--sockets", "200", "--messages", "60"],
     "ticket_rush": ["--attempts", "300", "--seats", "50"],
+    "announcement_fanout": ["--members", "1000"],
 }
 # Modules of bench/ that are not benchmarks (helpers, servers the benches start).
 NOT_BENCHES = {"run_all", "summary", "floor_app"}

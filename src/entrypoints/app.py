@@ -20,6 +20,7 @@ from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.http.admin import PlatformAdminController
+from adapters.http.announcements import AnnouncementController
 from adapters.http.audit import AuditLogController
 from adapters.http.auth import HttpAuthProvider
 from adapters.http.billing import PlanController, SubscriptionController
@@ -30,6 +31,7 @@ from adapters.http.identity import AuthController, MeController
 from adapters.http.middleware import request_context_middleware
 from adapters.http.operations import operations_handlers
 from adapters.http.organizations import InvitationController, OrganizationController
+from adapters.http.reports import ReportController
 from adapters.http.ticketing import EventController, MyTicketsController, OrderController
 from adapters.http.webhooks import StripeWebhookController
 from adapters.memory.store import MemoryStore
@@ -37,6 +39,7 @@ from adapters.persistence.queries import RequestConnection
 from adapters.realtime.websocket import realtime_socket
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
 from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
+from entrypoints.providers_jobs import BrokerProvider, JobsUseCaseProvider, MemoryJobsProvider, PostgresJobsProvider
 from entrypoints.providers_realtime import realtime_providers
 from entrypoints.providers_ticketing import ticketing_providers
 from entrypoints.settings import Settings
@@ -45,6 +48,7 @@ API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationCo
 API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController, PlatformAdminController]
 API_CONTROLLERS += [ChapterController, TeamController, EventController, OrderController, MyTicketsController]
 API_CONTROLLERS += [AuditLogController]
+API_CONTROLLERS += [ReportController, AnnouncementController]
 API_CONTROLLERS += [ChannelController, NotificationController, realtime_socket]
 
 
@@ -81,12 +85,16 @@ def build_container(
 ) -> AsyncContainer:
     storage: Provider = MemoryProvider(memory_store) if memory_store is not None else PostgresProvider()
     billing: Provider = MemoryBillingProvider() if memory_store is not None else PostgresBillingProvider()
+    jobs: Provider = MemoryJobsProvider() if memory_store is not None else PostgresJobsProvider()
     return make_async_container(
         CoreProvider(),
         UseCaseProvider(),
         storage,
         billing,
         BillingUseCaseProvider(),
+        jobs,
+        JobsUseCaseProvider(),
+        BrokerProvider(),
         HttpAuthProvider(),
         LitestarProvider(),
         *ticketing_providers(memory=memory_store is not None),

@@ -89,6 +89,63 @@ def cmd_admin(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """The taskiq worker with the outbox relay and the mover of due retries."""
+    from entrypoints.jobs import run_worker
+    from entrypoints.logging_setup import configure_logging
+
+    settings = _settings_with_database()
+    configure_logging(settings.log_level)
+    if not settings.redis_url:
+        print("the worker needs REDIS_URL (without it, `chapterhouse dev` runs jobs in process)", file=sys.stderr)
+        return 2
+    asyncio.run(run_worker(settings, concurrency=args.concurrency, relay=not args.no_relay))
+    return 0
+
+
+def cmd_scheduler(_: argparse.Namespace) -> int:
+    from entrypoints.jobs import run_scheduler
+    from entrypoints.logging_setup import configure_logging
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    if not settings.redis_url:
+        print("the scheduler needs REDIS_URL (without it, `chapterhouse dev` runs the schedule in process)",
+              file=sys.stderr)
+        return 2
+    asyncio.run(run_scheduler(settings))
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    """Dead letters: list them, or re-queue one with a fresh retry budget."""
+    import uuid
+
+    from domain.errors import NotFound
+    from entrypoints import jobs
+
+    settings = _settings_with_database()
+    if args.action == "dead":
+        letters = asyncio.run(jobs.list_dead_letters(settings, include_replayed=args.all))
+        for letter in letters:
+            state = f"replayed {letter.replayed_at:%Y-%m-%d %H:%M:%S}" if letter.replayed_at else "dead"
+            last_line = letter.error.strip().splitlines()[-1] if letter.error.strip() else ""
+            print(f"{letter.id}  {letter.failed_at:%Y-%m-%d %H:%M:%S}  {letter.task_name}  "
+                  f"attempts={letter.attempts}  {state}  {last_line}")
+        print(f"{len(letters)} dead letter(s)")
+        return 0
+    if not args.id:
+        print("usage: chapterhouse jobs replay ID", file=sys.stderr)
+        return 2
+    try:
+        letter = asyncio.run(jobs.replay_dead_letter(settings, uuid.UUID(args.id)))
+    except (ValueError, NotFound) as error:
+        print(f"cannot replay {args.id}: {error}", file=sys.stderr)
+        return 1
+    print(f"re-queued {letter.task_name} ({letter.id})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chapterhouse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -112,6 +169,20 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("action", choices=["grant", "revoke"])
     admin.add_argument("email")
     admin.set_defaults(handler=cmd_admin)
+
+    worker = sub.add_parser("worker", help="run background jobs (taskiq worker) and the outbox relay")
+    worker.add_argument("--concurrency", type=int, default=50, help="jobs run at once")
+    worker.add_argument("--no-relay", action="store_true", help="do not relay the outbox from this process")
+    worker.set_defaults(handler=cmd_worker)
+
+    scheduler = sub.add_parser("scheduler", help="kick scheduled jobs (run exactly one)")
+    scheduler.set_defaults(handler=cmd_scheduler)
+
+    jobs = sub.add_parser("jobs", help="dead letters: `jobs dead` lists them, `jobs replay ID` re-queues one")
+    jobs.add_argument("action", choices=["dead", "replay"])
+    jobs.add_argument("id", nargs="?")
+    jobs.add_argument("--all", action="store_true", help="include replayed letters")
+    jobs.set_defaults(handler=cmd_jobs)
 
     seed = sub.add_parser("seed", help="load demo data (idempotent)")
     seed.set_defaults(handler=cmd_seed)

@@ -11,17 +11,21 @@ from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from adapters.memory.billing import MEMORY_BILLING_REPOSITORIES
+from adapters.memory.jobs import MEMORY_JOBS_REPOSITORIES
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
+from adapters.memory.reports import MEMORY_REPORT_REPOSITORIES
 from adapters.memory.store import MemoryStore
 from adapters.memory.ticketing import MEMORY_TICKETING_REPOSITORIES
 from adapters.persistence.billing_repositories import SQL_BILLING_REPOSITORIES
+from adapters.persistence.jobs import SQL_JOBS_REPOSITORIES
 from adapters.persistence.queries import (
     AsyncpgAuthenticator,
     AsyncpgMemberQueries,
     AsyncpgUserQueries,
     RequestConnection,
 )
+from adapters.persistence.reports import SQL_REPORT_REPOSITORIES
 from adapters.persistence.ticketing_repositories import sql_repositories as sql_ticketing_repositories
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.security.clock import SystemClock
@@ -51,6 +55,8 @@ SQL_REPOSITORIES: dict[str, Callable[[AsyncSession, uuid.UUID | None], Any]] = {
 MEMORY_REPOSITORIES: dict[str, Callable[[MemoryStore, uuid.UUID | None], Any]] = {}
 SQL_REPOSITORIES.update(SQL_BILLING_REPOSITORIES)
 MEMORY_REPOSITORIES.update(MEMORY_BILLING_REPOSITORIES)
+SQL_REPOSITORIES.update(SQL_JOBS_REPOSITORIES | SQL_REPORT_REPOSITORIES)
+MEMORY_REPOSITORIES.update(MEMORY_JOBS_REPOSITORIES | MEMORY_REPORT_REPOSITORIES)
 SQL_REPOSITORIES.update(sql_ticketing_repositories())
 MEMORY_REPOSITORIES.update(MEMORY_TICKETING_REPOSITORIES)
 

@@ -32,6 +32,13 @@ class Settings:
     app_database_url: str | None = None  # the runtime role's URL (derived when unset)
     redis_url: str | None = None
     smtp_url: str | None = None
+    email_from: str = "no-reply@chapterhouse.local"
+    # Jobs: runs in total before a dead letter, the first retry delay (doubling), and how long a delivered
+    # job may stay unacknowledged before another worker takes it over (longer than the slowest job).
+    job_queue: str = "chapterhouse:jobs"
+    job_max_attempts: int = 5
+    job_retry_base_seconds: float = 2.0
+    job_redelivery_seconds: int = 300
     secret_key: str = DEFAULT_SECRET
     public_url: str = "http://127.0.0.1:8000"
     stripe_api_key: str = "sk_test_chapterhouse"
@@ -85,6 +92,11 @@ class Settings:
             app_database_url=get("APP_DATABASE_URL"),
             redis_url=get("REDIS_URL"),
             smtp_url=get("SMTP_URL"),
+            email_from=get("EMAIL_FROM") or "no-reply@chapterhouse.local",
+            job_queue=get("JOB_QUEUE") or "chapterhouse:jobs",
+            job_max_attempts=get_int("JOB_MAX_ATTEMPTS", 5),
+            job_retry_base_seconds=float(get("JOB_RETRY_BASE_SECONDS") or 2.0),
+            job_redelivery_seconds=get_int("JOB_REDELIVERY_SECONDS", 300),
             secret_key=get("SECRET_KEY") or DEFAULT_SECRET,
             public_url=get("PUBLIC_URL") or f"http://127.0.0.1:{port}",
             stripe_api_key=get("STRIPE_API_KEY") or "sk_test_chapterhouse",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.security.tokens import HmacInvitationTokenCodec
+from tests.communications.isolation_kinds import COMMUNICATIONS_BUILDERS, COMMUNICATIONS_VALID_BODIES
 from tests.conftest import TEST_SECRET, ApiUser, register
 from tests.ticketing.isolation_kinds import TICKETING_BUILDERS, TICKETING_VALID_BODIES
 
@@ -96,6 +97,7 @@ KIND_BUILDERS: dict[str, Builder] = {
     "token": _pending_invitation_token,
     "organization_id": _organization_id,
     **TICKETING_BUILDERS,
+    **COMMUNICATIONS_BUILDERS,
     "channel_id": _channel,
     "notification_id": _notification,
 }
@@ -108,6 +110,7 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/orgs/{org_id:uuid}/invitations"): {"email": "someone@example.com", "role": "member"},
     ("POST", "/api/orgs/{org_id:uuid}/billing/subscription"): {"plan": "team", "payment_method": "pm_card_visa"},
     **TICKETING_VALID_BODIES,
+    **COMMUNICATIONS_VALID_BODIES,
     ("POST", "/api/orgs/{org_id:uuid}/channels"): {"name": "intruders"},
     ("POST", "/api/orgs/{org_id:uuid}/channels/{channel_id:uuid}/messages"): {"body": "hello"},
     ("POST", "/api/orgs/{org_id:uuid}/channels/{channel_id:uuid}/members"): {"user_id": str(uuid.uuid4())},

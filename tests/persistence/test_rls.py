@@ -54,6 +54,8 @@ async def test_select_without_where_returns_only_the_current_tenant(client, sett
         )
         assert response.status_code == 201
         await populate_ticketing(user, org["id"])
+        report = await client.post(f"/api/orgs/{org['id']}/reports", json={"kind": "members"}, headers=user.headers)
+        assert report.status_code == 202, report.text
         await _chat_rows(client, user, org)
     conn = await asyncpg.connect(asyncpg_url(settings.runtime_database_url))
     try:

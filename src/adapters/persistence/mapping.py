@@ -7,6 +7,7 @@ from sqlalchemy.orm import registry
 from adapters.persistence import tables as t
 from adapters.persistence.billing_mapping import map_billing
 from adapters.persistence.chat_mapping import map_chat
+from adapters.persistence.reports import map_reports
 from adapters.persistence.ticketing_mapping import map_ticketing
 from domain.identity import AccessToken, User
 from domain.invitations import Invitation
@@ -27,5 +28,6 @@ def map_domain() -> None:
     mapper_registry.map_imperatively(Invitation, t.invitations)
     map_billing(mapper_registry)
     map_ticketing(mapper_registry)
+    map_reports(mapper_registry)
     map_chat(mapper_registry)
     _mapped = True

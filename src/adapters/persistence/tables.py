@@ -147,6 +147,6 @@ outbox = sa.Table(
 
 # Capabilities' tables live in their own modules on the same metadata; imported here so every user of the
 # metadata (alembic, the tenancy rules test) sees them.
-from adapters.persistence import billing_tables, chat_tables, ticketing_tables  # noqa: E402, F401
+from adapters.persistence import billing_tables, chat_tables, jobs_tables, ticketing_tables  # noqa: E402, F401
 
 TENANT_TABLES = [t for t in metadata.sorted_tables if t.info.get("tenant")]

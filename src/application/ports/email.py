@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 
@@ -26,3 +27,17 @@ class EmailSender(Protocol):
     async def send_many(self, messages: Sequence[EmailMessage]) -> None:
         """Send a batch; transports that have connections use one for the whole batch."""
         ...
+
+
+class EmailComposer(Protocol):
+    """Renders the product's emails (plain text + HTML); the adapter owns wording and escaping."""
+
+    def invitation(
+        self, *, to: str, organization_name: str, inviter_name: str, accept_url: str, role: str
+    ) -> EmailMessage: ...
+
+    def announcement(self, *, to: str, organization_name: str, subject: str, body: str) -> EmailMessage: ...
+
+    def event_reminder(self, *, to: str, event_title: str, starts_at: datetime) -> EmailMessage: ...
+
+    def order_confirmation(self, *, to: str, event_title: str, ticket_codes: Sequence[str]) -> EmailMessage: ...

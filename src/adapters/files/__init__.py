@@ -1,0 +1,1 @@
+"""File storage adapters (reports): local disk now; an object store would implement the same port."""
