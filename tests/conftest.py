@@ -19,7 +19,7 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 @pytest.fixture(scope="session")
 def admin_database_url() -> str:
-    return support.admin_database_url()
+    return support.in_thread(support.admin_database_url)
 
 
 @pytest.fixture(scope="session")
