@@ -27,7 +27,7 @@ from domain.announcements import ANNOUNCEMENT_CREATED, Audience
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.permissions import Role
 from entrypoints.providers import MEMORY_REPOSITORIES
-from tests.ticketing.conftest import Backend
+from tests.ticketing.conftest import Backend, memory_queries
 
 
 class CollectingQueue:
@@ -50,7 +50,9 @@ class CollectingPublisher:
 def backend() -> Backend:
     store = MemoryStore()
     uow = MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES)
-    return Backend("memory", uow, FixedClock(datetime(2026, 11, 28, 12, tzinfo=UTC)), None, store=store)  # type: ignore[arg-type]
+    return Backend(
+        "memory", uow, FixedClock(datetime(2026, 11, 28, 12, tzinfo=UTC)), memory_queries(store), store=store
+    )
 
 
 async def test_an_organization_announcement_fans_out_in_batches_and_survives_redelivery(backend: Backend) -> None:
@@ -61,8 +63,9 @@ async def test_an_organization_announcement_fans_out_in_batches_and_survives_red
         actors[0], PostAnnouncementCommand(Audience.ORG, None, "Annual meeting", "Friday at eight.")
     )
     [event] = [e for e in backend.store.outbox if e.name == ANNOUNCEMENT_CREATED]
-    outbox_event = OutboxEvent(event.id, event.name, event.organization_id, event.payload, event.actor_id,
-                               event.occurred_at)
+    outbox_event = OutboxEvent(
+        event.id, event.name, event.organization_id, event.payload, event.actor_id, event.occurred_at
+    )
 
     queue = CollectingQueue()
     await FanOutAnnouncement(audiences, queue).handle(outbox_event)
@@ -71,7 +74,12 @@ async def test_an_organization_announcement_fans_out_in_batches_and_survives_red
 
     sender, publisher = MemoryEmailSender(), CollectingPublisher()
     deliver = DeliverAnnouncementBatch(
-        backend.uow, publisher, MemoryProcessedEvents(backend.store), audiences, EmailTemplates(), sender,
+        backend.uow,
+        publisher,
+        MemoryProcessedEvents(backend.store),
+        audiences,
+        EmailTemplates(),
+        sender,
         backend.clock,
     )
     for batch in queue.batches + queue.batches:  # every batch delivered twice (at-least-once queue)

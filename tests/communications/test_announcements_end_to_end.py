@@ -76,9 +76,7 @@ async def test_a_chapter_announcement_reaches_that_chapter_only(
         assert response.status_code == 202, response.text
 
         async with JobRunner(job_settings).running():
-            await eventually(
-                lambda: all(sink.to(m.email) for m in north_members), what="the announcement emails"
-            )
+            await eventually(lambda: all(sink.to(m.email) for m in north_members), what="the announcement emails")
             await eventually(lambda: _has(notification_titles(north_members[1]), subject), what="the notification")
 
         received = {rcpt for rcpts, message in sink.messages if subject in str(message["Subject"]) for rcpt in rcpts}

@@ -15,6 +15,7 @@ from adapters.memory.announcements import MemoryAudienceQueries
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
 from adapters.persistence.announcements import AsyncpgAudienceQueries
+from adapters.persistence.queries import RequestConnection
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.security.clock import FixedClock
 from application.community import (
@@ -33,7 +34,7 @@ from entrypoints.database import create_engine, create_read_pool
 from entrypoints.providers import MEMORY_REPOSITORIES, SQL_REPOSITORIES
 from entrypoints.settings import Settings
 from tests.jobs.test_scheduled_jobs import published_event
-from tests.ticketing.conftest import Backend
+from tests.ticketing.conftest import Backend, memory_queries, sql_queries
 from tests.ticketing.test_use_cases import place
 
 
@@ -49,13 +50,16 @@ async def world(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
     if request.param == "memory":
         store = MemoryStore()
         uow = MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES)
-        yield World(Backend("memory", uow, clock, None, store=store), MemoryAudienceQueries(store))  # type: ignore[arg-type]
+        yield World(Backend("memory", uow, clock, memory_queries(store), store=store), MemoryAudienceQueries(store))
         return
     engine, pool = create_engine(settings), await create_read_pool(settings)
+    connections: list[RequestConnection] = []
     try:
         uow = SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES)
-        yield World(Backend("sql", uow, clock, None), AsyncpgAudienceQueries(pool))  # type: ignore[arg-type]
+        yield World(Backend("sql", uow, clock, sql_queries(pool, connections)), AsyncpgAudienceQueries(pool))
     finally:
+        for connection in connections:
+            await connection.release()
         await pool.close()
         await engine.dispose()
 

@@ -35,7 +35,8 @@ async def test_an_invitation_is_emailed_with_the_accept_link_once(memory_client:
     admin = await register(memory_client, name="Ada Admin")
     org = await admin.create_org("Chess Club")
     response = await memory_client.post(
-        f"/api/orgs/{org['id']}/invitations", json={"email": "Invitee@Example.com", "role": "member"},
+        f"/api/orgs/{org['id']}/invitations",
+        json={"email": "Invitee@Example.com", "role": "member"},
         headers=admin.headers,
     )
     assert response.status_code == 201, response.text

@@ -32,9 +32,7 @@ async def test_members_and_attendees_reports(job_settings: Settings, tmp_path: P
 
         url = f"/api/orgs/{org['id']}/reports"
         members = await client.post(url, json={"kind": "members"}, headers=admin.headers)
-        attendees = await client.post(
-            url, json={"kind": "attendees", "event_id": event["id"]}, headers=admin.headers
-        )
+        attendees = await client.post(url, json={"kind": "attendees", "event_id": event["id"]}, headers=admin.headers)
         assert (members.status_code, attendees.status_code) == (202, 202), attendees.text
         # A plain member may not export the organization's addresses.
         forbidden = await client.post(url, json={"kind": "members"}, headers=member.headers)

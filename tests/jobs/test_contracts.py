@@ -215,15 +215,20 @@ async def test_local_file_store_refuses_keys_outside_its_root(tmp_path: Path) ->
 async def test_sql_outbox_marks_rows_published(settings: Settings) -> None:
     engine = create_engine(settings)
     try:
-        backend = JobsBackend("sql", SqlOutbox(engine), None, None,
-                              SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES))
+        backend = JobsBackend(
+            "sql", SqlOutbox(engine), None, None, SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES)
+        )
         mine = events(2)
         await backend.add_events(mine)
         await drain(backend, Collector())
         async with engine.connect() as conn:
-            rows = (await conn.execute(
-                sa.select(t.outbox.c.published_at, t.outbox.c.attempts).where(t.outbox.c.id.in_([e.id for e in mine]))
-            )).all()
+            rows = (
+                await conn.execute(
+                    sa.select(t.outbox.c.published_at, t.outbox.c.attempts).where(
+                        t.outbox.c.id.in_([e.id for e in mine])
+                    )
+                )
+            ).all()
         assert len(rows) == 2 and all(r.published_at is not None and r.attempts == 1 for r in rows)
     finally:
         await engine.dispose()

@@ -39,4 +39,3 @@ async def test_an_invitation_reaches_the_invitee_through_the_worker(
         assert "as admin" in text
         html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
         assert "<strong>Harbour Rowing</strong>" in html
-

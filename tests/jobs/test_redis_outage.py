@@ -101,9 +101,7 @@ async def test_invitations_made_during_a_redis_outage_are_all_emailed_once_after
     redis_parts = urlsplit(job_settings.redis_url or "")
     proxy = TcpProxy(redis_parts.hostname or "127.0.0.1", redis_parts.port or 6379)
     await proxy.open()
-    settings = dataclasses.replace(
-        job_settings, redis_url=f"redis://127.0.0.1:{proxy.port}{redis_parts.path or '/0'}"
-    )
+    settings = dataclasses.replace(job_settings, redis_url=f"redis://127.0.0.1:{proxy.port}{redis_parts.path or '/0'}")
     emails = {f"outage-{n}-{uuid.uuid4().hex[:6]}@example.com" for n in range(50)}
 
     async with AsyncTestClient(app=create_app(settings)) as client:
@@ -137,15 +135,11 @@ async def test_invitations_made_during_a_redis_outage_are_all_emailed_once_after
             assert not any(sink.to(email) for email in emails)
 
             await proxy.open()  # Redis is back
-            await eventually(
-                lambda: all(sink.to(email) for email in emails), within=60, what="all 50 emails"
-            )
+            await eventually(lambda: all(sink.to(email) for email in emails), within=60, what="all 50 emails")
             await eventually(
                 lambda: all(_announced(sink, m.email, subject) for m in members), what="the announcement emails"
             )
-            await eventually(
-                lambda: _zero(unpublished_invitations(settings, emails)), what="the outbox to drain"
-            )
+            await eventually(lambda: _zero(unpublished_invitations(settings, emails)), what="the outbox to drain")
 
         assert sorted(len(sink.to(email)) for email in emails) == [1] * 50
         assert [_announced(sink, m.email, subject) for m in members] == [1] * len(members)

@@ -18,6 +18,7 @@ from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
 from adapters.persistence.jobs import SqlProcessedEvents
 from adapters.persistence.maintenance import AsyncpgMaintenanceQueries
+from adapters.persistence.queries import RequestConnection
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.security.clock import FixedClock
 from adapters.security.tokens import HmacInvitationTokenCodec
@@ -29,7 +30,7 @@ from entrypoints.providers import MEMORY_REPOSITORIES, SQL_REPOSITORIES
 from entrypoints.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.jobs.test_scheduled_jobs import published_event
-from tests.ticketing.conftest import Backend
+from tests.ticketing.conftest import Backend, memory_queries, sql_queries
 from tests.ticketing.test_use_cases import place
 
 
@@ -47,7 +48,10 @@ async def world(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
     if request.param == "memory":
         store = MemoryStore()
         backend = Backend(
-            "memory", MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES), clock, None,  # type: ignore[arg-type]
+            "memory",
+            MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES),
+            clock,
+            memory_queries(store),
             store=store,
         )
 
@@ -58,7 +62,10 @@ async def world(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
         return
     engine = create_engine(settings)
     pool = await create_read_pool(settings)
-    backend = Backend("sql", SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES), clock, None)  # type: ignore[arg-type]
+    connections: list[RequestConnection] = []
+    backend = Backend(
+        "sql", SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES), clock, sql_queries(pool, connections)
+    )
 
     async def exists_in_sql(organization_id: Any, invitation_id: Any) -> bool:
         async with pool.acquire() as conn, conn.transaction():
@@ -68,6 +75,8 @@ async def world(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
     try:
         yield World(backend, AsyncpgMaintenanceQueries(pool), SqlProcessedEvents(engine), exists_in_sql)
     finally:
+        for connection in connections:
+            await connection.release()
         await pool.close()
         await engine.dispose()
 

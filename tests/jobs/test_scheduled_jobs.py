@@ -40,7 +40,7 @@ from entrypoints.jobs import JobRunner, build_broker, job_container
 from entrypoints.providers import MEMORY_REPOSITORIES
 from entrypoints.settings import Environment, Settings
 from tests.conftest import TEST_SECRET
-from tests.ticketing.conftest import Backend
+from tests.ticketing.conftest import Backend, memory_queries
 from tests.ticketing.test_use_cases import place
 
 
@@ -93,7 +93,11 @@ async def world() -> AsyncIterator[World]:
     store = MemoryStore()
     clock = FixedClock(datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
     backend = Backend(
-        "memory", MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES), clock, None, store=store  # type: ignore[arg-type]
+        "memory",
+        MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES),
+        clock,
+        memory_queries(store),
+        store=store,
     )
     settings = Settings(env=Environment.TEST, secret_key=TEST_SECRET)
     broker: AsyncBroker = build_broker(settings)
@@ -157,4 +161,3 @@ async def test_purge_removes_long_expired_invitations_only(world: World) -> None
     assert sum(purged) == 1
     assert old.id not in b.store.invitations  # type: ignore[union-attr]
     assert fresh.id in b.store.invitations  # type: ignore[union-attr]
-

@@ -75,8 +75,13 @@ async def test_kill_9_mid_batch_every_effect_once(client, job_settings: Settings
             "INSERT INTO outbox (id, organization_id, name, payload, actor_id, occurred_at)"
             " VALUES ($1, $2, $3, $4::jsonb, $5, now())",
             [
-                (uuid.uuid4(), uuid.UUID(org["id"]), KILL_EFFECT_EVENT,
-                 json.dumps({"key": key, "work_seconds": 0.05}), uuid.UUID(admin.id))
+                (
+                    uuid.uuid4(),
+                    uuid.UUID(org["id"]),
+                    KILL_EFFECT_EVENT,
+                    json.dumps({"key": key, "work_seconds": 0.05}),
+                    uuid.UUID(admin.id),
+                )
                 for key in keys
             ],
         )

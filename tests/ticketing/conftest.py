@@ -65,22 +65,18 @@ class Backend:
         return org.id, [Actor(u.id, org.id, r) for u, r in zip(users, roles, strict=True)]
 
 
-@pytest.fixture
-def memory_backend() -> Backend:
-    store = MemoryStore()
-    uow = MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES)
+QueriesFactory = Callable[[uuid.UUID | None, uuid.UUID | None], Awaitable[Queries]]
 
+
+def memory_queries(store: MemoryStore) -> QueriesFactory:
     async def queries(organization_id: uuid.UUID | None, user_id: uuid.UUID | None) -> Queries:
         return Queries(MemoryTicketingQueries(store), MemoryCommunityQueries(store), MemoryAuditQueries(store))
 
-    return Backend("memory", uow, FixedClock(datetime(2026, 11, 28, 12, 0, tzinfo=UTC)), queries, store=store)
+    return queries
 
 
-@pytest.fixture
-async def sql_backend(settings: Settings) -> AsyncIterator[Backend]:
-    engine = create_engine(settings)
-    pool = await create_read_pool(settings)
-    connections: list[RequestConnection] = []
+def sql_queries(pool: Any, connections: list[RequestConnection]) -> QueriesFactory:
+    """Read ports on a fresh request connection scoped to (organization, user); the caller releases them."""
 
     async def queries(organization_id: uuid.UUID | None, user_id: uuid.UUID | None) -> Queries:
         connection = RequestConnection(pool)
@@ -96,6 +92,24 @@ async def sql_backend(settings: Settings) -> AsyncIterator[Backend]:
             AsyncpgTicketingQueries(connection), AsyncpgCommunityQueries(connection), AsyncpgAuditQueries(connection)
         )
 
+    return queries
+
+
+@pytest.fixture
+def memory_backend() -> Backend:
+    store = MemoryStore()
+    uow = MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES)
+    return Backend(
+        "memory", uow, FixedClock(datetime(2026, 11, 28, 12, 0, tzinfo=UTC)), memory_queries(store), store=store
+    )
+
+
+@pytest.fixture
+async def sql_backend(settings: Settings) -> AsyncIterator[Backend]:
+    engine = create_engine(settings)
+    pool = await create_read_pool(settings)
+    connections: list[RequestConnection] = []
+    queries = sql_queries(pool, connections)
     yield Backend(
         "sql",
         SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES),

@@ -33,9 +33,7 @@ class CapturingHandler:
     async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:  # name fixed by aiosmtpd
         with self.lock:
             self.received.append(
-                ReceivedMail(
-                    session.peer, envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content
-                )
+                ReceivedMail(session.peer, envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
             )
         return "250 Message accepted for delivery"
 

@@ -78,9 +78,7 @@ def _normalized(body: str) -> str:
 
 
 async def test_send_delivers_recipient_subject_and_text(under_test: SenderUnderTest) -> None:
-    await under_test.sender.send(
-        EmailMessage(to="ada@example.test", subject="Hello Ada", text="Line one\nLine two")
-    )
+    await under_test.sender.send(EmailMessage(to="ada@example.test", subject="Hello Ada", text="Line one\nLine two"))
 
     [mail] = under_test.delivered()
     assert mail.to == "ada@example.test"
@@ -108,15 +106,12 @@ async def test_html_is_delivered_as_an_alternative_to_the_text(under_test: Sende
 
 async def test_send_many_delivers_every_message_over_one_connection(under_test: SenderUnderTest) -> None:
     messages = [
-        EmailMessage(to=f"member{n}@example.test", subject=f"Announcement {n}", text=f"Body {n}")
-        for n in range(50)
+        EmailMessage(to=f"member{n}@example.test", subject=f"Announcement {n}", text=f"Body {n}") for n in range(50)
     ]
     await under_test.sender.send_many(messages)
 
     delivered = under_test.delivered()
-    assert [(m.to, m.subject, _normalized(m.text)) for m in delivered] == [
-        (m.to, m.subject, m.text) for m in messages
-    ]
+    assert [(m.to, m.subject, _normalized(m.text)) for m in delivered] == [(m.to, m.subject, m.text) for m in messages]
     assert under_test.connections() in (None, 1)
 
 
@@ -133,11 +128,7 @@ async def test_smtp_envelope_sender_and_header_injection(smtp_server: SmtpServer
     assert mail.mail_from == "no-reply@chapterhouse.test"
 
     with pytest.raises(ValueError):
-        await sender.send(
-            EmailMessage(to="ada@example.test", subject="Hi\r\nBcc: victim@example.test", text="x")
-        )
+        await sender.send(EmailMessage(to="ada@example.test", subject="Hi\r\nBcc: victim@example.test", text="x"))
     with pytest.raises(ValueError):
-        await sender.send(
-            EmailMessage(to="ada@example.test", subject="Hi", text="x", headers={"Bcc": "x@y.z"})
-        )
+        await sender.send(EmailMessage(to="ada@example.test", subject="Hi", text="x", headers={"Bcc": "x@y.z"}))
     assert len(smtp_server.handler.received) == 1

@@ -35,15 +35,11 @@ def test_invitation_has_link_role_and_escaped_names() -> None:
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,hi", "//evil.test/x"])
 def test_invitation_refuses_non_http_links(url: str) -> None:
     with pytest.raises(ValueError):
-        templates.invitation(
-            to="a@b.c", organization_name="Org", inviter_name="Ada", accept_url=url, role="member"
-        )
+        templates.invitation(to="a@b.c", organization_name="Org", inviter_name="Ada", accept_url=url, role="member")
 
 
 def test_order_confirmation_lists_every_ticket_code() -> None:
-    mail = templates.order_confirmation(
-        to="buyer@example.test", event_title="Gala & Ball", ticket_codes=["A1", "<B2>"]
-    )
+    mail = templates.order_confirmation(to="buyer@example.test", event_title="Gala & Ball", ticket_codes=["A1", "<B2>"])
     assert mail.subject == "Your tickets for Gala & Ball"
     assert "- A1\n- <B2>" in mail.text
     assert mail.html is not None
@@ -53,9 +49,7 @@ def test_order_confirmation_lists_every_ticket_code() -> None:
 
 def test_announcement_keeps_paragraphs_and_escapes_the_body() -> None:
     body = "First line\nsecond line\n\n<b>not bold</b>"
-    mail = templates.announcement(
-        to="m@example.test", organization_name="Chess Club", subject="News\nflash", body=body
-    )
+    mail = templates.announcement(to="m@example.test", organization_name="Chess Club", subject="News\nflash", body=body)
     assert mail.subject == "[Chess Club] News flash"  # a newline cannot reach the Subject header
     assert mail.text.startswith(body)
     assert mail.html is not None

@@ -37,9 +37,7 @@ def effect_keys(namespace: str) -> dict[str, str]:
     }
 
 
-def build_broker(
-    redis_url: str, queue_name: str, idle_timeout_ms: int = 600_000
-) -> ReliableRedisStreamBroker:
+def build_broker(redis_url: str, queue_name: str, idle_timeout_ms: int = 600_000) -> ReliableRedisStreamBroker:
     broker = ReliableRedisStreamBroker(
         redis_url,
         queue_name=queue_name,
@@ -54,9 +52,7 @@ def build_broker(
         keys = effect_keys(namespace)
         await broker.redis.hincrby(keys["deliveries"], job_key, 1)
         await asyncio.sleep(work_seconds / 2)
-        await broker.redis.eval(
-            _APPLY_ONCE, 3, keys["applied"], keys["applied_count"], keys["duplicates"], job_key
-        )
+        await broker.redis.eval(_APPLY_ONCE, 3, keys["applied"], keys["applied_count"], keys["duplicates"], job_key)
         # Work after the effect widens the window in which a kill leaves an applied but unacked job.
         await asyncio.sleep(work_seconds / 2)
 

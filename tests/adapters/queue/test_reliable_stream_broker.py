@@ -89,9 +89,7 @@ async def test_message_kicked_before_any_worker_or_group_is_delivered(
     await producer.shutdown()
 
 
-async def test_concurrent_kicks_share_round_trips_and_all_arrive(
-    redis_url: str, queue_name: str, redis_client
-) -> None:
+async def test_concurrent_kicks_share_round_trips_and_all_arrive(redis_url: str, queue_name: str, redis_client) -> None:
     producer = build_broker(redis_url, queue_name)
     await producer.startup()
     task = producer.find_task(RECORD_EFFECT_TASK)
@@ -111,9 +109,7 @@ async def test_concurrent_kicks_share_round_trips_and_all_arrive(
     await producer.shutdown()
 
 
-async def test_acks_are_batched_and_sent_only_after_tasks_finish(
-    redis_url: str, queue_name: str, redis_client
-) -> None:
+async def test_acks_are_batched_and_sent_only_after_tasks_finish(redis_url: str, queue_name: str, redis_client) -> None:
     jobs = 300
     producer = build_broker(redis_url, queue_name)
     await producer.startup()
@@ -148,9 +144,7 @@ async def test_acks_are_batched_and_sent_only_after_tasks_finish(
     await producer.shutdown()
 
 
-async def test_idle_queue_reclaims_a_dead_consumers_message(
-    redis_url: str, queue_name: str, redis_client
-) -> None:
+async def test_idle_queue_reclaims_a_dead_consumers_message(redis_url: str, queue_name: str, redis_client) -> None:
     broker = build_broker(redis_url, queue_name, idle_timeout_ms=300)
     await broker.startup()
     await broker.find_task(RECORD_EFFECT_TASK).kiq(queue_name, "orphan")  # type: ignore[union-attr]
@@ -173,9 +167,7 @@ async def test_idle_queue_reclaims_a_dead_consumers_message(
     assert consumers[b"dead-consumer"] == 0
 
 
-async def test_trimming_deletes_only_what_every_group_acked(
-    redis_url: str, queue_name: str, redis_client
-) -> None:
+async def test_trimming_deletes_only_what_every_group_acked(redis_url: str, queue_name: str, redis_client) -> None:
     broker = build_broker(redis_url, queue_name)
     ids = [await redis_client.xadd(queue_name, {b"data": b"x"}) for _ in range(10)]
     assert await broker.trim_acknowledged_entries() == 0, "no group yet: entries await their first worker"
@@ -231,9 +223,7 @@ async def test_kill_9_mid_batch_loses_nothing_and_applies_nothing_twice(
         second.terminate()
         second.wait(timeout=10)
 
-    applied_counts = {
-        k.decode(): int(v) for k, v in (await redis_client.hgetall(keys["applied_count"])).items()
-    }
+    applied_counts = {k.decode(): int(v) for k, v in (await redis_client.hgetall(keys["applied_count"])).items()}
     deliveries = sum(int(v) for v in (await redis_client.hgetall(keys["deliveries"])).values())
     duplicates = sum(int(v) for v in (await redis_client.hgetall(keys["duplicates"])).values())
     print(
