@@ -20,6 +20,7 @@ from application.ports.jobs import (
     EventPublisher,
     JobQueue,
     Outbox,
+    OutboxBacklog,
     OutboxEvent,
     ProcessedEvents,
 )
@@ -45,6 +46,26 @@ class RelayOutbox:
         while published := await self.execute(limit):
             total += published
         return total
+
+
+@dataclass(frozen=True)
+class OutboxLag:
+    unpublished: int
+    oldest_age_seconds: float  # 0 when nothing waits
+
+
+class MeasureOutboxLag:
+    """How far the relay is behind: a growing age means events (emails, notifications) are held up."""
+
+    def __init__(self, outbox: Outbox, clock: Clock) -> None:
+        self._outbox, self._clock = outbox, clock
+
+    async def execute(self) -> OutboxLag:
+        backlog: OutboxBacklog = await self._outbox.backlog()
+        if backlog.oldest_occurred_at is None:
+            return OutboxLag(unpublished=backlog.unpublished, oldest_age_seconds=0.0)
+        age = (self._clock.now() - backlog.oldest_occurred_at).total_seconds()
+        return OutboxLag(unpublished=backlog.unpublished, oldest_age_seconds=max(age, 0.0))
 
 
 class EventHandler(Protocol):

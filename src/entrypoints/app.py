@@ -10,11 +10,12 @@ import asyncpg
 from dishka import AsyncContainer, Provider, make_async_container
 from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
 from litestar import Litestar, Router
+from litestar.logging.config import LoggingConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,8 +36,10 @@ from adapters.http.reports import ReportController
 from adapters.http.ticketing import EventController, MyTicketsController, OrderController
 from adapters.http.webhooks import StripeWebhookController
 from adapters.memory.store import MemoryStore
+from adapters.observability.metrics import metrics_handler
 from adapters.persistence.queries import RequestConnection
 from adapters.realtime.websocket import realtime_socket
+from entrypoints.jobs import measure_outbox_lag
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
 from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
 from entrypoints.providers_jobs import BrokerProvider, JobsUseCaseProvider, MemoryJobsProvider, PostgresJobsProvider
@@ -164,14 +167,19 @@ def create_app(
         app_name="chapterhouse", prefix="chapterhouse", group_path=True, exclude=["^/metrics", "^/health", "^/ws"]
     )
 
+    async def before_scrape() -> None:
+        await measure_outbox_lag(container)  # one indexed query per scrape: the API shows the lag too
+
     app = Litestar(
         route_handlers=[
-            PrometheusController,
+            metrics_handler(before_scrape),
             auth_router,
             api_router,
             Router(path="/", route_handlers=operations_handlers(checks)),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        # The root logger is configure_logging's (JSON lines with request and job ids): Litestar keeps to its own.
+        logging_config=LoggingConfig(configure_root_logger=False),
         stores={"rate_limit": rate_store},
         middleware=[request_context_middleware, prometheus.middleware]
         + ([return_read_connection_early] if memory_store is None else []),

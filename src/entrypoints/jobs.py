@@ -22,10 +22,11 @@ from taskiq.receiver import Receiver
 from taskiq.serializers import JSONSerializer
 
 from adapters.memory.store import MemoryStore
+from adapters.observability.metrics import JobMetricsMiddleware, record_job_outcome, record_outbox_lag
 from adapters.queue import ReliableRedisStreamBroker
 from adapters.queue.retry import DelayedKicks, InProcessDelayedKicks, RedisDelayedKicks, RetryMiddleware
 from adapters.queue.tasks import register_tasks
-from application.outbox import ListDeadLetters, RelayOutbox, ReplayDeadLetter
+from application.outbox import ListDeadLetters, MeasureOutboxLag, RelayOutbox, ReplayDeadLetter
 from application.ports.jobs import DeadLetter, DeadLetters
 from entrypoints.providers_jobs import BrokerProvider
 from entrypoints.settings import Settings
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 CONSUMER_GROUP = "chapterhouse-workers"
 RELAY_IDLE_SECONDS = 0.2
 RELAY_ERROR_BACKOFF_SECONDS = 1.0
+OUTBOX_LAG_INTERVAL_SECONDS = 5.0  # how often the relay measures its lag for the worker's metrics
 
 
 def build_broker(settings: Settings) -> AsyncBroker:
@@ -71,12 +73,15 @@ def wire_broker(broker: AsyncBroker, container: AsyncContainer, settings: Settin
         return await container.get(DeadLetters)
 
     broker.add_middlewares(
+        # First: its pre_execute binds job_id before anything logs, its post_execute runs last.
+        JobMetricsMiddleware(),
         RetryMiddleware(
             lambda: delayed,
             dead_letters,
             max_attempts=settings.job_max_attempts,
             base_delay=settings.job_retry_base_seconds,
-        )
+            on_outcome=record_job_outcome,
+        ),
     )
     setup_dishka(container, broker)
     return delayed
@@ -95,9 +100,24 @@ def job_container(
     )
 
 
+async def measure_outbox_lag(container: AsyncContainer) -> None:
+    """Set the outbox lag gauges (one query); a failure leaves the last values (the relay logs the outage)."""
+    try:
+        async with container() as request:
+            record_outbox_lag(await (await request.get(MeasureOutboxLag)).execute())
+    except Exception as error:
+        logger.debug("outbox lag not measured (%r)", error)
+
+
 async def relay_forever(container: AsyncContainer, idle_seconds: float = RELAY_IDLE_SECONDS) -> None:
-    """Drain the outbox, then poll. A failure (Redis or the database down) leaves the rows for later."""
+    """Drain the outbox, then poll. A failure (Redis or the database down) leaves the rows for later.
+    Every few seconds it measures the outbox lag, so a worker's metrics show it without an API scrape."""
+    measured_at = 0.0
+    loop = asyncio.get_running_loop()
     while True:
+        if loop.time() - measured_at >= OUTBOX_LAG_INTERVAL_SECONDS:
+            measured_at = loop.time()
+            await measure_outbox_lag(container)
         try:
             async with container() as request:
                 relay = await request.get(RelayOutbox)
@@ -182,6 +202,12 @@ async def run_worker(settings: Settings, *, concurrency: int = 50, relay: bool =
     import signal
 
     runner = JobRunner(settings, relay=relay, concurrency=concurrency)
+    if settings.worker_metrics_port:
+        # The worker's own /metrics (jobs, outbox lag): prometheus_client's server in a daemon thread.
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.worker_metrics_port, addr=settings.host)
+        logger.info("worker metrics on http://%s:%d/metrics", settings.host, settings.worker_metrics_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -26,7 +26,14 @@ from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.tasks import TaskiqAnnouncementQueue, TaskiqEventPublisher, TaskiqJobQueue
 from application.announcements import DeliverAnnouncementBatch, FanOutAnnouncement, PostAnnouncement
 from application.communications import PublicLinks, SendInvitationEmail, SendOrderConfirmation
-from application.outbox import DispatchEvent, EventHandlers, ListDeadLetters, RelayOutbox, ReplayDeadLetter
+from application.outbox import (
+    DispatchEvent,
+    EventHandlers,
+    ListDeadLetters,
+    MeasureOutboxLag,
+    RelayOutbox,
+    ReplayDeadLetter,
+)
 from application.ports.announcements import AnnouncementQueue, AnnouncementUnitOfWorkFactory, AudienceQueries
 from application.ports.email import EmailComposer, EmailSender
 from application.ports.jobs import DeadLetters, EventPublisher, JobQueue, Outbox, ProcessedEvents
@@ -61,6 +68,7 @@ class JobsUseCaseProvider(Provider):
     scope = Scope.REQUEST
 
     relay_outbox = provide(RelayOutbox)
+    measure_outbox_lag = provide(MeasureOutboxLag)
     dispatch_event = provide(DispatchEvent)
     list_dead_letters = provide(ListDeadLetters)
     replay_dead_letter = provide(ReplayDeadLetter)

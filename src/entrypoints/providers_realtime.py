@@ -20,6 +20,7 @@ from adapters.memory.chat import (
 )
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
+from adapters.observability.metrics import PrometheusSocketMetrics
 from adapters.persistence.chat_queries import (
     AsyncpgChannelAccessPolicy,
     AsyncpgChannelQueries,
@@ -40,7 +41,7 @@ from adapters.realtime.hub import LocalHub
 from adapters.realtime.log_redaction import redact_socket_tokens
 from adapters.realtime.publisher import FanoutRealtimePublisher
 from adapters.realtime.watch import TokenWatch
-from adapters.realtime.websocket import SocketLimits
+from adapters.realtime.websocket import SocketLimits, SocketMetrics
 from application.chat import (
     AddChannelMember,
     ChannelGate,
@@ -109,6 +110,10 @@ class RealtimeProvider(Provider):
         watch = TokenWatch(settings.ws_access_recheck_seconds)
         yield watch
         await watch.close()
+
+    @provide
+    def socket_metrics(self) -> SocketMetrics:
+        return PrometheusSocketMetrics()
 
     @provide
     def socket_limits(self, settings: Settings) -> SocketLimits:

@@ -56,6 +56,7 @@ class Settings:
     ws_idle_timeout_seconds: float = 90.0
     ws_access_recheck_seconds: float = 2.0  # the process-wide token watch (one query per interval)
     ws_channel_recheck_seconds: float = 30.0
+    worker_metrics_port: int | None = None  # the worker's Prometheus endpoint; off unless set
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -112,6 +113,7 @@ class Settings:
             ws_idle_timeout_seconds=get_float("WS_IDLE_TIMEOUT_SECONDS", 90.0),
             ws_access_recheck_seconds=get_float("WS_ACCESS_RECHECK_SECONDS", 2.0),
             ws_channel_recheck_seconds=get_float("WS_CHANNEL_RECHECK_SECONDS", 30.0),
+            worker_metrics_port=get_int("WORKER_METRICS_PORT", 0) or None,
         )
         settings.validate()
         return settings
@@ -126,6 +128,8 @@ class Settings:
             raise SettingsError("TICKETING_UNSAFE_NO_LOCKS is a test-only switch: it needs APP_ENV=test")
         if not 0 < self.port < 65536:
             raise SettingsError("PORT must be between 1 and 65535")
+        if self.worker_metrics_port is not None and not 0 < self.worker_metrics_port < 65536:
+            raise SettingsError("WORKER_METRICS_PORT must be between 1 and 65535")
 
     def with_database(self, url: str) -> Settings:
         return replace(self, database_url=url)

@@ -232,3 +232,18 @@ async def test_sql_outbox_marks_rows_published(settings: Settings) -> None:
         assert len(rows) == 2 and all(r.published_at is not None and r.attempts == 1 for r in rows)
     finally:
         await engine.dispose()
+
+
+async def test_backlog_counts_unpublished_rows_and_dates_the_oldest(backend: JobsBackend) -> None:
+    await drain(backend, Collector())
+    empty = await backend.outbox.backlog()
+    assert (empty.unpublished, empty.oldest_occurred_at) == (0, None)
+    mine = events(3)
+    await backend.add_events(mine)
+
+    backlog = await backend.outbox.backlog()
+    assert backlog.unpublished == 3
+    assert backlog.oldest_occurred_at == min(e.occurred_at for e in mine)
+
+    await drain(backend, Collector())
+    assert (await backend.outbox.backlog()).unpublished == 0

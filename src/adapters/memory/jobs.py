@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.memory.store import MemoryStore
-from application.ports.jobs import DeadLetter, OutboxEvent, Publish
+from application.ports.jobs import DeadLetter, OutboxBacklog, OutboxEvent, Publish
 
 
 class MemoryOutbox:
@@ -20,6 +20,11 @@ class MemoryOutbox:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
         self._relay_lock = asyncio.Lock()  # stands in for row locks: one relay round at a time
+
+    async def backlog(self) -> OutboxBacklog:
+        published = self._store.table("outbox_published")
+        waiting = [e.occurred_at for e in self._store.outbox if e.id not in published]
+        return OutboxBacklog(unpublished=len(waiting), oldest_occurred_at=min(waiting, default=None))
 
     async def relay_batch(self, limit: int, publish: Publish) -> int:
         async with self._relay_lock:

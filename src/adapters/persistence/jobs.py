@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from adapters.persistence import tables as t
 from adapters.persistence.jobs_tables import dead_letters, processed_events
-from application.ports.jobs import DeadLetter, OutboxEvent, Publish
+from application.ports.jobs import DeadLetter, OutboxBacklog, OutboxEvent, Publish
 
 _CLAIM_UNPUBLISHED = (
     sa.select(t.outbox.c.id, t.outbox.c.organization_id, t.outbox.c.name, t.outbox.c.payload, t.outbox.c.actor_id,
@@ -25,11 +25,20 @@ _CLAIM_UNPUBLISHED = (
 )
 
 
+# Served by the partial index on unpublished rows: as cheap as the backlog is short.
+_BACKLOG = sa.select(sa.func.count(), sa.func.min(t.outbox.c.occurred_at)).where(t.outbox.c.published_at.is_(None))
+
+
 class SqlOutbox:
     """Claims rows with ``FOR UPDATE SKIP LOCKED``: concurrent relays take disjoint batches, never wait."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    async def backlog(self) -> OutboxBacklog:
+        async with self._engine.connect() as conn:
+            count, oldest = (await conn.execute(_BACKLOG)).one()
+        return OutboxBacklog(unpublished=int(count), oldest_occurred_at=oldest)
 
     async def relay_batch(self, limit: int, publish: Publish) -> int:
         async with self._engine.begin() as conn:

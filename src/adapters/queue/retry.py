@@ -113,9 +113,12 @@ class RetryMiddleware(TaskiqMiddleware):
         max_attempts: int = 5,
         base_delay: float = 1.0,
         max_delay: float = 300.0,
+        on_outcome: Callable[[str, str], None] | None = None,
     ) -> None:
         super().__init__()
         self._delayed, self._dead_letters = delayed, dead_letters
+        # (task name, "retried" | "dead_lettered"), once the retry or the dead letter is recorded (metrics).
+        self._on_outcome = on_outcome or (lambda task_name, outcome: None)
         self.max_attempts, self.base_delay, self.max_delay = max_attempts, base_delay, max_delay
 
     def delay_before(self, attempt: int) -> float:
@@ -133,6 +136,7 @@ class RetryMiddleware(TaskiqMiddleware):
                 message.task_name, message.task_id, attempt, self.max_attempts, exception, delay,
             )
             await self._delayed().schedule(self.broker.formatter.dumps(retry), delay)
+            self._on_outcome(message.task_name, "retried")
             return
         logger.error("task %s (%s) failed %d times; dead letter", message.task_name, message.task_id, attempt)
         letters = await self._dead_letters()
@@ -148,3 +152,4 @@ class RetryMiddleware(TaskiqMiddleware):
                 failed_at=datetime.now(UTC),
             )
         )
+        self._on_outcome(message.task_name, "dead_lettered")

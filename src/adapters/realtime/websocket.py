@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from dishka import AsyncContainer
@@ -83,6 +83,28 @@ class SocketLimits:
     max_pending_per_subscription: int = 1000  # live frames held while a resuming subscribe loads its backlog
 
 
+class SocketMetrics(Protocol):
+    """What the operations side counts (entrypoints give the Prometheus recorder); called on hot paths,
+    so implementations must be cheap: no label lookups per call."""
+
+    def opened(self) -> None: ...
+
+    def closed(self) -> None: ...
+
+    def delivered(self, frames: int) -> None: ...
+
+
+class NoSocketMetrics:
+    def opened(self) -> None:
+        """Not counted."""
+
+    def closed(self) -> None:
+        """Not counted."""
+
+    def delivered(self, frames: int) -> None:
+        """Not counted."""
+
+
 class TokenBucket:
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._rate, self._clock = rate, clock
@@ -128,8 +150,10 @@ class SocketSession:
         limits: SocketLimits,
         token_hash: bytes,
         principal: Principal,
+        metrics: SocketMetrics | None = None,
     ) -> None:
         self._socket, self._container, self._hub, self._limits = socket, container, hub, limits
+        self._metrics: SocketMetrics = metrics or NoSocketMetrics()
         self._token_hash, self._principal = token_hash, principal
         self._queue: asyncio.Queue[Outgoing] = asyncio.Queue(maxsize=limits.queue_size)
         self._subscriptions: dict[str, Subscription] = {}
@@ -435,11 +459,16 @@ class SocketSession:
                 if not await self._recheck_channels_if_due():
                     return
                 batch = [(topic, f) for topic, f in batch if topic is None or topic in self._subscriptions]
-            for topic, item in batch:
-                if topic is not None and self._closing.is_set():  # e.g. the token watch found it revoked
-                    continue
-                for frame in item if isinstance(item, list) else (item,):
-                    await self._socket.send_text(frame)
+            sent = 0
+            try:
+                for topic, item in batch:
+                    if topic is not None and self._closing.is_set():  # e.g. the token watch found it revoked
+                        continue
+                    for frame in item if isinstance(item, list) else (item,):
+                        await self._socket.send_text(frame)
+                        sent += 1
+            finally:
+                self._metrics.delivered(sent)  # once per batch, not per frame
 
     async def _recheck_channels_if_due(self, *, minimum_age: float = 0.0) -> bool:
         """Before delivering: channel access (membership, grants) every channel_recheck_seconds; the token
@@ -502,7 +531,16 @@ async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
     """The token travels as ?token= (browsers cannot set headers on a WebSocket); query strings are never
     logged. A missing, forged or revoked token: accepted, then closed with 1008 at once, with a reason."""
     container: AsyncContainer = socket.state.dishka_container
+    metrics: SocketMetrics = await container.get(SocketMetrics)
     await socket.accept()
+    metrics.opened()
+    try:
+        await _serve(socket, container, metrics)
+    finally:
+        metrics.closed()
+
+
+async def _serve(socket: WebSocket[Any, Any, Any], container: AsyncContainer, metrics: SocketMetrics) -> None:
     token = socket.query_params.get("token") or ""
     token_hash = hash_token(token)
     try:
@@ -528,6 +566,7 @@ async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
         limits=await container.get(SocketLimits),
         token_hash=token_hash,
         principal=principal,
+        metrics=metrics,
     )
     watch: TokenWatch = await container.get(TokenWatch)
     watch.watch(session, socket.app.state.dishka_container)

@@ -25,7 +25,19 @@ class OutboxEvent:
 Publish = Callable[[Sequence[OutboxEvent]], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class OutboxBacklog:
+    """Rows not yet handed to the queue: how many, and when the oldest one occurred (None when none)."""
+
+    unpublished: int
+    oldest_occurred_at: datetime | None
+
+
 class Outbox(Protocol):
+    async def backlog(self) -> OutboxBacklog:
+        """One cheap look at the unpublished rows (for the lag metrics)."""
+        ...
+
     async def relay_batch(self, limit: int, publish: Publish) -> int:
         """Lock up to ``limit`` unpublished rows (skipping rows another relay holds), hand them to
         ``publish`` and mark them published in the same transaction. If ``publish`` raises, nothing is
