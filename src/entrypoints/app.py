@@ -39,7 +39,6 @@ from adapters.memory.store import MemoryStore
 from adapters.observability.metrics import metrics_handler
 from adapters.persistence.queries import RequestConnection
 from adapters.realtime.websocket import realtime_socket
-from entrypoints.jobs import measure_outbox_lag
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
 from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
 from entrypoints.providers_jobs import BrokerProvider, JobsUseCaseProvider, MemoryJobsProvider, PostgresJobsProvider
@@ -166,6 +165,10 @@ def create_app(
     prometheus = PrometheusConfig(
         app_name="chapterhouse", prefix="chapterhouse", group_path=True, exclude=["^/metrics", "^/health", "^/ws"]
     )
+
+    # Imported here, not at the top: entrypoints.jobs imports this module too, and importing it first would
+    # change which module loads tables.py first, which decides the tables tables.TENANT_TABLES sees.
+    from entrypoints.jobs import measure_outbox_lag
 
     async def before_scrape() -> None:
         await measure_outbox_lag(container)  # one indexed query per scrape: the API shows the lag too
