@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint bench fuzz clean
+.PHONY: run test install lint bench fuzz chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/chapterhouse dev
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff check src tests migrations bench scripts
 	$(BIN)/mypy src/domain src/application
 	$(BIN)/lint-imports --config importlinter.ini
 
@@ -33,6 +33,10 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
+## Fault injection on loopback: 2 API processes, a worker, our own Redis; kill -9, restarts; verifies effects (docs/operations.md).
+chaos: $(STAMP)
+	$(BIN)/python scripts/chaos.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

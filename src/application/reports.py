@@ -136,9 +136,7 @@ class GenerateReport:
     event_names = frozenset({REPORT_REQUESTED})
     claims_in_transaction = False
 
-    def __init__(
-        self, uow: ReportsUnitOfWorkFactory, source: ReportSource, files: FileStore, clock: Clock
-    ) -> None:
+    def __init__(self, uow: ReportsUnitOfWorkFactory, source: ReportSource, files: FileStore, clock: Clock) -> None:
         self._uow, self._source, self._files, self._clock = uow, source, files, clock
 
     async def handle(self, event: OutboxEvent) -> None:

@@ -110,8 +110,10 @@ def cmd_scheduler(_: argparse.Namespace) -> int:
     settings = Settings.from_env()
     configure_logging(settings.log_level)
     if not settings.redis_url:
-        print("the scheduler needs REDIS_URL (without it, `chapterhouse dev` runs the schedule in process)",
-              file=sys.stderr)
+        print(
+            "the scheduler needs REDIS_URL (without it, `chapterhouse dev` runs the schedule in process)",
+            file=sys.stderr,
+        )
         return 2
     asyncio.run(run_scheduler(settings))
     return 0
@@ -130,8 +132,10 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         for letter in letters:
             state = f"replayed {letter.replayed_at:%Y-%m-%d %H:%M:%S}" if letter.replayed_at else "dead"
             last_line = letter.error.strip().splitlines()[-1] if letter.error.strip() else ""
-            print(f"{letter.id}  {letter.failed_at:%Y-%m-%d %H:%M:%S}  {letter.task_name}  "
-                  f"attempts={letter.attempts}  {state}  {last_line}")
+            print(
+                f"{letter.id}  {letter.failed_at:%Y-%m-%d %H:%M:%S}  {letter.task_name}  "
+                f"attempts={letter.attempts}  {state}  {last_line}"
+            )
         print(f"{len(letters)} dead letter(s)")
         return 0
     if not args.id:

@@ -88,7 +88,10 @@ def wire_broker(broker: AsyncBroker, container: AsyncContainer, settings: Settin
 
 
 def job_container(
-    settings: Settings, broker: AsyncBroker, *, memory_store: MemoryStore | None = None,
+    settings: Settings,
+    broker: AsyncBroker,
+    *,
+    memory_store: MemoryStore | None = None,
     extra_providers: Sequence[Provider] = (),
 ) -> AsyncContainer:
     from entrypoints.app import build_container

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from adapters.http.organizations import Cursor, Limit
@@ -94,7 +94,7 @@ class EventController(Controller):
     async def create(
         self,
         org_id: FromPath[uuid.UUID],
-        data: CreateEventBody,
+        data: JSONBody[CreateEventBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[CreateEvent],
     ) -> EventOut:
@@ -122,7 +122,7 @@ class EventController(Controller):
         self,
         org_id: FromPath[uuid.UUID],
         event_id: EventId,
-        data: UpdateEventBody,
+        data: JSONBody[UpdateEventBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[UpdateEvent],
     ) -> EventOut:
@@ -169,7 +169,7 @@ class EventController(Controller):
         self,
         org_id: FromPath[uuid.UUID],
         event_id: EventId,
-        data: CreateTicketTypeBody,
+        data: JSONBody[CreateTicketTypeBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[CreateTicketType],
     ) -> TicketTypeOut:
@@ -196,7 +196,7 @@ class EventController(Controller):
         self,
         org_id: FromPath[uuid.UUID],
         event_id: EventId,
-        data: PlaceOrderBody,
+        data: JSONBody[PlaceOrderBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[PlaceOrder],
     ) -> OrderOut:
@@ -227,7 +227,7 @@ class EventController(Controller):
         self,
         org_id: FromPath[uuid.UUID],
         event_id: EventId,
-        data: CheckInBody,
+        data: JSONBody[CheckInBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[CheckIn],
     ) -> CheckInOut:

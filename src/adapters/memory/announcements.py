@@ -38,14 +38,23 @@ class MemoryAudienceQueries:
         if audience == Audience.ORG:
             users = {user for (org, user) in self._store.memberships if org == organization_id}
         elif audience == Audience.CHAPTER:
-            users = {m.user_id for m in self._store.table("chapter_members").values()
-                     if m.organization_id == organization_id and m.chapter_id == target_id}
+            users = {
+                m.user_id
+                for m in self._store.table("chapter_members").values()
+                if m.organization_id == organization_id and m.chapter_id == target_id
+            }
         elif audience == Audience.TEAM:
-            users = {m.user_id for m in self._store.table("team_members").values()
-                     if m.organization_id == organization_id and m.team_id == target_id}
+            users = {
+                m.user_id
+                for m in self._store.table("team_members").values()
+                if m.organization_id == organization_id and m.team_id == target_id
+            }
         else:
-            users = {t.holder_id for t in self._store.table("tickets").values()
-                     if t.organization_id == organization_id and t.event_id == target_id and t.voided_at is None}
+            users = {
+                t.holder_id
+                for t in self._store.table("tickets").values()
+                if t.organization_id == organization_id and t.event_id == target_id and t.voided_at is None
+            }
         return sorted((u for u in users if self._is_member(organization_id, u)), key=lambda u: u.bytes)
 
     async def contacts(self, organization_id: uuid.UUID, user_ids: list[uuid.UUID]) -> list[Contact]:

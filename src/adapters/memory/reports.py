@@ -12,8 +12,15 @@ from domain.reports import Report
 
 _HEADERS = {
     "members": ("user_id", "name", "email", "role", "joined_at"),
-    "attendees": ("ticket_id", "code", "ticket_type_id", "holder_user_id", "holder_name", "holder_email",
-                  "checked_in_at"),
+    "attendees": (
+        "ticket_id",
+        "code",
+        "ticket_type_id",
+        "holder_user_id",
+        "holder_name",
+        "holder_email",
+        "checked_in_at",
+    ),
 }
 
 
@@ -45,17 +52,28 @@ class MemoryReportSource:
         memberships = [m for (org, _), m in self._store.memberships.items() if org == organization_id]
         for m in sorted(memberships, key=lambda m: (m.joined_at, m.user_id)):
             user = self._store.users.get(m.user_id)
-            yield (str(m.user_id), user.name if user else "", user.email if user else "", m.role.value,
-                   m.joined_at.isoformat())
+            yield (
+                str(m.user_id),
+                user.name if user else "",
+                user.email if user else "",
+                m.role.value,
+                m.joined_at.isoformat(),
+            )
 
     async def attendees(self, organization_id: uuid.UUID, event_id: uuid.UUID) -> AsyncIterator[CsvRow]:
         for ticket in list(self._store.table("tickets").values()):
             if ticket.organization_id != organization_id or ticket.event_id != event_id or ticket.voided_at:
                 continue
             user = self._store.users.get(ticket.holder_id)
-            yield (str(ticket.id), ticket.code, str(ticket.ticket_type_id), str(ticket.holder_id),
-                   user.name if user else "", user.email if user else "",
-                   ticket.checked_in_at.isoformat() if ticket.checked_in_at else "")
+            yield (
+                str(ticket.id),
+                ticket.code,
+                str(ticket.ticket_type_id),
+                str(ticket.holder_id),
+                user.name if user else "",
+                user.email if user else "",
+                ticket.checked_in_at.isoformat() if ticket.checked_in_at else "",
+            )
 
     async def event_exists(self, organization_id: uuid.UUID, event_id: uuid.UUID) -> bool:
         event = self._store.table("events").get(event_id) or self._store.table("events").get(

@@ -17,8 +17,14 @@ from adapters.persistence.jobs_tables import dead_letters, processed_events
 from application.ports.jobs import DeadLetter, OutboxBacklog, OutboxEvent, Publish
 
 _CLAIM_UNPUBLISHED = (
-    sa.select(t.outbox.c.id, t.outbox.c.organization_id, t.outbox.c.name, t.outbox.c.payload, t.outbox.c.actor_id,
-              t.outbox.c.occurred_at)
+    sa.select(
+        t.outbox.c.id,
+        t.outbox.c.organization_id,
+        t.outbox.c.name,
+        t.outbox.c.payload,
+        t.outbox.c.actor_id,
+        t.outbox.c.occurred_at,
+    )
     .where(t.outbox.c.published_at.is_(None))
     .order_by(t.outbox.c.occurred_at)
     .with_for_update(skip_locked=True)

@@ -18,8 +18,15 @@ _CURSOR_PREFETCH = 500
 
 _HEADERS = {
     "members": ("user_id", "name", "email", "role", "joined_at"),
-    "attendees": ("ticket_id", "code", "ticket_type_id", "holder_user_id", "holder_name", "holder_email",
-                  "checked_in_at"),
+    "attendees": (
+        "ticket_id",
+        "code",
+        "ticket_type_id",
+        "holder_user_id",
+        "holder_name",
+        "holder_email",
+        "checked_in_at",
+    ),
 }
 
 _MEMBERS = """

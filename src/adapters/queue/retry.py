@@ -133,7 +133,12 @@ class RetryMiddleware(TaskiqMiddleware):
             delay = self.delay_before(attempt)
             logger.warning(
                 "task %s (%s) failed on attempt %d/%d (%r); retrying in %.1f s",
-                message.task_name, message.task_id, attempt, self.max_attempts, exception, delay,
+                message.task_name,
+                message.task_id,
+                attempt,
+                self.max_attempts,
+                exception,
+                delay,
             )
             await self._delayed().schedule(self.broker.formatter.dumps(retry), delay)
             self._on_outcome(message.task_name, "retried")

@@ -25,8 +25,9 @@ class ReportsUnitOfWork(UnitOfWork, Protocol):
 
 
 class ReportsUnitOfWorkFactory(Protocol):
-    def __call__(self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None) -> ReportsUnitOfWork:
-        ...
+    def __call__(
+        self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None
+    ) -> ReportsUnitOfWork: ...
 
 
 class ReportSource(Protocol):
