@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from dishka import AsyncContainer, Provider
@@ -200,25 +200,41 @@ class JobRunner:
             await self.stop()
 
 
+def serve_worker_metrics(settings: Settings) -> Callable[[], None]:
+    """The worker's own /metrics (jobs, outbox lag) when WORKER_METRICS_PORT is set: prometheus_client's HTTP
+    server in a daemon thread (it reads the same default registry). Returns how to stop it."""
+    if not settings.worker_metrics_port:
+        return lambda: None
+    from prometheus_client import start_http_server
+
+    server, thread = start_http_server(settings.worker_metrics_port, addr=settings.host)
+    logger.info("worker metrics on http://%s:%d/metrics", settings.host, settings.worker_metrics_port)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return stop
+
+
 async def run_worker(settings: Settings, *, concurrency: int = 50, relay: bool = True) -> None:
     """``chapterhouse worker``: until SIGINT/SIGTERM."""
     import signal
 
     runner = JobRunner(settings, relay=relay, concurrency=concurrency)
-    if settings.worker_metrics_port:
-        # The worker's own /metrics (jobs, outbox lag): prometheus_client's server in a daemon thread.
-        from prometheus_client import start_http_server
-
-        start_http_server(settings.worker_metrics_port, addr=settings.host)
-        logger.info("worker metrics on http://%s:%d/metrics", settings.host, settings.worker_metrics_port)
+    stop_metrics = serve_worker_metrics(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with runner.running():
-        logger.info("worker started (queue %s, relay %s)", settings.job_queue, "on" if relay else "off")
-        await stop.wait()
-    await runner.container.close()
+    try:
+        async with runner.running():
+            logger.info("worker started (queue %s, relay %s)", settings.job_queue, "on" if relay else "off")
+            await stop.wait()
+        await runner.container.close()
+    finally:
+        stop_metrics()
 
 
 async def run_scheduler(settings: Settings) -> None:

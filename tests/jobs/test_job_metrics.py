@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import structlog
 from litestar.testing import AsyncTestClient
@@ -18,9 +19,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.queue.tasks import DISPATCH_EVENT
 from entrypoints.app import create_app
-from entrypoints.jobs import JobRunner
+from entrypoints.jobs import JobRunner, serve_worker_metrics
 from entrypoints.logging_setup import configure_logging
-from entrypoints.settings import Settings
+from entrypoints.settings import Settings, SettingsError
 from tests import support
 from tests.conftest import register
 from tests.jobs.conftest import SmtpSink, eventually
@@ -120,3 +121,22 @@ async def test_failed_runs_are_counted_as_retried_then_dead_lettered(job_setting
     assert job_count(metrics, DISPATCH_EVENT, "retried") - before["retried"] == retries
     assert job_count(metrics, DISPATCH_EVENT, "dead_lettered") - before["dead_lettered"] == 1
     assert job_count(metrics, DISPATCH_EVENT, "failure") - before["failure"] == settings.job_max_attempts
+
+
+def test_the_worker_serves_its_metrics_only_when_a_port_is_set(settings: Settings) -> None:
+    assert serve_worker_metrics(settings)() is None  # off by default: nothing to stop
+    port = support.free_port()
+    stop = serve_worker_metrics(dataclasses.replace(settings, worker_metrics_port=port))
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    finally:
+        stop()
+    assert "# TYPE chapterhouse_jobs_total counter" in text
+    assert "# TYPE chapterhouse_outbox_unpublished gauge" in text
+
+
+def test_worker_metrics_port_is_read_from_the_environment() -> None:
+    assert Settings.from_env({}).worker_metrics_port is None
+    assert Settings.from_env({"WORKER_METRICS_PORT": "9102"}).worker_metrics_port == 9102
+    with pytest.raises(SettingsError):
+        Settings.from_env({"WORKER_METRICS_PORT": "70000"})
