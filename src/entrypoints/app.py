@@ -166,9 +166,7 @@ def create_app(
         app_name="chapterhouse", prefix="chapterhouse", group_path=True, exclude=["^/metrics", "^/health", "^/ws"]
     )
 
-    # Imported here, not at the top: entrypoints.jobs imports this module too, and importing it first would
-    # change which module loads tables.py first, which decides the tables tables.TENANT_TABLES sees.
-    from entrypoints.jobs import measure_outbox_lag
+    from entrypoints.jobs import measure_outbox_lag  # here: entrypoints.jobs imports this module
 
     async def before_scrape() -> None:
         await measure_outbox_lag(container)  # one indexed query per scrape: the API shows the lag too

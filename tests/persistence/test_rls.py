@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from adapters.persistence.tables import TENANT_TABLES
+from adapters.persistence.tables import tenant_tables
 from entrypoints.settings import Settings, asyncpg_url
 from tests.conftest import register
 from tests.ticketing.helpers import populate_ticketing
@@ -25,9 +25,9 @@ async def test_every_tenant_table_forces_rls(settings: Settings) -> None:
     try:
         rows = await conn.fetch(
             "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY($1::text[])",
-            [t.name for t in TENANT_TABLES],
+            [t.name for t in tenant_tables()],
         )
-        assert {r["relname"] for r in rows} == {t.name for t in TENANT_TABLES}
+        assert {r["relname"] for r in rows} == {t.name for t in tenant_tables()}
         assert all(r["relrowsecurity"] and r["relforcerowsecurity"] for r in rows)
     finally:
         await conn.close()
@@ -44,7 +44,21 @@ async def _chat_rows(client, user, org) -> None:
     assert granted.status_code == posted.status_code == 201
 
 
-@pytest.mark.parametrize("table", [t.name for t in TENANT_TABLES])
+async def _subscription_rows(settings: Settings, *org_ids: str) -> None:
+    """Subscription mirrors come from Stripe (localstripe in the billing suite): written here as the owner."""
+    owner = await asyncpg.connect(asyncpg_url(settings.database_url))
+    try:
+        for org_id in org_ids:
+            await owner.execute(
+                "INSERT INTO organization_subscriptions (organization_id, id, plan_id, status, updated_at) "
+                "VALUES ($1::uuid, gen_random_uuid(), 'free', 'active', now()) ON CONFLICT DO NOTHING",
+                org_id,
+            )
+    finally:
+        await owner.close()
+
+
+@pytest.mark.parametrize("table", [t.name for t in tenant_tables()])
 async def test_select_without_where_returns_only_the_current_tenant(client, settings: Settings, table: str) -> None:
     alice, bob = await register(client), await register(client)
     org_a, org_b = await alice.create_org("A"), await bob.create_org("B")
@@ -57,6 +71,7 @@ async def test_select_without_where_returns_only_the_current_tenant(client, sett
         report = await client.post(f"/api/orgs/{org['id']}/reports", json={"kind": "members"}, headers=user.headers)
         assert report.status_code == 202, report.text
         await _chat_rows(client, user, org)
+    await _subscription_rows(settings, org_a["id"], org_b["id"])
     conn = await asyncpg.connect(asyncpg_url(settings.runtime_database_url))
     try:
         async with conn.transaction():

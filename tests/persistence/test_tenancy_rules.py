@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from adapters.persistence.tables import TENANT_TABLES, metadata
+from adapters.persistence.tables import metadata, tenant_tables
 
 
 def test_every_table_says_whether_it_is_a_tenant_table() -> None:
@@ -14,8 +14,8 @@ def test_every_table_says_whether_it_is_a_tenant_table() -> None:
 
 def test_tenant_tables_follow_the_distribution_rules() -> None:
     problems: list[str] = []
-    tenant_names = {t.name for t in TENANT_TABLES}
-    for table in TENANT_TABLES:
+    tenant_names = {t.name for t in tenant_tables()}
+    for table in tenant_tables():
         pk = [c.name for c in table.primary_key.columns]
         if not pk or pk[0] != "organization_id":
             problems.append(f"{table.name}: primary key {pk} does not start with organization_id")

@@ -149,4 +149,8 @@ outbox = sa.Table(
 # metadata (alembic, the tenancy rules test) sees them.
 from adapters.persistence import billing_tables, chat_tables, jobs_tables, ticketing_tables  # noqa: E402, F401
 
-TENANT_TABLES = [t for t in metadata.sorted_tables if t.info.get("tenant")]
+
+def tenant_tables() -> list[sa.Table]:
+    """Computed on call: a module-level list would miss the tables of a capability module that was
+    being imported (circularly) when this module first ran."""
+    return [t for t in metadata.sorted_tables if t.info.get("tenant")]
