@@ -23,6 +23,7 @@ from adapters.persistence.queries import (
     AsyncpgAuthenticator,
     AsyncpgMemberQueries,
     AsyncpgUserQueries,
+    FairGate,
     RequestConnection,
 )
 from adapters.persistence.reports import SQL_REPORT_REPOSITORIES
@@ -122,9 +123,13 @@ class PostgresProvider(Provider):
     def unit_of_work(self, factory: SqlaUnitOfWorkFactory) -> UnitOfWorkFactory:
         return factory
 
+    @provide(scope=Scope.APP)
+    def read_gate(self, settings: Settings) -> FairGate:
+        return FairGate(settings.db_pool_size)
+
     @provide(scope=Scope.REQUEST)
-    async def request_connection(self, pool: asyncpg.Pool) -> AsyncIterator[RequestConnection]:
-        connection = RequestConnection(pool)
+    async def request_connection(self, pool: asyncpg.Pool, gate: FairGate) -> AsyncIterator[RequestConnection]:
+        connection = RequestConnection(pool, gate)
         yield connection
         await connection.release()
 
