@@ -676,30 +676,10 @@ def admin_url() -> str:
 
 
 def create_database(admin: str) -> str:
-    name = f"chapterhouse_chaos_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-
-    async def run() -> None:
-        conn = await asyncpg.connect(asyncpg_url(admin))
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-    return database.replace_database(admin, name)
+    return database.create_scratch_database(admin, "chapterhouse_chaos")
 
 
-def drop_database(url: str) -> None:
-    name = url.split("?")[0].rsplit("/", 1)[1]
-
-    async def run() -> None:
-        conn = await asyncpg.connect(asyncpg_url(database.replace_database(url, "postgres")))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
+drop_database = database.drop_database
 
 
 async def scenario(cluster: Cluster, sink: SmtpSink) -> list[Check]:

@@ -6,21 +6,16 @@ Nothing is skipped for want of a service: without DATABASE_URL an embedded Postg
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-import asyncpg
-
 from entrypoints import database
-from entrypoints.settings import asyncpg_url
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,30 +41,10 @@ def free_port() -> int:
 
 
 def create_database(admin_url: str, prefix: str = "chapterhouse_test") -> str:
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-
-    async def run() -> None:
-        conn = await asyncpg.connect(asyncpg_url(admin_url))
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-    return database.replace_database(admin_url, name)
+    return database.create_scratch_database(admin_url, prefix)
 
 
-def drop_database(url: str) -> None:
-    name = url.split("?")[0].rsplit("/", 1)[1]
-
-    async def run() -> None:
-        conn = await asyncpg.connect(asyncpg_url(database.replace_database(url, "postgres")))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
+drop_database = database.drop_database
 
 
 def start_redis() -> tuple[str, subprocess.Popen[bytes] | None]:

@@ -50,6 +50,37 @@ def create_database_if_missing(admin_uri: str, database: str) -> None:
     asyncio.run(run())
 
 
+def create_scratch_database(admin_uri: str, prefix: str) -> str:
+    """A new, empty database beside the admin URL's (tests, benchmarks, chaos runs); returns its URL."""
+    import os
+    import uuid
+
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+    async def run() -> None:
+        conn = await asyncpg.connect(asyncpg_url(admin_uri))
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    return replace_database(admin_uri, name)
+
+
+def drop_database(url: str) -> None:
+    name = url.split("?")[0].rsplit("/", 1)[1]
+
+    async def run() -> None:
+        conn = await asyncpg.connect(asyncpg_url(replace_database(url, "postgres")))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 def resolve_database(settings: Settings) -> Settings:
     if settings.database_url:
         return settings
