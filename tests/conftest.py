@@ -13,6 +13,7 @@ from entrypoints import database
 from entrypoints.app import create_app
 from entrypoints.settings import Environment, Settings
 from tests import support
+from tests.adapters.payments.conftest import localstripe_url  # noqa: F401  (the session's localstripe)
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -32,8 +33,10 @@ def database_url(admin_database_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, localstripe_url: str) -> Settings:  # noqa: F811
+    # Paid orders start their PaymentIntent at once: the API talks to a local Stripe, never to the internet.
     return Settings(
+        stripe_api_base=localstripe_url,
         env=Environment.TEST,
         database_url=database_url,
         secret_key=TEST_SECRET,

@@ -11,6 +11,7 @@ from typing import Any
 
 from application.pagination import clamp_limit, decode_cursor, encode_cursor
 from application.ports.clock import Clock
+from application.ports.payments import PaymentGateway
 from application.ports.queries import Page
 from application.ports.ticketing import (
     AttendeeView,
@@ -22,6 +23,7 @@ from application.ports.ticketing import (
     TicketingUnitOfWorkFactory,
     TicketTypeView,
 )
+from application.ticket_payments import OrderPayments, PaymentResult, refund_key
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.permissions import Actor, ChapterRole, Permission, Principal
 from domain.ticketing import (
@@ -335,11 +337,6 @@ class TicketResult:
 
 
 @dataclass(frozen=True)
-class PaymentResult:
-    client_secret: str
-
-
-@dataclass(frozen=True)
 class OrderResult:
     id: uuid.UUID
     event_id: uuid.UUID
@@ -351,12 +348,12 @@ class OrderResult:
     created_at: datetime
     expires_at: datetime | None
     paid_at: datetime | None
-    # The payments work fills this for pending paid orders; until then a pending order just waits.
+    # For the buyer of a pending paid order: what Stripe.js needs to pay (None if the provider failed).
     payment: PaymentResult | None
     tickets: list[TicketResult]
 
     @classmethod
-    def of(cls, order: Order, tickets: Sequence[Ticket]) -> OrderResult:
+    def of(cls, order: Order, tickets: Sequence[Ticket], payment: PaymentResult | None = None) -> OrderResult:
         return cls(
             id=order.id,
             event_id=order.event_id,
@@ -368,7 +365,7 @@ class OrderResult:
             created_at=order.created_at,
             expires_at=order.expires_at,
             paid_at=order.paid_at,
-            payment=None,
+            payment=payment,
             tickets=[
                 TicketResult(t.id, t.code, t.ticket_type_id)
                 for t in sorted(tickets, key=lambda t: t.id)
@@ -382,8 +379,10 @@ class PlaceOrder:
     (event, then ticket types by id) are held for the counter UPDATEs and COMMIT only. Capacity holds
     across processes because each counter grows in one conditional UPDATE (see ticketing-capacity.md)."""
 
-    def __init__(self, uow: TicketingUnitOfWorkFactory, queries: TicketingQueries, clock: Clock) -> None:
-        self._uow, self._queries, self._clock = uow, queries, clock
+    def __init__(
+        self, uow: TicketingUnitOfWorkFactory, queries: TicketingQueries, clock: Clock, payments: OrderPayments
+    ) -> None:
+        self._uow, self._queries, self._clock, self._payments = uow, queries, clock, payments
 
     async def execute(self, actor: Actor, command: PlaceOrderCommand) -> OrderResult:
         actor.require(Permission.ORDERS_PLACE)
@@ -421,7 +420,8 @@ class PlaceOrder:
             await uow.write_events()  # outbox and audit rows before the locks too: they need none
             await uow.events.reserve_seats(event, lines)  # the locks, last; Conflict rolls everything back
             await uow.commit()  # so the locks are held for the counter UPDATEs and COMMIT only
-        return OrderResult.of(order, tickets)
+        # After the commit: the provider is never waited on with rows locked.
+        return OrderResult.of(order, tickets, await self._payments.payment_of(order))
 
 
 async def _visible_order(
@@ -438,13 +438,17 @@ async def _visible_order(
 
 
 class GetOrder:
-    def __init__(self, uow: TicketingUnitOfWorkFactory) -> None:
-        self._uow = uow
+    """The buyer of a pending paid order also gets its payment (started now if the first attempt failed)."""
+
+    def __init__(self, uow: TicketingUnitOfWorkFactory, payments: OrderPayments) -> None:
+        self._uow, self._payments = uow, payments
 
     async def execute(self, actor: Actor, order_id: uuid.UUID) -> OrderResult:
         async with self._uow(actor.organization_id, actor.user_id) as uow:
             order, _ = await _visible_order(uow, actor, await uow.orders.get(order_id))
-            return OrderResult.of(order, await uow.tickets.list_for_order(order.id))
+            tickets = await uow.tickets.list_for_order(order.id)
+        payment = await self._payments.payment_of(order) if order.buyer_id == actor.user_id else None
+        return OrderResult.of(order, tickets, payment)
 
 
 class _CloseOrder:
@@ -455,6 +459,9 @@ class _CloseOrder:
 
     def _transition(self, order: Order, actor: Actor, role: ChapterRole | None, now: datetime) -> None:
         raise NotImplementedError
+
+    async def _settle(self, order: Order) -> None:
+        """Money the transition moves, before the commit: if the provider refuses, nothing changes."""
 
     async def execute(self, actor: Actor, order_id: uuid.UUID) -> OrderResult:
         now = self._clock.now()
@@ -469,6 +476,7 @@ class _CloseOrder:
             ticket_types = await uow.ticket_types.list_for_update(event.id, order.ticket_type_ids())
             held = order.holds_seats
             self._transition(order, actor, role, now)
+            await self._settle(order)
             if held and not order.holds_seats:
                 release_seats(order, event, ticket_types)
             tickets = await uow.tickets.list_for_order(order.id)
@@ -485,8 +493,21 @@ class CancelOrder(_CloseOrder):
 
 
 class RefundOrder(_CloseOrder):
+    """Paid and refund-pending orders (the event was cancelled): the order's payment goes back through the
+    provider in the same transaction (idempotency key per order, so a retried request refunds once)."""
+
+    def __init__(self, uow: TicketingUnitOfWorkFactory, clock: Clock, gateway: PaymentGateway) -> None:
+        super().__init__(uow, clock)
+        self._gateway = gateway
+
     def _transition(self, order: Order, actor: Actor, role: ChapterRole | None, now: datetime) -> None:
         order.refund(actor, chapter_role=role, now=now)
+
+    async def _settle(self, order: Order) -> None:
+        if order.payment_intent_id is not None:
+            await self._gateway.refund_payment_intent(
+                payment_intent_id=order.payment_intent_id, idempotency_key=refund_key(order.id)
+            )
 
 
 class MarkOrderPaid:

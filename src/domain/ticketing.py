@@ -368,6 +368,7 @@ class Order(Aggregate):
     expires_at: datetime | None = None
     paid_at: datetime | None = None
     closed_at: datetime | None = None  # when it expired, was cancelled or refunded
+    payment_intent_id: str | None = None  # the provider's payment of a paid order, once started
     id: uuid.UUID = field(default_factory=new_id)
 
     @classmethod
@@ -473,6 +474,38 @@ class Order(Aggregate):
         self.status, self.paid_at, self.expires_at = OrderStatus.PAID, now, None
         self._record("order.paid", actor_id)
 
+    def start_payment(self, payment_intent_id: str) -> None:
+        """The provider's payment for this order exists; only a payment naming it may pay the order."""
+        if self.status != OrderStatus.PENDING:
+            raise Conflict(f"a {self.status.value} order takes no payment")
+        if self.payment_intent_id not in (None, payment_intent_id):
+            raise Conflict("this order has another payment already")
+        self.payment_intent_id = payment_intent_id
+
+    def pays_with(self, payment_intent_id: str | None) -> bool:
+        return self.payment_intent_id is not None and self.payment_intent_id == payment_intent_id
+
+    def pay_late(self, now: datetime) -> None:
+        """The payment of an expired order arrived and its seats were taken again: the order is paid."""
+        if self.status != OrderStatus.EXPIRED:
+            raise Conflict(f"a {self.status.value} order is not paid late")
+        self.status, self.paid_at, self.closed_at, self.expires_at = OrderStatus.PAID, now, None, None
+        self._record("order.paid", None, late=1)
+
+    def refund_at_provider(self, now: datetime) -> None:
+        """The payment was refunded at the provider (e.g. from Stripe's dashboard): the order follows."""
+        if self.status not in (OrderStatus.PAID, OrderStatus.REFUND_PENDING):
+            raise Conflict(f"a {self.status.value} order cannot be refunded")
+        self.status, self.closed_at = OrderStatus.REFUNDED, now
+        self._record("order.refunded", None, reason="refunded at the payment provider")
+
+    def refund_unfulfilled(self, now: datetime) -> None:
+        """The payment of an expired order arrived with no seats left: the money goes back."""
+        if self.status != OrderStatus.EXPIRED:
+            raise Conflict(f"a {self.status.value} order is not refunded as unfulfilled")
+        self.status, self.closed_at = OrderStatus.REFUNDED, now
+        self._record("order.refunded", None, reason="paid after expiry, sold out")
+
     def expire(self, now: datetime) -> None:
         if self.status != OrderStatus.PENDING:
             raise Conflict(f"a {self.status.value} order cannot expire")
@@ -531,6 +564,23 @@ def release_seats(order: Order, event: Event, ticket_types: Sequence[TicketType]
         if ticket_type is not None:
             ticket_type.release(item.quantity)
     event.release(order.seats)
+
+
+def retake_seats(order: Order, event: Event, ticket_types: Sequence[TicketType]) -> bool:
+    """Take an expired order's seats again if they are all still free (the caller holds the row locks).
+
+    Capacity only: the buyer paid within the order's terms, so the sales window no longer applies."""
+    by_id = {tt.id: tt for tt in ticket_types}
+    if event.capacity is not None and event.reserved + order.seats > event.capacity:
+        return False
+    for item in order.items:
+        ticket_type = by_id.get(item.ticket_type_id)
+        if ticket_type is None or ticket_type.available < item.quantity:
+            return False
+    for item in order.items:
+        by_id[item.ticket_type_id].reserved += item.quantity
+    event.reserved += order.seats
+    return True
 
 
 _TICKET_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from dishka import Provider, Scope, provide
+from dishka import Provider, Scope, decorate, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.memory.audit import MemoryAuditQueries
@@ -36,8 +36,11 @@ from application.community import (
     UpdateChapter,
 )
 from application.ports.audit import AuditQueries
+from application.ports.clock import Clock
 from application.ports.community import CommunityQueries, CommunityUnitOfWorkFactory
+from application.ports.payments import PaymentGateway
 from application.ports.ticketing import TicketingQueries, TicketingUnitOfWorkFactory
+from application.ticket_payments import PAYMENT_EVENT_TYPES, OrderPayments, PaymentIntentEventHandler
 from application.ticketing import (
     CancelEvent,
     CancelOrder,
@@ -58,6 +61,7 @@ from application.ticketing import (
     RefundOrder,
     UpdateEvent,
 )
+from application.webhooks import WebhookHandlers
 from entrypoints.providers import SQL_REPOSITORIES
 from entrypoints.settings import Settings
 
@@ -73,6 +77,7 @@ class TicketingUseCaseProvider(Provider):
     list_events = provide(ListEvents)
     create_ticket_type = provide(CreateTicketType)
     list_ticket_types = provide(ListTicketTypes)
+    order_payments = provide(OrderPayments)
     place_order = provide(PlaceOrder)
     get_order = provide(GetOrder)
     cancel_order = provide(CancelOrder)
@@ -99,6 +104,19 @@ class TicketingUseCaseProvider(Provider):
     remove_team_member = provide(RemoveTeamMember)
     list_team_members = provide(ListTeamMembers)
     list_audit_log = provide(ListAuditLog)
+
+
+class TicketPaymentsProvider(Provider):
+    """Stripe's payment events of ticket orders, on the billing webhook endpoint (see docs/billing.md)."""
+
+    scope = Scope.APP
+
+    @decorate
+    def add_order_webhooks(self, handlers: WebhookHandlers, gateway: PaymentGateway, clock: Clock) -> WebhookHandlers:
+        payment_events = PaymentIntentEventHandler(gateway, clock)
+        for event_type in PAYMENT_EVENT_TYPES:
+            handlers.register(event_type, payment_events)
+        return handlers
 
 
 class TicketingPostgresProvider(Provider):
@@ -154,4 +172,4 @@ class TicketingMemoryProvider(Provider):
 
 def ticketing_providers(*, memory: bool) -> list[Provider]:
     storage = TicketingMemoryProvider() if memory else TicketingPostgresProvider()
-    return [TicketingUseCaseProvider(), storage]
+    return [TicketingUseCaseProvider(), TicketPaymentsProvider(), storage]

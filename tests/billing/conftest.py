@@ -11,13 +11,12 @@ from litestar.testing import AsyncTestClient
 
 from entrypoints.app import create_app
 from entrypoints.settings import Settings
-from tests.adapters.payments.conftest import localstripe_url  # noqa: F401  (the session's localstripe)
 
 WEBHOOK_SECRET = "whsec_billing_e2e"
 
 
 @pytest.fixture(scope="session")
-def billing_settings(settings: Settings, localstripe_url: str) -> Settings:  # noqa: F811
+def billing_settings(settings: Settings, localstripe_url: str) -> Settings:  # (tests/conftest.py's localstripe)
     return replace(settings, stripe_api_base=localstripe_url, stripe_webhook_secret=WEBHOOK_SECRET)
 
 

@@ -47,7 +47,7 @@ class OrdersWebhooks(Provider):
 
     @decorate
     def add_payment_handlers(self, handlers: WebhookHandlers) -> WebhookHandlers:
-        handlers.register("payment_intent.succeeded", PaymentSucceeded())
+        handlers.register("invoice.paid", PaymentSucceeded())
         return handlers
 
 
@@ -69,7 +69,7 @@ async def test_a_plugged_handler_runs_once_per_event_in_its_organization(
     event = {
         "id": "evt_" + uuid.uuid4().hex,
         "object": "event",
-        "type": "payment_intent.succeeded",
+        "type": "invoice.paid",
         "created": 1,
         "data": {"object": {"id": "pi_1", "metadata": {"organization_id": org_id, "order_id": "o1"}}},
     }

@@ -26,6 +26,7 @@ from adapters.security.clock import FixedClock
 from adapters.security.tokens import HmacInvitationTokenCodec
 from application.invitations import InviteMember, InviteMemberCommand
 from application.ports.clock import Clock
+from application.ticket_payments import OrderPayments
 from application.ticketing import (
     CreateEvent,
     CreateTicketType,
@@ -126,7 +127,7 @@ async def test_the_expiry_job_releases_capacity_so_a_new_order_succeeds(world: W
     expired = await asyncio.gather(world.run(EXPIRE_PENDING_ORDERS), world.run(EXPIRE_PENDING_ORDERS))
 
     assert sum(expired) == 1
-    assert (await GetOrder(b.uow).execute(member, pending.id)).status == "expired"
+    assert (await GetOrder(b.uow, OrderPayments(b.uow, b.gateway)).execute(member, pending.id)).status == "expired"
     assert (await place(b, member, event.id, (ticket_type.id, 2))).status == "pending"
 
 

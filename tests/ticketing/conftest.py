@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.memory.audit import MemoryAuditQueries
+from adapters.memory.payments import MemoryPaymentGateway
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
 from adapters.memory.ticketing import MemoryCommunityQueries, MemoryTicketingQueries
@@ -43,6 +44,7 @@ class Backend:
     # queries(organization_id, user_id): the read ports, scoped like a request of that user in that tenant
     queries: Callable[[uuid.UUID | None, uuid.UUID | None], Awaitable[Queries]]
     store: MemoryStore | None = None
+    gateway: MemoryPaymentGateway = field(default_factory=lambda: MemoryPaymentGateway("whsec_ticketing"))
     _cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def organization(self, *roles: Role) -> tuple[uuid.UUID, list[Actor]]:

@@ -65,7 +65,11 @@ async def test_paid_order_is_pending_for_fifteen_minutes_and_sold_out_answers_40
     assert response.status_code == 201, response.text
     pending = response.json()
     assert pending["status"] == "pending" and pending["total_cents"] == 5000 and pending["currency"] == "EUR"
-    assert pending["expires_at"] is not None and pending["tickets"] == [] and pending["payment"] is None
+    assert pending["expires_at"] is not None and pending["tickets"] == []
+    # What Stripe.js needs to pay; the buyer reads the same payment back while the order is pending.
+    assert pending["payment"]["client_secret"] and pending["payment"]["payment_intent_id"].startswith("pi_")
+    again = await client.get(f"/api/orgs/{org['id']}/orders/{pending['id']}", headers=owner.headers)
+    assert again.json()["payment"] == pending["payment"]
 
     sold_out = await order(owner, org["id"], event["id"], (vip["id"], 2))
     assert sold_out.status_code == 409

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from application.ticket_payments import OrderPayments
 from application.ticketing import (
     CancelEvent,
     CheckIn,
@@ -54,7 +55,7 @@ async def published_event(b: Backend, admin, *, capacity=None, price_cents=0, qu
 async def place(b: Backend, actor, event_id, *lines):
     command = PlaceOrderCommand(event_id=event_id, items=tuple(OrderLine(tt, q) for tt, q in lines))
     queries = (await b.queries(actor.organization_id, actor.user_id)).ticketing
-    return await PlaceOrder(b.uow, queries, b.clock).execute(actor, command)
+    return await PlaceOrder(b.uow, queries, b.clock, OrderPayments(b.uow, b.gateway)).execute(actor, command)
 
 
 async def test_pending_orders_expire_after_fifteen_minutes_and_release_their_seats(memory_backend: Backend) -> None:
@@ -71,7 +72,7 @@ async def test_pending_orders_expire_after_fifteen_minutes_and_release_their_sea
     assert await expire.execute() == 0
     b.clock.advance(timedelta(minutes=1))
     assert await expire.execute() == 1
-    assert (await GetOrder(b.uow).execute(member, pending.id)).status == "expired"
+    assert (await GetOrder(b.uow, OrderPayments(b.uow, b.gateway)).execute(member, pending.id)).status == "expired"
     assert (await place(b, member, event.id, (tt.id, 3))).status == "pending"  # the seats are back
 
 
@@ -94,6 +95,8 @@ async def test_mark_paid_issues_tickets_and_refund_voids_them(memory_backend: Ba
     org_id, (admin, member) = await b.organization(Role.OWNER, Role.MEMBER)
     event, tt = await published_event(b, admin, price_cents=2000)
     pending = await place(b, member, event.id, (tt.id, 2))
+    assert pending.payment is not None
+    b.gateway.succeed_payment_intent(pending.payment.payment_intent_id)  # the buyer paid at Stripe
     paid = await MarkOrderPaid(b.uow, b.clock).execute(org_id, pending.id)
     assert paid.status == "paid" and len(paid.tickets) == 2
     with pytest.raises(Conflict):
@@ -101,7 +104,7 @@ async def test_mark_paid_issues_tickets_and_refund_voids_them(memory_backend: Ba
     checked = await CheckIn(b.uow, b.clock).execute(admin, CheckInCommand(event.id, paid.tickets[0].code))
     assert checked.holder.user_id == member.user_id
 
-    refunded = await RefundOrder(b.uow, b.clock).execute(admin, pending.id)
+    refunded = await RefundOrder(b.uow, b.clock, b.gateway).execute(admin, pending.id)
     assert refunded.status == "refunded" and refunded.tickets == []
     with pytest.raises(Conflict, match="void"):
         await CheckIn(b.uow, b.clock).execute(admin, CheckInCommand(event.id, paid.tickets[1].code))

@@ -132,6 +132,7 @@ class TicketOut(Struct):
 
 class PaymentOut(Struct):
     client_secret: str
+    payment_intent_id: str
 
 
 class OrderOut(Struct):

@@ -160,6 +160,8 @@ orders = sa.Table(
     tstz("expires_at", nullable=True),
     tstz("paid_at", nullable=True),
     tstz("closed_at", nullable=True),
+    # The Stripe PaymentIntent of a paid order; webhooks must name this one to pay the order.
+    sa.Column("payment_intent_id", sa.String(255), nullable=True),
     _tenant_fk(["event_id"], "events", ["id"]),
     sa.Index("ix_orders_organization_id_event_id_status", "organization_id", "event_id", "status"),
     sa.Index(
