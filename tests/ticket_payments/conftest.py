@@ -1,3 +1,5 @@
-"""The ticketing backends (memory twin and PostgreSQL), shared with tests/ticketing."""
+"""The ticketing backends (memory twin) and the API on PostgreSQL talking to localstripe, shared with
+tests/ticketing and tests/billing."""
 
+from tests.billing.conftest import billing_app, billing_client, billing_settings  # noqa: F401
 from tests.ticketing.conftest import memory_backend  # noqa: F401
