@@ -125,6 +125,8 @@ class PaymentIntentEventHandler:
         if not order.pays_with(payment_intent_id):
             return "ignored: not the order's payment"
         if event.type == "charge.refunded":
+            if event.data_object.get("refunded") is not True:
+                return "no change: a partial refund"  # Stripe sends charge.refunded for those too
             return await self._refunded(tickets_uow, order, ticket_event)
         return await self._succeeded(tickets_uow, order, ticket_event)
 

@@ -204,6 +204,7 @@ async def test_refunding_a_paid_order_refunds_its_payment_and_charge_refunded_ch
     charge = {
         "id": "ch_1",
         "object": "charge",
+        "refunded": True,
         "payment_intent": order.payment.payment_intent_id,
         "metadata": {"organization_id": str(admin.organization_id), "order_id": str(order.id)},
     }
@@ -220,9 +221,14 @@ async def test_a_refund_made_at_stripe_refunds_the_order_and_voids_its_tickets(m
     charge = {
         "id": "ch_1",
         "object": "charge",
+        "refunded": True,
         "payment_intent": order.payment.payment_intent_id,
         "metadata": {"organization_id": str(admin.organization_id), "order_id": str(order.id)},
     }
+    partial = {**charge, "refunded": False}
+    assert (await deliver(b, *b.gateway.signed_webhook("charge.refunded", partial))).outcome == (
+        "no change: a partial refund"
+    )
 
     assert (await deliver(b, *b.gateway.signed_webhook("charge.refunded", charge))).outcome == "applied"
 
