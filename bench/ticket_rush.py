@@ -36,6 +36,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from summary import emit  # noqa: E402  (bench/summary.py: the line make bench collects)
+
 from adapters.security.tokens import HmacInvitationTokenCodec  # noqa: E402
 from entrypoints.settings import APP_ROLE, as_role, asyncpg_url  # noqa: E402
 
@@ -430,7 +432,37 @@ async def main_async(args: argparse.Namespace) -> int:
     print(f"\nstatuses: {api['statuses']}; API / row-lock floor = {ratio:.2f}x (goal >= {GOAL_RATIO}x)")
     exact = sold == args.seats == lock["sold"] == update["sold"]
     print("sold exactly the seats on every path" if exact else "SOLD COUNT WRONG")
+    emit(
+        "ticket_rush",
+        [
+            summary_row("floor: asyncpg, row lock", lock["sold"], args, lock, baseline=True, ratio=1.0),  # type: ignore[arg-type]
+            summary_row(
+                "floor: asyncpg, conditional UPDATE",
+                update["sold"],
+                args,
+                update,  # type: ignore[arg-type]
+                ratio=lock["elapsed"] / update["elapsed"],
+            ),  # type: ignore[operator]
+            summary_row("API: 2 processes (auth, RLS, locks, audit, outbox)", sold, args, api, ratio=ratio),  # type: ignore[arg-type]
+        ],
+    )
     return 0 if exact else 1
+
+
+def summary_row(
+    target: str, sold: int, args: argparse.Namespace, run: dict[str, object], *, ratio: float, baseline: bool = False
+) -> dict[str, object]:
+    latencies: list[float] = run["latencies"]  # type: ignore[assignment]
+    return {
+        "target": target,
+        "baseline": baseline,
+        "throughput": args.attempts / run["elapsed"],  # type: ignore[operator]
+        "unit": "attempts/s",
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+        "ratio": ratio,
+        "note": f"sold={sold}/{args.seats} of {args.attempts} attempts",
+    }
 
 
 def main() -> int:
