@@ -64,39 +64,8 @@ def _page(rows: Sequence[Any], limit: int, key: Any) -> Page[Any]:
 # --- events ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EventResult:
-    id: uuid.UUID
-    title: str
-    description: str
-    status: str
-    starts_at: datetime
-    ends_at: datetime
-    timezone: str
-    venue: str | None
-    online_url: str | None
-    chapter_id: uuid.UUID | None
-    capacity: int | None
-    reserved: int
-    created_at: datetime
-
-    @classmethod
-    def of(cls, e: Event) -> EventResult:
-        return cls(
-            id=e.id,
-            title=e.title,
-            description=e.description,
-            status=e.status.value,
-            starts_at=e.starts_at,
-            ends_at=e.ends_at,
-            timezone=e.timezone,
-            venue=e.venue,
-            online_url=e.online_url,
-            chapter_id=e.chapter_id,
-            capacity=e.capacity,
-            reserved=e.reserved,
-            created_at=e.created_at,
-        )
+# An event as use cases return it: the same shape as the read side's view, so one type serves both.
+EventResult = EventView
 
 
 class CreateEvent:

@@ -285,24 +285,7 @@ class MemoryTicketingQueries:
         rows = _after(
             [e for e in self._store.table("events").values() if keep(e)], lambda e: (e.starts_at, e.id), after
         )
-        return [
-            EventView(
-                id=e.id,
-                title=e.title,
-                description=e.description,
-                status=e.status.value,
-                starts_at=e.starts_at,
-                ends_at=e.ends_at,
-                timezone=e.timezone,
-                venue=e.venue,
-                online_url=e.online_url,
-                chapter_id=e.chapter_id,
-                capacity=e.capacity,
-                reserved=e.reserved,
-                created_at=e.created_at,
-            )
-            for e in rows[:limit]
-        ]
+        return [EventView.of(e) for e in rows[:limit]]
 
     async def seats_left(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, ticket_type_ids: Sequence[uuid.UUID]

@@ -129,6 +129,24 @@ class EventView:
     reserved: int
     created_at: datetime
 
+    @classmethod
+    def of(cls, e: Event) -> EventView:
+        return cls(
+            id=e.id,
+            title=e.title,
+            description=e.description,
+            status=e.status.value,
+            starts_at=e.starts_at,
+            ends_at=e.ends_at,
+            timezone=e.timezone,
+            venue=e.venue,
+            online_url=e.online_url,
+            chapter_id=e.chapter_id,
+            capacity=e.capacity,
+            reserved=e.reserved,
+            created_at=e.created_at,
+        )
+
 
 @dataclass(frozen=True)
 class EventFilter:
