@@ -20,21 +20,11 @@ from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.http.admin import PlatformAdminController
-from adapters.http.announcements import AnnouncementController
-from adapters.http.audit import AuditLogController
 from adapters.http.auth import HttpAuthProvider
-from adapters.http.billing import PlanController, SubscriptionController
-from adapters.http.chat import ChannelController, NotificationController
-from adapters.http.community import ChapterController, TeamController
 from adapters.http.errors import EXCEPTION_HANDLERS
-from adapters.http.identity import AuthController, MeController
 from adapters.http.middleware import request_context_middleware
-from adapters.http.operations import operations_handlers
-from adapters.http.organizations import InvitationController, OrganizationController
-from adapters.http.reports import ReportController
-from adapters.http.ticketing import EventController, MyTicketsController, OrderController
-from adapters.http.webhooks import StripeWebhookController
+from adapters.http.operations.controllers import operations_handlers
+from adapters.http.routes import RATE_LIMITED_ROUTE_HANDLERS, ROUTE_HANDLERS
 from adapters.memory.store import MemoryStore
 from adapters.observability.metrics import metrics_handler
 from adapters.persistence.queries import RequestConnection
@@ -46,12 +36,7 @@ from entrypoints.providers_realtime import realtime_providers
 from entrypoints.providers_ticketing import ticketing_providers
 from entrypoints.settings import Settings
 
-API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
-API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController, PlatformAdminController]
-API_CONTROLLERS += [ChapterController, TeamController, EventController, OrderController, MyTicketsController]
-API_CONTROLLERS += [AuditLogController]
-API_CONTROLLERS += [ReportController, AnnouncementController]
-API_CONTROLLERS += [ChannelController, NotificationController, realtime_socket]
+API_CONTROLLERS: list[Any] = [*ROUTE_HANDLERS, realtime_socket]
 
 
 class DatabaseCheck:
@@ -142,7 +127,9 @@ def create_app(
 
     # Only sign-up and log-in are throttled (per client address), so the hot paths pay nothing.
     auth_rate_limit = RateLimitConfig(rate_limit=("minute", settings.auth_rate_limit_per_minute), store="rate_limit")
-    auth_router = DishkaRouter(path="/", route_handlers=[AuthController], middleware=[auth_rate_limit.middleware])
+    auth_router = DishkaRouter(
+        path="/", route_handlers=RATE_LIMITED_ROUTE_HANDLERS, middleware=[auth_rate_limit.middleware]
+    )
     api_router = DishkaRouter(path="/", route_handlers=API_CONTROLLERS)
     rate_store = (
         RedisStore.with_client(url=settings.redis_url, namespace="chapterhouse-rl")

@@ -1,31 +1,30 @@
-"""`/ws`: one authenticated socket per client, subscribe / unsubscribe / message / ping (API.md).
-
-Per socket: a receive loop (parse, rate-limit, dispatch each frame in its own dishka REQUEST scope), a
-sender draining a bounded queue, and a watchdog (idle timeout, periodic channel-access re-check). The hub
-hands frames to the queue without waiting; a socket whose queue is full is closed, never waited for. Chat
-frames leave in channel order, each once (see Subscription and _accept); revoked tokens are found for the
-whole process at once by TokenWatch (adapters/realtime/watch.py).
-"""
+"""One socket's life: a receive loop (parse, rate-limit, dispatch each frame in its own dishka REQUEST scope),
+a sender draining a bounded queue, and the watchdog of access.py. The hub hands frames to the queue without
+waiting; a socket whose queue is full is closed, never waited for. Chat frames leave in channel order, each
+once (ordering.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 from dishka import AsyncContainer
-from litestar import WebSocket, websocket
+from litestar import WebSocket
 from litestar.exceptions import WebSocketDisconnect
 
-from adapters.realtime.fanout import Fanout
+from adapters.realtime.access import ChannelAccess
+from adapters.realtime.close_codes import (
+    TOKEN_REFUSED,
+    WS_1000_NORMAL,
+    WS_1008_POLICY_VIOLATION,
+    WS_1013_TRY_AGAIN_LATER,
+)
 from adapters.realtime.frames import (
     NOTIFICATIONS,
     Delivery,
@@ -42,16 +41,9 @@ from adapters.realtime.frames import (
     user_topic,
 )
 from adapters.realtime.hub import LocalHub
-from adapters.realtime.watch import TokenWatch
-from application.chat import (
-    ChannelGate,
-    CheckChannelAccess,
-    PostMessage,
-    PostMessageCommand,
-    SubscribeCommand,
-    SubscribeToChannel,
-)
-from application.identity import hash_token
+from adapters.realtime.limits import SocketLimits, TokenBucket
+from adapters.realtime.ordering import ChannelOrder, Subscription
+from application.chat import ChannelGate, PostMessage, PostMessageCommand, SubscribeCommand, SubscribeToChannel
 from application.notifications import ResumeNotifications
 from application.ports.auth import Authenticator
 from domain.errors import AuthenticationFailed, DomainError
@@ -59,28 +51,10 @@ from domain.permissions import Principal
 
 log = logging.getLogger("chapterhouse.realtime")
 
-WS_1000_NORMAL = 1000
-WS_1001_GOING_AWAY = 1001
-WS_1008_POLICY_VIOLATION = 1008
-WS_1011_INTERNAL_ERROR = 1011
-WS_1013_TRY_AGAIN_LATER = 1013
-IDLE_ACCESS_RECHECK_SECONDS = 30.0
-# A chat frame whose predecessor has not arrived waits this long (the predecessor is usually just published
-# a moment later by another process) before the gap is filled from the database.
-REORDER_WAIT_SECONDS = 0.25
-REPAIR_ATTEMPTS = 3
-NIL_ID = uuid.UUID(int=0)  # before every UUIDv7: "everything" as a resume point
-
-
-@dataclass(frozen=True)
-class SocketLimits:
-    max_frame_bytes: int = 8192  # a whole frame; the message body inside is limited to 4 KiB by the domain
-    rate_per_second: int = 20  # client frames, token bucket with a burst of the same size
-    refused_before_close: int = 20  # refused frames in a row before the socket is closed with 1008
-    queue_size: int = 256  # outgoing frames waiting for a slow client before it is dropped
-    idle_timeout_seconds: float = 90.0  # no client frame (a ping at least) for this long: close
-    channel_recheck_seconds: float = 30.0  # on delivery, channel access (membership, grants) at most this often
-    max_pending_per_subscription: int = 1000  # live frames held while a resuming subscribe loads its backlog
+# What the sender queue carries: (topic or None for control frames, one encoded frame or a backlog of them).
+Outgoing = tuple[str | None, str | list[str]]
+Backlog = tuple[list[tuple[uuid.UUID, str]], bool, uuid.UUID | None]
+T = TypeVar("T")
 
 
 class SocketMetrics(Protocol):
@@ -105,39 +79,6 @@ class NoSocketMetrics:
         """Not counted."""
 
 
-class TokenBucket:
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._rate, self._clock = rate, clock
-        self._tokens, self._at = rate, clock()
-
-    def take(self) -> bool:
-        now = self._clock()
-        self._tokens = min(self._rate, self._tokens + (now - self._at) * self._rate)
-        self._at = now
-        if self._tokens >= 1:
-            self._tokens -= 1
-            return True
-        return False
-
-
-@dataclass
-class Subscription:
-    topic: str
-    channel: str  # as the client named it: a channel id or "notifications"
-    channel_id: uuid.UUID | None  # None for notifications
-    ready: bool = False
-    pending: list[Delivery] = field(default_factory=list)  # live frames held while the backlog loads
-    # Chat only: the id of the last message the client has (or the channel's last one when it subscribed),
-    # frames that arrived before their predecessor (by predecessor id), and the task filling a gap.
-    head: uuid.UUID | None = None
-    early: dict[uuid.UUID | None, Delivery] = field(default_factory=dict)
-    repair: asyncio.Task[None] | None = None
-
-
-# What the sender queue carries: (topic or None for control frames, one encoded frame or a backlog of them).
-Outgoing = tuple[str | None, str | list[str]]
-
-
 class SocketSession:
     """One connected client. Frames from the hub arrive through deliver(); the client's through receive."""
 
@@ -160,15 +101,22 @@ class SocketSession:
         self._bucket = TokenBucket(limits.rate_per_second)
         self._refused_in_a_row = 0
         self._last_client_frame = time.monotonic()
-        # The subscribe itself authorizes; the first re-check comes one to two intervals later, spread out
-        # so that sockets which connected together (after a deploy, say) do not re-check together.
-        self._last_channel_check = time.monotonic() + random.uniform(0, limits.channel_recheck_seconds)
+        self._order = ChannelOrder(self, limits.max_pending_per_subscription)
+        self._access = ChannelAccess(self, limits)
         self._closing = asyncio.Event()
         self._close_code, self._close_reason = WS_1000_NORMAL, ""
 
     @property
     def token_hash(self) -> bytes:
         return self._token_hash
+
+    @property
+    def closing(self) -> bool:
+        return self._closing.is_set()
+
+    @property
+    def last_client_frame(self) -> float:
+        return self._last_client_frame
 
     # --- called by the hub and the token watch (synchronous, never blocks) -------------------------
     def deliver(self, topic: str, delivery: Delivery) -> None:
@@ -180,88 +128,45 @@ class SocketSession:
             if len(subscription.pending) > self._limits.max_pending_per_subscription:
                 self.abort(WS_1013_TRY_AGAIN_LATER, "too many messages while resuming: reconnect and resume")
             return
-        self._accept(subscription, delivery)
-
-    def _accept(self, subscription: Subscription, delivery: Delivery) -> None:
-        """Chat frames go out in channel order, each once: a frame already sent is dropped, one that arrives
-        before its predecessor waits for it (or for the repair that reloads the gap from the database)."""
-        if not delivery.ordered or subscription.channel_id is None:
-            self._offer(subscription.topic, delivery.frame)
-            return
-        if subscription.head is not None and delivery.id <= subscription.head:
-            return
-        if delivery.previous_id != subscription.head:
-            subscription.early[delivery.previous_id] = delivery
-            if len(subscription.early) > self._limits.max_pending_per_subscription:
-                self.abort(WS_1013_TRY_AGAIN_LATER, "too many messages out of order: reconnect and resume")
-            elif subscription.repair is None or subscription.repair.done():
-                subscription.repair = asyncio.create_task(self._repair(subscription), name="ws-repair")
-            return
-        self._offer(subscription.topic, delivery.frame)
-        subscription.head = delivery.id
-        self._release_early(subscription)
-
-    def _release_early(self, subscription: Subscription) -> None:
-        """Send the frames that were waiting for the head; forget those the head has overtaken."""
-        while (waiting := subscription.early.pop(subscription.head, None)) is not None:
-            self._offer(subscription.topic, waiting.frame)
-            subscription.head = waiting.id
-        if subscription.head is not None:
-            for previous_id, waiting in list(subscription.early.items()):
-                if waiting.id <= subscription.head:
-                    del subscription.early[previous_id]
-
-    async def _repair(self, subscription: Subscription) -> None:
-        """A predecessor is missing (published late, or its publish failed): after a short wait, load what
-        follows the head from the database, like a resume, then release what waited."""
-        await asyncio.sleep(REORDER_WAIT_SECONDS)
-        for _attempt in range(REPAIR_ATTEMPTS):
-            if not subscription.early or self._subscriptions.get(subscription.topic) is not subscription:
-                return
-            after = subscription.head or NIL_ID  # no head: the channel was empty, load from its start
-            try:
-                loaded, _, _ = await self._in_request(
-                    functools.partial(self._load_backlog, channel_id=subscription.channel_id, after=after)
-                )
-            except AuthenticationFailed:
-                self.abort(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
-                return
-            except DomainError:
-                self._unsubscribe(subscription.channel)
-                self._reply(error("access to this channel has ended", subscription.channel))
-                return
-            except Exception:
-                log.exception("websocket gap repair failed")
-                self.abort(WS_1011_INTERNAL_ERROR, "internal error: reconnect and resume")
-                return
-            if self._subscriptions.get(subscription.topic) is not subscription:
-                return
-            # Live frames may have moved the head while the database answered.
-            fresh = [(i, f) for i, f in loaded if subscription.head is None or i > subscription.head]
-            if fresh:
-                self._offer(subscription.topic, [frame for _, frame in fresh])
-                subscription.head = fresh[-1][0]
-            self._release_early(subscription)
-            await asyncio.sleep(REORDER_WAIT_SECONDS)
-        # Still waiting for something the database does not have (say, a deleted message): rather than
-        # stall the channel, send what waited, in id order.
-        waiting = sorted(subscription.early.values(), key=lambda d: d.id)
-        subscription.early.clear()
-        if waiting and self._subscriptions.get(subscription.topic) is subscription:
-            self._offer(subscription.topic, [d.frame for d in waiting])
-            subscription.head = waiting[-1].id
+        self._order.accept(subscription, delivery)
 
     def abort(self, code: int, reason: str) -> None:
         if not self._closing.is_set():
             self._close_code, self._close_reason = code, reason
             self._closing.set()
 
+    # --- what ordering and the re-checks use ----------------------------------------------------------
+    def offer(self, topic: str | None, frame: str | list[str]) -> None:
+        try:
+            self._queue.put_nowait((topic, frame))
+        except asyncio.QueueFull:
+            self.abort(WS_1013_TRY_AGAIN_LATER, "too slow: frames were not read in time; reconnect and resume")
+
+    def subscriptions(self) -> list[Subscription]:
+        return list(self._subscriptions.values())
+
+    def is_current(self, subscription: Subscription) -> bool:
+        return self._subscriptions.get(subscription.topic) is subscription
+
+    def end_access(self, subscription: Subscription) -> None:
+        self._unsubscribe(subscription.channel)
+        self._reply(error("access to this channel has ended", subscription.channel))
+
+    async def load_after(self, subscription: Subscription, after: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+        loaded, _, _ = await self.in_request(lambda c: self._load_backlog(c, subscription.channel_id, after))
+        return loaded
+
+    async def in_request(self, work: Callable[[AsyncContainer], Awaitable[T]]) -> T:
+        # dishka gives sockets SESSION scope; each frame gets its own REQUEST scope (and DB connection).
+        async with self._container() as request_container:
+            return await work(request_container)
+
     # --- the socket's life --------------------------------------------------------------------------
     async def run(self) -> None:
         tasks = [
             asyncio.create_task(self._receive_loop(), name="ws-receive"),
             asyncio.create_task(self._send_loop(), name="ws-send"),
-            asyncio.create_task(self._watchdog(), name="ws-watchdog"),
+            asyncio.create_task(self._access.watchdog(), name="ws-watchdog"),
             asyncio.create_task(self._closing.wait(), name="ws-closing"),
         ]
         try:
@@ -292,14 +197,8 @@ class SocketSession:
                 for frame in item if isinstance(item, list) else (item,):
                     await self._socket.send_text(frame)
 
-    def _offer(self, topic: str | None, frame: str | list[str]) -> None:
-        try:
-            self._queue.put_nowait((topic, frame))
-        except asyncio.QueueFull:
-            self.abort(WS_1013_TRY_AGAIN_LATER, "too slow: frames were not read in time; reconnect and resume")
-
     def _reply(self, frame: str) -> None:
-        self._offer(None, frame)
+        self.offer(None, frame)
 
     async def _receive_loop(self) -> None:
         while True:
@@ -318,8 +217,8 @@ class SocketSession:
                 self._reply(error(f"rate limit exceeded: at most {self._limits.rate_per_second} frames per second"))
                 continue
             self._refused_in_a_row = 0
-            text: str | None = event.get("text")  # type: ignore[assignment]
-            if text is None:
+            text = event.get("text")
+            if not isinstance(text, str):
                 self._reply(error("frames must be JSON text"))
                 continue
             if len(text) > self._limits.max_frame_bytes or len(text.encode()) > self._limits.max_frame_bytes:
@@ -336,7 +235,7 @@ class SocketSession:
             try:
                 await self._handle(frame)
             except AuthenticationFailed:
-                self.abort(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
+                self.abort(WS_1008_POLICY_VIOLATION, TOKEN_REFUSED)
                 return
             except Exception:  # one bad frame must not end the socket, nor the server
                 log.exception("websocket frame failed")
@@ -344,21 +243,16 @@ class SocketSession:
 
     async def _handle(self, frame: SubscribeFrame | UnsubscribeFrame | PostFrame | PingFrame) -> None:
         if isinstance(frame, PingFrame):
-            await self._in_request(self._check_token)
+            await self.in_request(self._check_token)
             self._reply(control("pong"))
         elif isinstance(frame, SubscribeFrame):
             await self._subscribe(frame)
         elif isinstance(frame, UnsubscribeFrame):
-            await self._in_request(self._check_token)
+            await self.in_request(self._check_token)
             self._unsubscribe(frame.channel)
             self._reply(control("unsubscribed", channel=frame.channel))
         else:
             await self._post(frame)
-
-    async def _in_request(self, work: Callable[[AsyncContainer], Awaitable[Any]]) -> Any:
-        # dishka gives sockets SESSION scope; each frame gets its own REQUEST scope (and DB connection).
-        async with self._container() as request_container:
-            return await work(request_container)
 
     async def _check_token(self, container: AsyncContainer) -> Principal:
         authenticator: Authenticator = await container.get(Authenticator)
@@ -384,18 +278,18 @@ class SocketSession:
         self._subscriptions[topic] = subscription
         self._hub.add(topic, self)
         try:
-            backlog, truncated, head = await self._in_request(lambda c: self._load_backlog(c, channel_id, after))
+            backlog, truncated, head = await self.in_request(lambda c: self._load_backlog(c, channel_id, after))
         except DomainError as exc:
             self._unsubscribe(frame.channel)
             if isinstance(exc, AuthenticationFailed):
                 raise
             self._reply(error(exc.detail, frame.channel))
             return
-        if self._subscriptions.get(topic) is not subscription:
+        if not self.is_current(subscription):
             return  # unsubscribed meanwhile
         self._reply(control("subscribed", channel=frame.channel))
         if backlog:
-            self._offer(topic, [encoded for _, encoded in backlog])  # one queue slot, however long
+            self.offer(topic, [encoded for _, encoded in backlog])  # one queue slot, however long
         if truncated:
             self._reply(error("more missed messages than a resume sends: reload the history over HTTP", frame.channel))
         last_sent = backlog[-1][0] if backlog else after
@@ -406,11 +300,11 @@ class SocketSession:
         held, subscription.pending = subscription.pending, []
         for delivery in held:
             if delivery.ordered or last_sent is None or delivery.id > last_sent:
-                self._accept(subscription, delivery)
+                self._order.accept(subscription, delivery)
 
     async def _load_backlog(
         self, container: AsyncContainer, channel_id: uuid.UUID | None, after: uuid.UUID | None
-    ) -> tuple[list[tuple[uuid.UUID, str]], bool, uuid.UUID | None]:
+    ) -> Backlog:
         """(what was missed after `after`, whether it was cut short, the channel's last message id)."""
         if channel_id is None:
             principal = await self._check_token(container)
@@ -444,7 +338,7 @@ class SocketSession:
             await use_case.execute(actor, PostMessageCommand(channel_id=channel_id, body=frame.body))
 
         try:
-            await self._in_request(post)
+            await self.in_request(post)
         except AuthenticationFailed:
             raise
         except DomainError as exc:
@@ -456,7 +350,7 @@ class SocketSession:
             while not self._queue.empty() and len(batch) < 64:
                 batch.append(self._queue.get_nowait())
             if any(topic is not None for topic, _ in batch):
-                if not await self._recheck_channels_if_due():
+                if not await self._access.recheck_if_due():
                     return
                 batch = [(topic, f) for topic, f in batch if topic is None or topic in self._subscriptions]
             sent = 0
@@ -470,52 +364,6 @@ class SocketSession:
             finally:
                 self._metrics.delivered(sent)  # once per batch, not per frame
 
-    async def _recheck_channels_if_due(self, *, minimum_age: float = 0.0) -> bool:
-        """Before delivering: channel access (membership, grants) every channel_recheck_seconds; the token
-        itself is watched for the whole process by TokenWatch. False when the socket is closing."""
-        age = time.monotonic() - self._last_channel_check
-        if age < max(self._limits.channel_recheck_seconds, minimum_age):
-            return not self._closing.is_set()
-        try:
-            await self._recheck_channels()
-        except AuthenticationFailed:
-            self.abort(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
-            return False
-        except Exception:  # the database is unreachable, say: clients reconnect and resume later
-            log.exception("websocket access re-check failed")
-            self.abort(WS_1011_INTERNAL_ERROR, "internal error: reconnect and resume")
-            return False
-        return not self._closing.is_set()
-
-    async def _recheck_channels(self) -> None:
-        """Raises AuthenticationFailed when the token is no longer valid; drops channels no longer readable."""
-        self._last_channel_check = time.monotonic()
-        # Subscriptions still loading their backlog were authorized a moment ago; their subscribe answers.
-        checked = [s for s in self._subscriptions.values() if s.ready and s.channel_id is not None]
-        channel_ids = {s.channel_id for s in checked if s.channel_id is not None}
-
-        async def check(container: AsyncContainer) -> set[uuid.UUID]:
-            use_case: CheckChannelAccess = await container.get(CheckChannelAccess)
-            return await use_case.execute(self._token_hash, channel_ids)
-
-        readable = await self._in_request(check)
-        for subscription in checked:
-            if subscription.channel_id not in readable and self._subscriptions.get(subscription.topic) is subscription:
-                self._unsubscribe(subscription.channel)
-                self._reply(error("access to this channel has ended", subscription.channel))
-
-    async def _watchdog(self) -> None:
-        """Idle timeout, and the same re-checks for sockets that neither send nor receive (at most every
-        30 s; deliveries and client frames check more often)."""
-        period = max(min(self._limits.idle_timeout_seconds / 3, 5.0), 0.5)
-        while True:
-            await asyncio.sleep(period)
-            if time.monotonic() - self._last_client_frame > self._limits.idle_timeout_seconds:
-                self.abort(WS_1001_GOING_AWAY, "idle: send a ping at least every 30 seconds")
-                return
-            if not await self._recheck_channels_if_due(minimum_age=IDLE_ACCESS_RECHECK_SECONDS):
-                return
-
 
 def _optional_uuid(value: str | None) -> uuid.UUID | None:
     if value is None:
@@ -524,53 +372,3 @@ def _optional_uuid(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         return None
-
-
-@websocket("/ws")
-async def realtime_socket(socket: WebSocket[Any, Any, Any]) -> None:
-    """The token travels as ?token= (browsers cannot set headers on a WebSocket); query strings are never
-    logged. A missing, forged or revoked token: accepted, then closed with 1008 at once, with a reason."""
-    container: AsyncContainer = socket.state.dishka_container
-    metrics: SocketMetrics = await container.get(SocketMetrics)
-    await socket.accept()
-    metrics.opened()
-    try:
-        await _serve(socket, container, metrics)
-    finally:
-        metrics.closed()
-
-
-async def _serve(socket: WebSocket[Any, Any, Any], container: AsyncContainer, metrics: SocketMetrics) -> None:
-    token = socket.query_params.get("token") or ""
-    token_hash = hash_token(token)
-    try:
-        if not token:
-            raise AuthenticationFailed("a token is required")
-        async with container() as request_container:
-            authenticator = await request_container.get(Authenticator)
-            principal = (await authenticator.authenticate(token_hash, None)).principal
-    except AuthenticationFailed:
-        await socket.close(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
-        return
-    fanout: Fanout = await container.get(Fanout)
-    try:
-        async with asyncio.timeout(5.0):
-            await fanout.ready()  # frames of other processes must flow before any subscribe
-    except TimeoutError:
-        await socket.close(WS_1013_TRY_AGAIN_LATER, "real-time backend unavailable: try again later")
-        return
-    session = SocketSession(
-        socket,
-        container=container,
-        hub=await container.get(LocalHub),
-        limits=await container.get(SocketLimits),
-        token_hash=token_hash,
-        principal=principal,
-        metrics=metrics,
-    )
-    watch: TokenWatch = await container.get(TokenWatch)
-    watch.watch(session, socket.app.state.dishka_container)
-    try:
-        await session.run()
-    finally:
-        watch.forget(session)

@@ -1,18 +1,22 @@
-"""Billing over HTTP: the public plan catalog and the organization's subscription."""
+"""Billing over HTTP: the public plan catalog, the organization's subscription, and Stripe's webhook endpoint."""
 
 from __future__ import annotations
 
-import uuid
+from typing import Any
 
 from dishka.integrations.litestar import FromDishka
-from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from adapters.http.billing_schemas import ChangePlanBody, PlanList, PlanOut, SubscriptionOut
-from adapters.http.schemas import to_struct
+from adapters.http.billing.schemas import ChangePlanBody, PlanList, SubscriptionOut, WebhookReceipt
+from adapters.http.schema_kit import to_struct
 from application.billing import ChangePlanCommand, ChangeSubscription, GetSubscription, ListPlans
+from application.webhooks import ProcessStripeWebhook
 from domain.permissions import Actor
+
+# Stripe's events are a few kB; anything far bigger is not from Stripe.
+MAX_WEBHOOK_BYTES = 256 * 1024
 
 
 class PlanController(Controller):
@@ -21,8 +25,7 @@ class PlanController(Controller):
 
     @get("", summary="The plan catalog with entitlements (public)", security=[])
     async def catalog(self, use_case: FromDishka[ListPlans]) -> PlanList:
-        plans = await use_case.execute()
-        return PlanList(items=[to_struct(PlanOut, plan) for plan in plans])  # type: ignore[misc]
+        return to_struct({"items": await use_case.execute()}, PlanList)
 
 
 class SubscriptionController(Controller):
@@ -30,10 +33,8 @@ class SubscriptionController(Controller):
     tags = ["billing"]
 
     @get("", summary="The organization's plan, subscription status, usage and entitlements (billing readers)")
-    async def read(
-        self, org_id: FromPath[uuid.UUID], actor: FromDishka[Actor], use_case: FromDishka[GetSubscription]
-    ) -> SubscriptionOut:
-        return to_struct(SubscriptionOut, await use_case.execute(actor))  # type: ignore[return-value]
+    async def read(self, actor: FromDishka[Actor], use_case: FromDishka[GetSubscription]) -> SubscriptionOut:
+        return to_struct(await use_case.execute(actor), SubscriptionOut)
 
     @post(
         "",
@@ -41,11 +42,27 @@ class SubscriptionController(Controller):
         summary="Start or change the plan (owner, billing_manager); a plan without a price ends the paid one",
     )
     async def change(
-        self,
-        org_id: FromPath[uuid.UUID],
-        data: JSONBody[ChangePlanBody],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[ChangeSubscription],
+        self, data: JSONBody[ChangePlanBody], actor: FromDishka[Actor], use_case: FromDishka[ChangeSubscription]
     ) -> SubscriptionOut:
         result = await use_case.execute(actor, ChangePlanCommand(plan=data.plan, payment_method=data.payment_method))
-        return to_struct(SubscriptionOut, result)  # type: ignore[return-value]
+        return to_struct(result, SubscriptionOut)
+
+
+class StripeWebhookController(Controller):
+    """The raw body goes to the use case untouched: re-encoding it would break the signature."""
+
+    path = "/api/webhooks/stripe"
+    tags = ["billing"]
+
+    @post(
+        "",
+        status_code=HTTP_200_OK,
+        summary="Stripe events; the Stripe-Signature header is checked against the raw body (bad -> 400)",
+        security=[],
+        request_max_body_size=MAX_WEBHOOK_BYTES,
+    )
+    async def receive(
+        self, request: Request[Any, Any, Any], use_case: FromDishka[ProcessStripeWebhook]
+    ) -> WebhookReceipt:
+        result = await use_case.execute(await request.body(), request.headers.get("stripe-signature", ""))
+        return WebhookReceipt(received=True, event_id=result.event_id, duplicate=result.duplicate)

@@ -1,4 +1,4 @@
-"""Request and response bodies of billing."""
+"""Bodies of the plan catalog, the subscription and the webhook receipt."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from adapters.http.schemas import Input
+from adapters.http.schema_kit import EntitlementValue, Input
 
 PlanId = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$", examples=["team"])]
 PaymentMethodId = Annotated[str, Meta(min_length=3, max_length=255, pattern=r"^pm_[A-Za-z0-9_]+$")]
-EntitlementValue = int | bool | None
 
 
 class PlanOut(Struct):
@@ -28,7 +27,7 @@ class PlanList(Struct):
     items: list[PlanOut]
 
 
-class ChangePlanBody(Input):
+class ChangePlanBody(Input, frozen=True):
     plan: PlanId
     # A payment method collected by Stripe.js; becomes the organization's default for the subscription.
     payment_method: PaymentMethodId | None = None
@@ -45,3 +44,9 @@ class SubscriptionOut(Struct):
     current_period_end: datetime | None
     cancel_at_period_end: bool
     stripe_customer_id: str | None
+
+
+class WebhookReceipt(Struct):
+    received: bool
+    event_id: str
+    duplicate: bool

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
-from adapters.http.chat_schemas import (
+from adapters.http.chat.schemas import (
     AddChannelMemberBody,
     ChannelMemberOut,
     ChannelOut,
@@ -22,7 +22,7 @@ from adapters.http.chat_schemas import (
     NotificationPage,
     PostMessageBody,
 )
-from adapters.http.schemas import to_struct
+from adapters.http.schema_kit import Cursor, Id, Limit, to_struct
 from application.chat import (
     AddChannelMember,
     AddChannelMemberCommand,
@@ -39,8 +39,7 @@ from application.chat import (
 from application.notifications import ListMyNotifications, ListNotificationsQuery, MarkNotificationRead
 from domain.permissions import Actor, Principal
 
-Limit = Annotated[int | None, Parameter(ge=1, le=100, required=False, description="page size (1-100)")]
-Cursor = Annotated[str | None, Parameter(max_length=200, required=False)]
+MessageId = Annotated[uuid.UUID | None, Parameter(required=False, description="a message id")]
 
 
 class ChannelController(Controller):
@@ -49,73 +48,54 @@ class ChannelController(Controller):
 
     @get("", summary="Channels I may read, by cursor")
     async def list_channels(
-        self,
-        org_id: FromPath[uuid.UUID],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[ListChannels],
-        limit: Limit = None,
-        cursor: Cursor = None,
+        self, actor: FromDishka[Actor], use_case: FromDishka[ListChannels], limit: Limit = None, cursor: Cursor = None
     ) -> ChannelPage:
-        page = await use_case.execute(actor, ListChannelsQuery(limit=limit, cursor=cursor))
-        return to_struct(ChannelPage, page)  # type: ignore[return-value]
+        return to_struct(await use_case.execute(actor, ListChannelsQuery(limit=limit, cursor=cursor)), ChannelPage)
 
     @post("", summary="Open a channel (admin+); scope org, or chapter/team/event with target_id")
     async def create(
-        self,
-        org_id: FromPath[uuid.UUID],
-        data: JSONBody[CreateChannelBody],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[CreateChannel],
+        self, data: JSONBody[CreateChannelBody], actor: FromDishka[Actor], use_case: FromDishka[CreateChannel]
     ) -> ChannelOut:
         command = CreateChannelCommand(name=data.name, scope=data.scope, target_id=data.target_id)
-        return to_struct(ChannelOut, await use_case.execute(actor, command))  # type: ignore[return-value]
+        return to_struct(await use_case.execute(actor, command), ChannelOut)
 
     @get("/{channel_id:uuid}", summary="Read a channel")
-    async def read(
-        self,
-        org_id: FromPath[uuid.UUID],
-        channel_id: FromPath[uuid.UUID],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[GetChannel],
-    ) -> ChannelOut:
-        return to_struct(ChannelOut, await use_case.execute(actor, channel_id))  # type: ignore[return-value]
+    async def read(self, channel_id: Id, actor: FromDishka[Actor], use_case: FromDishka[GetChannel]) -> ChannelOut:
+        return to_struct(await use_case.execute(actor, channel_id), ChannelOut)
 
     @post("/{channel_id:uuid}/members", summary="Grant a member of the organization access to a channel (admin+)")
     async def add_member(
         self,
-        org_id: FromPath[uuid.UUID],
-        channel_id: FromPath[uuid.UUID],
+        channel_id: Id,
         data: JSONBody[AddChannelMemberBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[AddChannelMember],
     ) -> ChannelMemberOut:
         result = await use_case.execute(actor, AddChannelMemberCommand(channel_id=channel_id, user_id=data.user_id))
-        return to_struct(ChannelMemberOut, result)  # type: ignore[return-value]
+        return to_struct(result, ChannelMemberOut)
 
     @get("/{channel_id:uuid}/messages", summary="History, newest first; pass next_cursor as ?before=")
     async def messages(
         self,
-        org_id: FromPath[uuid.UUID],
-        channel_id: FromPath[uuid.UUID],
+        channel_id: Id,
         actor: FromDishka[Actor],
         use_case: FromDishka[ListMessages],
         limit: Limit = None,
-        before: Annotated[uuid.UUID | None, Parameter(required=False, description="a message id")] = None,
+        before: MessageId = None,
     ) -> MessagePage:
         page = await use_case.execute(actor, ListMessagesQuery(channel_id=channel_id, limit=limit, before=before))
-        return to_struct(MessagePage, page)  # type: ignore[return-value]
+        return to_struct(page, MessagePage)
 
     @post("/{channel_id:uuid}/messages", summary="Post a message (stored, then pushed to subscribed sockets)")
     async def post_message(
         self,
-        org_id: FromPath[uuid.UUID],
-        channel_id: FromPath[uuid.UUID],
+        channel_id: Id,
         data: JSONBody[PostMessageBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[PostMessage],
     ) -> MessageOut:
         result = await use_case.execute(actor, PostMessageCommand(channel_id=channel_id, body=data.body))
-        return to_struct(MessageOut, result)  # type: ignore[return-value]
+        return to_struct(result, MessageOut)
 
 
 class NotificationController(Controller):
@@ -132,13 +112,10 @@ class NotificationController(Controller):
         cursor: Cursor = None,
     ) -> NotificationPage:
         page = await use_case.execute(principal, ListNotificationsQuery(unread_only=unread, limit=limit, cursor=cursor))
-        return to_struct(NotificationPage, page)  # type: ignore[return-value]
+        return to_struct(page, NotificationPage)
 
     @post("/{notification_id:uuid}/read", status_code=HTTP_200_OK, summary="Mark one of my notifications read")
     async def mark_read(
-        self,
-        notification_id: FromPath[uuid.UUID],
-        principal: FromDishka[Principal],
-        use_case: FromDishka[MarkNotificationRead],
+        self, notification_id: Id, principal: FromDishka[Principal], use_case: FromDishka[MarkNotificationRead]
     ) -> NotificationOut:
-        return to_struct(NotificationOut, await use_case.execute(principal, notification_id))  # type: ignore[return-value]
+        return to_struct(await use_case.execute(principal, notification_id), NotificationOut)

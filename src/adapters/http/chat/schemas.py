@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from msgspec import Meta, Struct
 
-from adapters.http.schemas import Input
+from adapters.http.schema_kit import Input
 
 ChannelNameIn = Annotated[str, Meta(min_length=1, max_length=100)]
 ScopeIn = Annotated[str, Meta(pattern=r"^(org|chapter|team|event)$")]
@@ -16,17 +16,17 @@ ScopeIn = Annotated[str, Meta(pattern=r"^(org|chapter|team|event)$")]
 BodyIn = Annotated[str, Meta(min_length=1, max_length=4096)]
 
 
-class CreateChannelBody(Input):
+class CreateChannelBody(Input, frozen=True):
     name: ChannelNameIn
     scope: ScopeIn = "org"
     target_id: uuid.UUID | None = None
 
 
-class AddChannelMemberBody(Input):
+class AddChannelMemberBody(Input, frozen=True):
     user_id: uuid.UUID
 
 
-class PostMessageBody(Input):
+class PostMessageBody(Input, frozen=True):
     body: BodyIn
 
 

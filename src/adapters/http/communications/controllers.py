@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Literal
-
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
-from msgspec import Meta, Struct
 
-from adapters.http.schemas import Input
+from adapters.http.communications.schemas import AnnouncementAcceptedOut, AnnouncementBody
 from application.announcements import PostAnnouncement, PostAnnouncementCommand
-from domain.announcements import MAX_BODY, MAX_SUBJECT, Audience
+from domain.announcements import Audience
 from domain.permissions import Actor
-
-
-class AnnouncementBody(Input):
-    audience: Literal["org", "chapter", "team", "event"]
-    subject: Annotated[str, Meta(min_length=1, max_length=MAX_SUBJECT)]
-    body: Annotated[str, Meta(min_length=1, max_length=MAX_BODY)]
-    target_id: uuid.UUID | None = None
-
-
-class AnnouncementAcceptedOut(Struct):
-    id: uuid.UUID
-    audience: str
-    target_id: uuid.UUID | None
-    status: str = "queued"
 
 
 class AnnouncementController(Controller):
@@ -42,11 +24,7 @@ class AnnouncementController(Controller):
         "(admins; a chapter's leads for their chapter, its teams and events)",
     )
     async def announce(
-        self,
-        org_id: FromPath[uuid.UUID],
-        data: JSONBody[AnnouncementBody],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[PostAnnouncement],
+        self, data: JSONBody[AnnouncementBody], actor: FromDishka[Actor], use_case: FromDishka[PostAnnouncement]
     ) -> AnnouncementAcceptedOut:
         command = PostAnnouncementCommand(
             audience=Audience(data.audience), target_id=data.target_id, subject=data.subject, body=data.body

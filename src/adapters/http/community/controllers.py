@@ -7,12 +7,11 @@ from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
+from msgspec.structs import asdict
 
-from adapters.http.organizations import Cursor, Limit
-from adapters.http.schemas import to_struct
-from adapters.http.ticketing_schemas import (
+from adapters.http.community.schemas import (
     AddChapterMemberBody,
     AddTeamMemberBody,
     ChapterOut,
@@ -26,6 +25,7 @@ from adapters.http.ticketing_schemas import (
     UpdateChapterBody,
     UpdateTeamBody,
 )
+from adapters.http.schema_kit import Cursor, Id, Limit, to_struct
 from application.community import (
     AddChapterMember,
     AddChapterMemberCommand,
@@ -53,9 +53,6 @@ from application.community import (
 )
 from domain.permissions import Actor, ChapterRole
 
-OrgId = FromPath[uuid.UUID]
-Id = FromPath[uuid.UUID]
-
 
 class ChapterController(Controller):
     path = "/api/orgs/{org_id:uuid}/chapters"
@@ -63,76 +60,56 @@ class ChapterController(Controller):
 
     @get("", summary="Chapters, by cursor")
     async def list_chapters(
-        self,
-        org_id: OrgId,
-        actor: FromDishka[Actor],
-        use_case: FromDishka[ListChapters],
-        limit: Limit = None,
-        cursor: Cursor = None,
+        self, actor: FromDishka[Actor], use_case: FromDishka[ListChapters], limit: Limit = None, cursor: Cursor = None
     ) -> ChapterPage:
-        return to_struct(ChapterPage, await use_case.execute(actor, PageQuery(limit, cursor)))  # type: ignore[return-value]
+        return to_struct(await use_case.execute(actor, PageQuery(limit, cursor)), ChapterPage)
 
     @post("", summary="Create a chapter (admin+)")
     async def create(
-        self,
-        org_id: OrgId,
-        data: JSONBody[CreateChapterBody],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[CreateChapter],
+        self, data: JSONBody[CreateChapterBody], actor: FromDishka[Actor], use_case: FromDishka[CreateChapter]
     ) -> ChapterOut:
-        command = ChapterCommand(name=data.name, slug=data.slug, city=data.city, timezone=data.timezone)
-        return to_struct(ChapterOut, await use_case.execute(actor, command))  # type: ignore[return-value]
+        return to_struct(await use_case.execute(actor, ChapterCommand(**asdict(data))), ChapterOut)
 
     @get("/{chapter_id:uuid}", summary="Read a chapter")
-    async def read(
-        self, org_id: OrgId, chapter_id: Id, actor: FromDishka[Actor], use_case: FromDishka[GetChapter]
-    ) -> ChapterOut:
-        return to_struct(ChapterOut, await use_case.execute(actor, chapter_id))  # type: ignore[return-value]
+    async def read(self, chapter_id: Id, actor: FromDishka[Actor], use_case: FromDishka[GetChapter]) -> ChapterOut:
+        return to_struct(await use_case.execute(actor, chapter_id), ChapterOut)
 
     @patch("/{chapter_id:uuid}", summary="Edit a chapter (admins and its leads)")
     async def update(
         self,
-        org_id: OrgId,
         chapter_id: Id,
         data: JSONBody[UpdateChapterBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[UpdateChapter],
     ) -> ChapterOut:
         result = await use_case.execute(actor, UpdateChapterCommand(chapter_id=chapter_id, changes=data.changes()))
-        return to_struct(ChapterOut, result)  # type: ignore[return-value]
+        return to_struct(result, ChapterOut)
 
     @delete("/{chapter_id:uuid}", status_code=HTTP_204_NO_CONTENT, summary="Delete a chapter without events (admin+)")
-    async def remove(
-        self, org_id: OrgId, chapter_id: Id, actor: FromDishka[Actor], use_case: FromDishka[DeleteChapter]
-    ) -> None:
+    async def remove(self, chapter_id: Id, actor: FromDishka[Actor], use_case: FromDishka[DeleteChapter]) -> None:
         await use_case.execute(actor, chapter_id)
 
     @get("/{chapter_id:uuid}/members", summary="The chapter's members and leads")
     async def members(
         self,
-        org_id: OrgId,
         chapter_id: Id,
         actor: FromDishka[Actor],
         use_case: FromDishka[ListChapterMembers],
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> GroupMemberPage:
-        page = await use_case.execute(actor, chapter_id, PageQuery(limit, cursor))
-        return to_struct(GroupMemberPage, page)  # type: ignore[return-value]
+        return to_struct(await use_case.execute(actor, chapter_id, PageQuery(limit, cursor)), GroupMemberPage)
 
     @post("/{chapter_id:uuid}/members", summary="Join (no user_id) or add someone (leads and admins)")
     async def add_member(
         self,
-        org_id: OrgId,
         chapter_id: Id,
         data: JSONBody[AddChapterMemberBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[AddChapterMember],
     ) -> GroupMembershipOut:
-        result = await use_case.execute(
-            actor, AddChapterMemberCommand(chapter_id=chapter_id, user_id=data.user_id, role=ChapterRole(data.role))
-        )
-        return to_struct(GroupMembershipOut, result)  # type: ignore[return-value]
+        command = AddChapterMemberCommand(chapter_id=chapter_id, user_id=data.user_id, role=ChapterRole(data.role))
+        return to_struct(await use_case.execute(actor, command), GroupMembershipOut)
 
 
 class TeamController(Controller):
@@ -142,7 +119,6 @@ class TeamController(Controller):
     @get("", summary="Teams, by cursor (optionally of one chapter)")
     async def list_teams(
         self,
-        org_id: OrgId,
         actor: FromDishka[Actor],
         use_case: FromDishka[ListTeams],
         chapter_id: Annotated[uuid.UUID | None, Parameter(required=False)] = None,
@@ -150,73 +126,56 @@ class TeamController(Controller):
         cursor: Cursor = None,
     ) -> TeamPage:
         page = await use_case.execute(actor, ListTeamsQuery(chapter_id=chapter_id, limit=limit, cursor=cursor))
-        return to_struct(TeamPage, page)  # type: ignore[return-value]
+        return to_struct(page, TeamPage)
 
     @post("", summary="Create a team (admins; a chapter's leads under their chapter)")
     async def create(
-        self, org_id: OrgId, data: JSONBody[CreateTeamBody], actor: FromDishka[Actor], use_case: FromDishka[CreateTeam]
+        self, data: JSONBody[CreateTeamBody], actor: FromDishka[Actor], use_case: FromDishka[CreateTeam]
     ) -> TeamOut:
         result = await use_case.execute(actor, CreateTeamCommand(name=data.name, chapter_id=data.chapter_id))
-        return to_struct(TeamOut, result)  # type: ignore[return-value]
+        return to_struct(result, TeamOut)
 
     @get("/{team_id:uuid}", summary="Read a team")
-    async def read(
-        self, org_id: OrgId, team_id: Id, actor: FromDishka[Actor], use_case: FromDishka[GetTeam]
-    ) -> TeamOut:
-        return to_struct(TeamOut, await use_case.execute(actor, team_id))  # type: ignore[return-value]
+    async def read(self, team_id: Id, actor: FromDishka[Actor], use_case: FromDishka[GetTeam]) -> TeamOut:
+        return to_struct(await use_case.execute(actor, team_id), TeamOut)
 
     @patch("/{team_id:uuid}", summary="Rename a team")
     async def update(
-        self,
-        org_id: OrgId,
-        team_id: Id,
-        data: JSONBody[UpdateTeamBody],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[RenameTeam],
+        self, team_id: Id, data: JSONBody[UpdateTeamBody], actor: FromDishka[Actor], use_case: FromDishka[RenameTeam]
     ) -> TeamOut:
         result = await use_case.execute(actor, RenameTeamCommand(team_id=team_id, name=data.name))
-        return to_struct(TeamOut, result)  # type: ignore[return-value]
+        return to_struct(result, TeamOut)
 
     @delete("/{team_id:uuid}", status_code=HTTP_204_NO_CONTENT, summary="Delete a team")
-    async def remove(
-        self, org_id: OrgId, team_id: Id, actor: FromDishka[Actor], use_case: FromDishka[DeleteTeam]
-    ) -> None:
+    async def remove(self, team_id: Id, actor: FromDishka[Actor], use_case: FromDishka[DeleteTeam]) -> None:
         await use_case.execute(actor, team_id)
 
     @get("/{team_id:uuid}/members", summary="The team's members")
     async def members(
         self,
-        org_id: OrgId,
         team_id: Id,
         actor: FromDishka[Actor],
         use_case: FromDishka[ListTeamMembers],
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> GroupMemberPage:
-        page = await use_case.execute(actor, team_id, PageQuery(limit, cursor))
-        return to_struct(GroupMemberPage, page)  # type: ignore[return-value]
+        return to_struct(await use_case.execute(actor, team_id, PageQuery(limit, cursor)), GroupMemberPage)
 
     @post("/{team_id:uuid}/members", summary="Join (no user_id) or add someone (team managers)")
     async def add_member(
         self,
-        org_id: OrgId,
         team_id: Id,
         data: JSONBody[AddTeamMemberBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[AddTeamMember],
     ) -> GroupMembershipOut:
         result = await use_case.execute(actor, TeamMemberCommand(team_id=team_id, user_id=data.user_id))
-        return to_struct(GroupMembershipOut, result)  # type: ignore[return-value]
+        return to_struct(result, GroupMembershipOut)
 
     @delete(
         "/{team_id:uuid}/members/{user_id:uuid}", status_code=HTTP_204_NO_CONTENT, summary="Leave, or remove someone"
     )
     async def remove_member(
-        self,
-        org_id: OrgId,
-        team_id: Id,
-        user_id: FromPath[uuid.UUID],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[RemoveTeamMember],
+        self, team_id: Id, user_id: Id, actor: FromDishka[Actor], use_case: FromDishka[RemoveTeamMember]
     ) -> None:
         await use_case.execute(actor, TeamMemberCommand(team_id=team_id, user_id=user_id))

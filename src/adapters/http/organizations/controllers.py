@@ -1,16 +1,18 @@
+"""Routes of organizations, their members, invitations and audit log."""
+
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, delete, get, patch, post
-from litestar.params import FromPath, JSONBody, Parameter, PathParameter
+from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from msgspec import UNSET
 
-from adapters.http.schemas import (
+from adapters.http.organizations.schemas import (
     AcceptedOut,
+    AuditPage,
     ChangeRoleBody,
     CreateOrganizationBody,
     InvitationOut,
@@ -20,8 +22,9 @@ from adapters.http.schemas import (
     OrganizationList,
     OrganizationOut,
     UpdateOrganizationBody,
-    to_struct,
 )
+from adapters.http.schema_kit import Cursor, Id, Limit, to_struct
+from application.audit import ListAuditLog, ListAuditLogQuery
 from application.invitations import AcceptInvitation, InviteMember, InviteMemberCommand
 from application.organizations import (
     ChangeMemberRole,
@@ -38,9 +41,6 @@ from application.organizations import (
 )
 from domain.permissions import Actor, Principal, Role
 
-Limit = Annotated[int | None, Parameter(ge=1, le=100, required=False, description="page size (1-100)")]
-Cursor = Annotated[str | None, Parameter(max_length=200, required=False)]
-
 
 class OrganizationController(Controller):
     path = "/api/orgs"
@@ -54,72 +54,59 @@ class OrganizationController(Controller):
         use_case: FromDishka[CreateOrganization],
     ) -> OrganizationOut:
         result = await use_case.execute(principal, CreateOrganizationCommand(name=data.name, slug=data.slug))
-        return to_struct(OrganizationOut, result)  # type: ignore[return-value]
+        return to_struct(result, OrganizationOut)
 
     @get("", summary="Organizations I belong to")
     async def mine(
         self, principal: FromDishka[Principal], use_case: FromDishka[ListMyOrganizations]
     ) -> OrganizationList:
-        views = await use_case.execute(principal)
-        return OrganizationList(items=[to_struct(OrganizationOut, v) for v in views])  # type: ignore[misc]
+        return to_struct({"items": await use_case.execute(principal)}, OrganizationList)
 
     @get("/{org_id:uuid}", summary="Read an organization")
-    async def read(
-        self, org_id: FromPath[uuid.UUID], actor: FromDishka[Actor], use_case: FromDishka[GetOrganization]
-    ) -> OrganizationOut:
-        return to_struct(OrganizationOut, await use_case.execute(actor))  # type: ignore[return-value]
+    async def read(self, actor: FromDishka[Actor], use_case: FromDishka[GetOrganization]) -> OrganizationOut:
+        return to_struct(await use_case.execute(actor), OrganizationOut)
 
     @patch("/{org_id:uuid}", summary="Rename an organization (admin+)")
     async def update(
         self,
-        org_id: FromPath[uuid.UUID],
         data: JSONBody[UpdateOrganizationBody],
         actor: FromDishka[Actor],
         rename: FromDishka[RenameOrganization],
         get_org: FromDishka[GetOrganization],
     ) -> OrganizationOut:
         if data.name is UNSET:
-            actor_result = await get_org.execute(actor)
+            result = await get_org.execute(actor)
         else:
-            actor_result = await rename.execute(actor, RenameOrganizationCommand(name=data.name))
-        return to_struct(OrganizationOut, actor_result)  # type: ignore[return-value]
+            result = await rename.execute(actor, RenameOrganizationCommand(name=data.name))
+        return to_struct(result, OrganizationOut)
 
     @get("/{org_id:uuid}/members", summary="Members, by cursor")
     async def members(
         self,
-        org_id: FromPath[uuid.UUID],
         actor: FromDishka[Actor],
         use_case: FromDishka[ListMembers],
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> MemberPage:
-        page = await use_case.execute(actor, ListMembersQuery(limit=limit, cursor=cursor))
-        return to_struct(MemberPage, page)  # type: ignore[return-value]
+        return to_struct(await use_case.execute(actor, ListMembersQuery(limit=limit, cursor=cursor)), MemberPage)
 
     @patch("/{org_id:uuid}/members/{user_id:uuid}", summary="Change a member's role (admin+)")
     async def change_role(
         self,
-        org_id: FromPath[uuid.UUID],
-        user_id: FromPath[uuid.UUID],
+        user_id: Id,
         data: JSONBody[ChangeRoleBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[ChangeMemberRole],
     ) -> MemberRoleOut:
         result = await use_case.execute(actor, ChangeMemberRoleCommand(user_id=user_id, role=Role(data.role)))
-        return to_struct(MemberRoleOut, result)  # type: ignore[return-value]
+        return to_struct(result, MemberRoleOut)
 
     @delete(
         "/{org_id:uuid}/members/{user_id:uuid}",
         status_code=HTTP_204_NO_CONTENT,
         summary="Remove a member (admin+), or leave (self)",
     )
-    async def remove(
-        self,
-        org_id: FromPath[uuid.UUID],
-        user_id: FromPath[uuid.UUID],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[RemoveMember],
-    ) -> None:
+    async def remove(self, user_id: Id, actor: FromDishka[Actor], use_case: FromDishka[RemoveMember]) -> None:
         await use_case.execute(actor, user_id)
 
     @post(
@@ -127,14 +114,10 @@ class OrganizationController(Controller):
         summary="Invite someone by email (admin+); the email goes out in the background",
     )
     async def invite(
-        self,
-        org_id: FromPath[uuid.UUID],
-        data: JSONBody[InviteBody],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[InviteMember],
+        self, data: JSONBody[InviteBody], actor: FromDishka[Actor], use_case: FromDishka[InviteMember]
     ) -> InvitationOut:
         result = await use_case.execute(actor, InviteMemberCommand(email=data.email, role=Role(data.role)))
-        return to_struct(InvitationOut, result)  # type: ignore[return-value]
+        return to_struct(result, InvitationOut)
 
 
 class InvitationController(Controller):
@@ -148,4 +131,15 @@ class InvitationController(Controller):
         principal: FromDishka[Principal],
         use_case: FromDishka[AcceptInvitation],
     ) -> AcceptedOut:
-        return to_struct(AcceptedOut, await use_case.execute(principal, token))  # type: ignore[return-value]
+        return to_struct(await use_case.execute(principal, token), AcceptedOut)
+
+
+class AuditLogController(Controller):
+    path = "/api/orgs/{org_id:uuid}/audit-log"
+    tags = ["audit"]
+
+    @get("", summary="Who did what, when: newest first (admin+)")
+    async def list_entries(
+        self, actor: FromDishka[Actor], use_case: FromDishka[ListAuditLog], limit: Limit = None, cursor: Cursor = None
+    ) -> AuditPage:
+        return to_struct(await use_case.execute(actor, ListAuditLogQuery(limit=limit, cursor=cursor)), AuditPage)

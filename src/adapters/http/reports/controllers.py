@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.response import Stream
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from adapters.http.reports_schemas import ReportAccepted, ReportBody, ReportOut
+from adapters.http.reports.schemas import ReportAccepted, ReportBody, ReportOut
+from adapters.http.schema_kit import Id, to_struct
 from application.reports import DownloadReport, GetReport, ReportView, RequestReport, RequestReportCommand
 from domain.permissions import Actor
 from domain.reports import ReportKind
 
 
 def _out(org_id: uuid.UUID, view: ReportView) -> ReportOut:
-    ready = view.status == "ready"
-    return ReportOut(
-        id=view.id,
-        kind=view.kind,
-        status=view.status,
-        event_id=view.event_id,
-        requested_at=view.requested_at,
-        completed_at=view.completed_at,
-        row_count=view.row_count,
-        download_url=f"/api/orgs/{org_id}/reports/{view.id}/download" if ready else None,
-    )
+    url = f"/api/orgs/{org_id}/reports/{view.id}/download" if view.status == "ready" else None
+    return to_struct({**asdict(view), "download_url": url}, ReportOut)
 
 
 class ReportController(Controller):
@@ -36,22 +29,14 @@ class ReportController(Controller):
 
     @post("", status_code=HTTP_202_ACCEPTED, summary="Request a CSV report (admins); a job writes it")
     async def request_report(
-        self,
-        org_id: FromPath[uuid.UUID],
-        data: JSONBody[ReportBody],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[RequestReport],
+        self, data: JSONBody[ReportBody], actor: FromDishka[Actor], use_case: FromDishka[RequestReport]
     ) -> ReportAccepted:
         view = await use_case.execute(actor, RequestReportCommand(kind=ReportKind(data.kind), event_id=data.event_id))
         return ReportAccepted(report_id=view.id, status=view.status)
 
     @get("/{report_id:uuid}", summary="A report's status and, once ready, its download URL (admins)")
     async def read(
-        self,
-        org_id: FromPath[uuid.UUID],
-        report_id: FromPath[uuid.UUID],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[GetReport],
+        self, org_id: Id, report_id: Id, actor: FromDishka[Actor], use_case: FromDishka[GetReport]
     ) -> ReportOut:
         return _out(org_id, await use_case.execute(actor, report_id))
 
@@ -60,13 +45,7 @@ class ReportController(Controller):
         summary="The CSV (admins of this organization only)",
         response_description="text/csv",
     )
-    async def download(
-        self,
-        org_id: FromPath[uuid.UUID],
-        report_id: FromPath[uuid.UUID],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[DownloadReport],
-    ) -> Stream:
+    async def download(self, report_id: Id, actor: FromDishka[Actor], use_case: FromDishka[DownloadReport]) -> Stream:
         result = await use_case.execute(actor, report_id)
         return Stream(
             result.chunks,

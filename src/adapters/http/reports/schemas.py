@@ -1,4 +1,4 @@
-"""Request and response bodies of reports."""
+"""Bodies of reports."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from adapters.http.schemas import Input
+from adapters.http.schema_kit import Input
 
 
-class ReportBody(Input):
+class ReportBody(Input, frozen=True):
     kind: Annotated[Literal["members", "attendees"], Meta(description="members, or an event's attendees")]
     event_id: uuid.UUID | None = None
 

@@ -8,12 +8,12 @@ from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
+from msgspec.structs import asdict
 
-from adapters.http.organizations import Cursor, Limit
-from adapters.http.schemas import to_struct
-from adapters.http.ticketing_schemas import (
+from adapters.http.schema_kit import Cursor, Id, Limit, to_struct
+from adapters.http.ticketing.schemas import (
     AttendeePage,
     CheckInBody,
     CheckInOut,
@@ -56,7 +56,6 @@ from application.ticketing import (
 from domain.permissions import Actor, Principal
 from domain.ticketing import EventDetails, EventStatus
 
-EventId = FromPath[uuid.UUID]
 When = Annotated[datetime | None, Parameter(required=False, description="ISO 8601 with a UTC offset")]
 
 
@@ -67,7 +66,6 @@ class EventController(Controller):
     @get("", summary="Events by start time; members see published ones, managers drafts too")
     async def list_events(
         self,
-        org_id: FromPath[uuid.UUID],
         actor: FromDishka[Actor],
         use_case: FromDishka[ListEvents],
         chapter_id: Annotated[uuid.UUID | None, Parameter(required=False)] = None,
@@ -77,146 +75,83 @@ class EventController(Controller):
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> EventPage:
-        page = await use_case.execute(
-            actor,
-            ListEventsQuery(
-                chapter_id=chapter_id,
-                starts_after=starts_after,
-                starts_before=starts_before,
-                status=status,
-                limit=limit,
-                cursor=cursor,
-            ),
+        query = ListEventsQuery(
+            chapter_id=chapter_id,
+            starts_after=starts_after,
+            starts_before=starts_before,
+            status=status,
+            limit=limit,
+            cursor=cursor,
         )
-        return to_struct(EventPage, page)  # type: ignore[return-value]
+        return to_struct(await use_case.execute(actor, query), EventPage)
 
     @post("", summary="Create an event (a draft); admins, or the leads of its chapter")
     async def create(
-        self,
-        org_id: FromPath[uuid.UUID],
-        data: JSONBody[CreateEventBody],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[CreateEvent],
+        self, data: JSONBody[CreateEventBody], actor: FromDishka[Actor], use_case: FromDishka[CreateEvent]
     ) -> EventOut:
-        details = EventDetails(
-            title=data.title,
-            starts_at=data.starts_at,
-            ends_at=data.ends_at,
-            timezone=data.timezone,
-            description=data.description,
-            venue=data.venue,
-            online_url=data.online_url,
-            chapter_id=data.chapter_id,
-            capacity=data.capacity,
-        )
-        return to_struct(EventOut, await use_case.execute(actor, details))  # type: ignore[return-value]
+        return to_struct(await use_case.execute(actor, EventDetails(**asdict(data))), EventOut)
 
     @get("/{event_id:uuid}", summary="Read an event")
-    async def read(
-        self, org_id: FromPath[uuid.UUID], event_id: EventId, actor: FromDishka[Actor], use_case: FromDishka[GetEvent]
-    ) -> EventOut:
-        return to_struct(EventOut, await use_case.execute(actor, event_id))  # type: ignore[return-value]
+    async def read(self, event_id: Id, actor: FromDishka[Actor], use_case: FromDishka[GetEvent]) -> EventOut:
+        return to_struct(await use_case.execute(actor, event_id), EventOut)
 
     @patch("/{event_id:uuid}", summary="Edit an event; only the fields sent change")
     async def update(
-        self,
-        org_id: FromPath[uuid.UUID],
-        event_id: EventId,
-        data: JSONBody[UpdateEventBody],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[UpdateEvent],
+        self, event_id: Id, data: JSONBody[UpdateEventBody], actor: FromDishka[Actor], use_case: FromDishka[UpdateEvent]
     ) -> EventOut:
         result = await use_case.execute(actor, UpdateEventCommand(event_id=event_id, changes=data.changes()))
-        return to_struct(EventOut, result)  # type: ignore[return-value]
+        return to_struct(result, EventOut)
 
     @post("/{event_id:uuid}/publish", status_code=HTTP_200_OK, summary="Publish a draft")
-    async def publish(
-        self,
-        org_id: FromPath[uuid.UUID],
-        event_id: EventId,
-        actor: FromDishka[Actor],
-        use_case: FromDishka[PublishEvent],
-    ) -> EventOut:
-        return to_struct(EventOut, await use_case.execute(actor, event_id))  # type: ignore[return-value]
+    async def publish(self, event_id: Id, actor: FromDishka[Actor], use_case: FromDishka[PublishEvent]) -> EventOut:
+        return to_struct(await use_case.execute(actor, event_id), EventOut)
 
     @post(
         "/{event_id:uuid}/cancel",
         status_code=HTTP_200_OK,
         summary="Cancel an event: pending orders are cancelled, paid ones marked for refund",
     )
-    async def cancel(
-        self,
-        org_id: FromPath[uuid.UUID],
-        event_id: EventId,
-        actor: FromDishka[Actor],
-        use_case: FromDishka[CancelEvent],
-    ) -> EventOut:
-        return to_struct(EventOut, await use_case.execute(actor, event_id))  # type: ignore[return-value]
+    async def cancel(self, event_id: Id, actor: FromDishka[Actor], use_case: FromDishka[CancelEvent]) -> EventOut:
+        return to_struct(await use_case.execute(actor, event_id), EventOut)
 
     @get("/{event_id:uuid}/ticket-types", summary="The event's ticket types")
     async def ticket_types(
-        self,
-        org_id: FromPath[uuid.UUID],
-        event_id: EventId,
-        actor: FromDishka[Actor],
-        use_case: FromDishka[ListTicketTypes],
+        self, event_id: Id, actor: FromDishka[Actor], use_case: FromDishka[ListTicketTypes]
     ) -> TicketTypeList:
-        views = await use_case.execute(actor, event_id)
-        return TicketTypeList(items=[to_struct(TicketTypeOut, v) for v in views])  # type: ignore[misc]
+        return to_struct({"items": await use_case.execute(actor, event_id)}, TicketTypeList)
 
     @post("/{event_id:uuid}/ticket-types", summary="Add a ticket type (price 0 = free RSVP)")
     async def create_ticket_type(
         self,
-        org_id: FromPath[uuid.UUID],
-        event_id: EventId,
+        event_id: Id,
         data: JSONBody[CreateTicketTypeBody],
         actor: FromDishka[Actor],
         use_case: FromDishka[CreateTicketType],
     ) -> TicketTypeOut:
-        result = await use_case.execute(
-            actor,
-            CreateTicketTypeCommand(
-                event_id=event_id,
-                name=data.name,
-                price_cents=data.price_cents,
-                currency=data.currency,
-                quantity=data.quantity,
-                sales_start=data.sales_start,
-                sales_end=data.sales_end,
-                max_per_order=data.max_per_order,
-            ),
-        )
-        return to_struct(TicketTypeOut, result)  # type: ignore[return-value]
+        command = CreateTicketTypeCommand(event_id=event_id, **asdict(data))
+        return to_struct(await use_case.execute(actor, command), TicketTypeOut)
 
     @post(
         "/{event_id:uuid}/orders",
         summary="Order tickets: free → paid with tickets; otherwise pending until paid (15 min); sold out → 409",
     )
     async def place_order(
-        self,
-        org_id: FromPath[uuid.UUID],
-        event_id: EventId,
-        data: JSONBody[PlaceOrderBody],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[PlaceOrder],
+        self, event_id: Id, data: JSONBody[PlaceOrderBody], actor: FromDishka[Actor], use_case: FromDishka[PlaceOrder]
     ) -> OrderOut:
-        command = PlaceOrderCommand(
-            event_id=event_id, items=tuple(OrderLine(i.ticket_type_id, i.quantity) for i in data.items)
-        )
-        return to_struct(OrderOut, await use_case.execute(actor, command))  # type: ignore[return-value]
+        lines = tuple(OrderLine(item.ticket_type_id, item.quantity) for item in data.items)
+        return to_struct(await use_case.execute(actor, PlaceOrderCommand(event_id=event_id, items=lines)), OrderOut)
 
     @get("/{event_id:uuid}/attendees", summary="Valid tickets with their holders (leads and admins)")
     async def attendees(
         self,
-        org_id: FromPath[uuid.UUID],
-        event_id: EventId,
+        event_id: Id,
         actor: FromDishka[Actor],
         use_case: FromDishka[ListAttendees],
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> AttendeePage:
         page = await use_case.execute(actor, ListAttendeesQuery(event_id=event_id, limit=limit, cursor=cursor))
-        return to_struct(AttendeePage, page)  # type: ignore[return-value]
+        return to_struct(page, AttendeePage)
 
     @post(
         "/{event_id:uuid}/check-ins",
@@ -224,15 +159,10 @@ class EventController(Controller):
         summary="Check a ticket in by its code: 200 with the holder, 409 the second time",
     )
     async def check_in(
-        self,
-        org_id: FromPath[uuid.UUID],
-        event_id: EventId,
-        data: JSONBody[CheckInBody],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[CheckIn],
+        self, event_id: Id, data: JSONBody[CheckInBody], actor: FromDishka[Actor], use_case: FromDishka[CheckIn]
     ) -> CheckInOut:
         result = await use_case.execute(actor, CheckInCommand(event_id=event_id, ticket_code=data.ticket_code))
-        return to_struct(CheckInOut, result)  # type: ignore[return-value]
+        return to_struct(result, CheckInOut)
 
 
 class OrderController(Controller):
@@ -240,34 +170,20 @@ class OrderController(Controller):
     tags = ["events"]
 
     @get("/{order_id:uuid}", summary="An order with its tickets (its buyer, or who manages the event)")
-    async def read(
-        self,
-        org_id: FromPath[uuid.UUID],
-        order_id: FromPath[uuid.UUID],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[GetOrder],
-    ) -> OrderOut:
-        return to_struct(OrderOut, await use_case.execute(actor, order_id))  # type: ignore[return-value]
+    async def read(self, order_id: Id, actor: FromDishka[Actor], use_case: FromDishka[GetOrder]) -> OrderOut:
+        return to_struct(await use_case.execute(actor, order_id), OrderOut)
 
     @post("/{order_id:uuid}/cancel", status_code=HTTP_200_OK, summary="Cancel a pending (or free) order")
-    async def cancel(
-        self,
-        org_id: FromPath[uuid.UUID],
-        order_id: FromPath[uuid.UUID],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[CancelOrder],
-    ) -> OrderOut:
-        return to_struct(OrderOut, await use_case.execute(actor, order_id))  # type: ignore[return-value]
+    async def cancel(self, order_id: Id, actor: FromDishka[Actor], use_case: FromDishka[CancelOrder]) -> OrderOut:
+        return to_struct(await use_case.execute(actor, order_id), OrderOut)
 
-    @post("/{order_id:uuid}/refund", status_code=HTTP_200_OK, summary="Refund a paid order (state only for now)")
-    async def refund(
-        self,
-        org_id: FromPath[uuid.UUID],
-        order_id: FromPath[uuid.UUID],
-        actor: FromDishka[Actor],
-        use_case: FromDishka[RefundOrder],
-    ) -> OrderOut:
-        return to_struct(OrderOut, await use_case.execute(actor, order_id))  # type: ignore[return-value]
+    @post(
+        "/{order_id:uuid}/refund",
+        status_code=HTTP_200_OK,
+        summary="Refund a paid order (or one marked for refund): the payment goes back through Stripe",
+    )
+    async def refund(self, order_id: Id, actor: FromDishka[Actor], use_case: FromDishka[RefundOrder]) -> OrderOut:
+        return to_struct(await use_case.execute(actor, order_id), OrderOut)
 
 
 class MyTicketsController(Controller):
@@ -283,4 +199,4 @@ class MyTicketsController(Controller):
         cursor: Cursor = None,
     ) -> MyTicketPage:
         page = await use_case.execute(principal, ListMyTicketsQuery(limit=limit, cursor=cursor))
-        return to_struct(MyTicketPage, page)  # type: ignore[return-value]
+        return to_struct(page, MyTicketPage)

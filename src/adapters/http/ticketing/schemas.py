@@ -1,18 +1,17 @@
-"""Request and response bodies of chapters, teams, events, tickets and the audit log."""
+"""Bodies of events, ticket types, orders, tickets and check-in."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from adapters.http.schemas import Input, Name, Slug
+from adapters.http.schema_kit import Input, Name, Patch, Timezone
 
 Title = Annotated[str, Meta(min_length=1, max_length=200)]
 Description = Annotated[str, Meta(max_length=10_000)]
-Timezone = Annotated[str, Meta(min_length=1, max_length=64, examples=["Europe/Paris"])]
 Venue = Annotated[str, Meta(max_length=300)]
 Url = Annotated[str, Meta(max_length=2000, pattern=r"^https?://")]
 Capacity = Annotated[int, Meta(ge=1, le=1_000_000)]
@@ -21,14 +20,10 @@ PriceCents = Annotated[int, Meta(ge=0, le=100_000_000)]
 Quantity = Annotated[int, Meta(ge=1, le=1_000_000)]
 PerOrder = Annotated[int, Meta(ge=1, le=100)]
 TicketCode = Annotated[str, Meta(min_length=1, max_length=64)]
-City = Annotated[str, Meta(max_length=200)]
 AwareDatetime = Annotated[datetime, Meta(tz=True, description="ISO 8601 with a UTC offset")]
 
 
-# --- events ---------------------------------------------------------------------------------------
-
-
-class CreateEventBody(Input):
+class CreateEventBody(Input, frozen=True):
     title: Title
     starts_at: AwareDatetime
     ends_at: AwareDatetime
@@ -40,7 +35,7 @@ class CreateEventBody(Input):
     capacity: Capacity | None = None
 
 
-class UpdateEventBody(Input):
+class UpdateEventBody(Patch, frozen=True):
     """Only the fields sent change; null clears an optional field."""
 
     title: Title | UnsetType = UNSET
@@ -52,9 +47,6 @@ class UpdateEventBody(Input):
     venue: Venue | UnsetType | None = UNSET
     online_url: Url | UnsetType | None = UNSET
     capacity: Capacity | UnsetType | None = UNSET
-
-    def changes(self) -> dict[str, Any]:
-        return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
 
 
 class EventOut(Struct):
@@ -78,7 +70,7 @@ class EventPage(Struct):
     next_cursor: str | None
 
 
-class CreateTicketTypeBody(Input):
+class CreateTicketTypeBody(Input, frozen=True):
     name: Name
     price_cents: PriceCents
     currency: Currency
@@ -109,12 +101,12 @@ class TicketTypeList(Struct):
 # --- orders and tickets ---------------------------------------------------------------------------
 
 
-class OrderItemBody(Input):
+class OrderItemBody(Input, frozen=True):
     ticket_type_id: uuid.UUID
     quantity: Annotated[int, Meta(ge=1, le=100)]
 
 
-class PlaceOrderBody(Input):
+class PlaceOrderBody(Input, frozen=True):
     items: Annotated[list[OrderItemBody], Meta(min_length=1, max_length=20)]
 
 
@@ -170,7 +162,7 @@ class AttendeePage(Struct):
     next_cursor: str | None
 
 
-class CheckInBody(Input):
+class CheckInBody(Input, frozen=True):
     ticket_code: TicketCode
 
 
@@ -199,105 +191,4 @@ class MyTicketOut(Struct):
 
 class MyTicketPage(Struct):
     items: list[MyTicketOut]
-    next_cursor: str | None
-
-
-# --- chapters and teams ---------------------------------------------------------------------------
-
-
-class CreateChapterBody(Input):
-    name: Name
-    slug: Slug
-    city: City | None = None
-    timezone: Timezone | None = None
-
-
-class UpdateChapterBody(Input):
-    name: Name | UnsetType = UNSET
-    slug: Slug | UnsetType = UNSET
-    city: City | UnsetType | None = UNSET
-    timezone: Timezone | UnsetType | None = UNSET
-
-    def changes(self) -> dict[str, Any]:
-        return {name: value for name in self.__struct_fields__ if (value := getattr(self, name)) is not UNSET}
-
-
-class ChapterOut(Struct):
-    id: uuid.UUID
-    name: str
-    slug: str
-    city: str | None
-    timezone: str | None
-    created_at: datetime
-
-
-class ChapterPage(Struct):
-    items: list[ChapterOut]
-    next_cursor: str | None
-
-
-class AddChapterMemberBody(Input):
-    """Without user_id: the caller joins. With it: a lead or an admin adds someone."""
-
-    user_id: uuid.UUID | None = None
-    role: Annotated[str, Meta(pattern=r"^(lead|member)$")] = "member"
-
-
-class GroupMemberOut(Struct):
-    user_id: uuid.UUID
-    name: str
-    email: str
-    role: str
-    joined_at: datetime
-
-
-class GroupMembershipOut(Struct):
-    user_id: uuid.UUID
-    role: str
-    joined_at: datetime
-
-
-class GroupMemberPage(Struct):
-    items: list[GroupMemberOut]
-    next_cursor: str | None
-
-
-class CreateTeamBody(Input):
-    name: Name
-    chapter_id: uuid.UUID | None = None
-
-
-class UpdateTeamBody(Input):
-    name: Name
-
-
-class TeamOut(Struct):
-    id: uuid.UUID
-    name: str
-    chapter_id: uuid.UUID | None
-    created_at: datetime
-
-
-class TeamPage(Struct):
-    items: list[TeamOut]
-    next_cursor: str | None
-
-
-class AddTeamMemberBody(Input):
-    user_id: uuid.UUID | None = None
-
-
-# --- audit ----------------------------------------------------------------------------------------
-
-
-class AuditEntryOut(Struct):
-    id: uuid.UUID
-    actor_id: uuid.UUID | None
-    action: str
-    target: dict[str, Any]
-    occurred_at: datetime
-
-
-class AuditPage(Struct):
-    items: list[AuditEntryOut]
     next_cursor: str | None
