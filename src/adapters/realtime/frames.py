@@ -1,4 +1,4 @@
-"""The WebSocket wire format (API.md, "WebSocket /ws"), as msgspec Structs: decoded once, encoded once."""
+"""The WebSocket wire format (docs/realtime.md), as msgspec Structs: decoded once, encoded once."""
 
 from __future__ import annotations
 
