@@ -11,7 +11,7 @@ from adapters.memory.payments import MemoryPaymentGateway
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
 from adapters.payments.stripe_gateway import StripePaymentGateway
-from adapters.persistence.admin_queries import AsyncpgAdminQueries
+from adapters.persistence.admin_queries import PgAdminQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.billing import ChangeSubscription, Entitlements, GetSubscription, ListPlans
 from application.platform_admin import (
@@ -58,7 +58,7 @@ class PostgresBillingProvider(Provider):
     def usage_unit_of_work(self, factory: SqlaUnitOfWorkFactory) -> UsageUnitOfWorkFactory:
         return factory  # type: ignore[return-value]
 
-    admin_queries = provide(AsyncpgAdminQueries, scope=Scope.REQUEST, provides=AdminQueries)
+    admin_queries = provide(PgAdminQueries, scope=Scope.REQUEST, provides=AdminQueries)
 
     @provide(scope=Scope.APP)
     async def payment_gateway(self, settings: Settings) -> AsyncIterator[PaymentGateway]:

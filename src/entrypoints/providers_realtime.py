@@ -22,11 +22,11 @@ from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
 from adapters.observability.metrics import PrometheusSocketMetrics
 from adapters.persistence.chat_queries import (
-    AsyncpgChannelAccessPolicy,
-    AsyncpgChannelQueries,
-    AsyncpgMessageQueries,
-    AsyncpgNotificationQueries,
-    AsyncpgTokenValidity,
+    PgChannelAccessPolicy,
+    PgChannelQueries,
+    PgMessageQueries,
+    PgNotificationQueries,
+    PgTokenValidity,
 )
 from adapters.persistence.chat_repositories import (
     SqlaChannelMemberRepository,
@@ -155,23 +155,23 @@ class ChatPostgresProvider(Provider):
 
     @provide(scope=Scope.REQUEST)
     def channel_queries(self, connection: RequestConnection) -> ChannelQueries:
-        return AsyncpgChannelQueries(connection)
+        return PgChannelQueries(connection)
 
     @provide(scope=Scope.REQUEST)
     def message_queries(self, connection: RequestConnection) -> MessageQueries:
-        return AsyncpgMessageQueries(connection)
+        return PgMessageQueries(connection)
 
     @provide(scope=Scope.REQUEST)
     def notification_queries(self, connection: RequestConnection) -> NotificationQueries:
-        return AsyncpgNotificationQueries(connection)
+        return PgNotificationQueries(connection)
 
     @provide(scope=Scope.REQUEST)
     def channel_access_policy(self, connection: RequestConnection) -> ChannelAccessPolicy:
-        return AsyncpgChannelAccessPolicy(connection)
+        return PgChannelAccessPolicy(connection)
 
     @provide(scope=Scope.REQUEST)
     def token_validity(self, connection: RequestConnection) -> TokenValidity:
-        return AsyncpgTokenValidity(connection)
+        return PgTokenValidity(connection)
 
 
 class ChatMemoryProvider(Provider):

@@ -18,10 +18,10 @@ from adapters.memory.maintenance import MemoryMaintenanceQueries
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.reports import MemoryFileStore, MemoryReportSource
 from adapters.memory.store import MemoryStore
-from adapters.persistence.announcements import AsyncpgAudienceQueries
+from adapters.persistence.announcements import PgAudienceQueries
 from adapters.persistence.jobs import SqlDeadLetters, SqlOutbox, SqlProcessedEvents
-from adapters.persistence.maintenance import AsyncpgMaintenanceQueries
-from adapters.persistence.reports import AsyncpgReportSource
+from adapters.persistence.maintenance import PgMaintenanceQueries
+from adapters.persistence.reports import PgReportSource
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.queue.tasks import TaskiqAnnouncementQueue, TaskiqEventPublisher, TaskiqJobQueue
 from application.announcements import DeliverAnnouncementBatch, FanOutAnnouncement, PostAnnouncement
@@ -160,15 +160,15 @@ class PostgresJobsProvider(Provider):
 
     @provide
     def report_source(self, pool: asyncpg.Pool) -> ReportSource:
-        return AsyncpgReportSource(pool)
+        return PgReportSource(pool)
 
     @provide
     def maintenance_queries(self, pool: asyncpg.Pool) -> MaintenanceQueries:
-        return AsyncpgMaintenanceQueries(pool)
+        return PgMaintenanceQueries(pool)
 
     @provide
     def audience_queries(self, pool: asyncpg.Pool) -> AudienceQueries:
-        return AsyncpgAudienceQueries(pool)
+        return PgAudienceQueries(pool)
 
     @provide
     def announcement_unit_of_work(self, factory: SqlaUnitOfWorkFactory) -> AnnouncementUnitOfWorkFactory:

@@ -20,9 +20,9 @@ from adapters.memory.ticketing import MEMORY_TICKETING_REPOSITORIES
 from adapters.persistence.billing_repositories import SQL_BILLING_REPOSITORIES
 from adapters.persistence.jobs import SQL_JOBS_REPOSITORIES
 from adapters.persistence.queries import (
-    AsyncpgAuthenticator,
-    AsyncpgMemberQueries,
-    AsyncpgUserQueries,
+    PgAuthenticator,
+    PgMemberQueries,
+    PgUserQueries,
     FairGate,
     RequestConnection,
 )
@@ -133,9 +133,9 @@ class PostgresProvider(Provider):
         yield connection
         await connection.release()
 
-    authenticator = provide(AsyncpgAuthenticator, scope=Scope.REQUEST, provides=Authenticator)
-    member_queries = provide(AsyncpgMemberQueries, scope=Scope.REQUEST, provides=MemberQueries)
-    user_queries = provide(AsyncpgUserQueries, scope=Scope.REQUEST, provides=UserQueries)
+    authenticator = provide(PgAuthenticator, scope=Scope.REQUEST, provides=Authenticator)
+    member_queries = provide(PgMemberQueries, scope=Scope.REQUEST, provides=MemberQueries)
+    user_queries = provide(PgUserQueries, scope=Scope.REQUEST, provides=UserQueries)
 
 
 class MemoryProvider(Provider):

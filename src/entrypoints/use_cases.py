@@ -11,10 +11,10 @@ from adapters.memory.audit import MemoryAuditQueries
 from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
 from adapters.memory.ticketing import MemoryCommunityQueries, MemoryTicketingQueries
-from adapters.persistence.audit_queries import AsyncpgAuditQueries
-from adapters.persistence.community_queries import AsyncpgCommunityQueries
+from adapters.persistence.audit_queries import PgAuditQueries
+from adapters.persistence.community_queries import PgCommunityQueries
 from adapters.persistence.queries import RequestConnection
-from adapters.persistence.ticketing_queries import AsyncpgTicketingQueries
+from adapters.persistence.ticketing_queries import PgTicketingQueries
 from adapters.persistence.ticketing_repositories import sql_repositories
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.audit import ListAuditLog
@@ -137,15 +137,15 @@ class TicketingPostgresProvider(Provider):
 
     @provide(scope=Scope.REQUEST)
     def ticketing_queries(self, connection: RequestConnection) -> TicketingQueries:
-        return AsyncpgTicketingQueries(connection)
+        return PgTicketingQueries(connection)
 
     @provide(scope=Scope.REQUEST)
     def community_queries(self, connection: RequestConnection) -> CommunityQueries:
-        return AsyncpgCommunityQueries(connection)
+        return PgCommunityQueries(connection)
 
     @provide(scope=Scope.REQUEST)
     def audit_queries(self, connection: RequestConnection) -> AuditQueries:
-        return AsyncpgAuditQueries(connection)
+        return PgAuditQueries(connection)
 
 
 class TicketingMemoryProvider(Provider):

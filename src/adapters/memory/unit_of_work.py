@@ -1,126 +1,124 @@
-"""In-memory repositories and unit of work: the same contract as the SQL ones, for use-case tests."""
+"""The in-memory unit of work: the same contract as the SQL one, on the store's dicts, for tests without a database."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
+from adapters.memory.billing import (
+    MemoryBillingCustomerRepository,
+    MemoryPlanRepository,
+    MemoryStripeEventRepository,
+    MemorySubscriptionRepository,
+    MemoryUsageRepository,
+)
+from adapters.memory.chat.repositories import (
+    MemoryChannelMemberRepository,
+    MemoryChannelRepository,
+    MemoryMessageRepository,
+    MemoryNotificationRepository,
+)
+from adapters.memory.community.repositories import (
+    MemoryChapterMemberRepository,
+    MemoryChapterRepository,
+    MemoryTeamMemberRepository,
+    MemoryTeamRepository,
+)
+from adapters.memory.identity.repositories import (
+    MemoryAccessTokenRepository,
+    MemoryInvitationRepository,
+    MemoryMembershipRepository,
+    MemoryOrganizationRepository,
+    MemoryTenantDirectory,
+    MemoryUserRepository,
+)
+from adapters.memory.jobs import MemoryProcessedEventRepository
+from adapters.memory.reports import MemoryReportRepository
 from adapters.memory.store import MemoryStore
-from domain.errors import Conflict
+from adapters.memory.ticketing.repositories import (
+    MemoryEventRepository,
+    MemoryOrderRepository,
+    MemoryTicketRepository,
+    MemoryTicketTypeRepository,
+)
+from application.ports.announcements import AnnouncementUnitOfWorkFactory
+from application.ports.billing import (
+    BillingCustomerRepository,
+    BillingUnitOfWorkFactory,
+    PlanRepository,
+    StripeEventRepository,
+    SubscriptionRepository,
+    UsageRepository,
+    UsageUnitOfWorkFactory,
+)
+from application.ports.chat import (
+    ChannelMemberRepository,
+    ChannelRepository,
+    ChatUnitOfWorkFactory,
+    MessageRepository,
+)
+from application.ports.community import (
+    ChapterMemberRepository,
+    ChapterRepository,
+    CommunityUnitOfWorkFactory,
+    TeamMemberRepository,
+    TeamRepository,
+)
+from application.ports.jobs import ProcessedEventRepository
+from application.ports.notifications import NotificationRepository, NotificationsUnitOfWorkFactory
+from application.ports.persistence import (
+    AccessTokenRepository,
+    InvitationRepository,
+    MembershipRepository,
+    OrganizationRepository,
+    UnitOfWorkFactory,
+    UserRepository,
+)
+from application.ports.reports import ReportRepository, ReportsUnitOfWorkFactory
+from application.ports.ticketing import (
+    EventRepository,
+    OrderRepository,
+    TenantDirectory,
+    TicketingUnitOfWorkFactory,
+    TicketRepository,
+    TicketTypeRepository,
+)
 from domain.events import Aggregate, DomainEvent
-from domain.identity import AccessToken, User
-from domain.invitations import Invitation
-from domain.organizations import Membership, Organization
-from domain.permissions import Role
-
-
-class MemoryUserRepository:
-    def __init__(self, store: MemoryStore) -> None:
-        self._store = store
-
-    async def add(self, user: User) -> None:
-        if any(u.email == user.email for u in self._store.users.values()):
-            raise Conflict("an account with this email already exists")
-        self._store.users[user.id] = user
-
-    async def get(self, user_id: uuid.UUID) -> User | None:
-        return self._store.users.get(user_id)
-
-    async def get_by_email(self, email: str) -> User | None:
-        return next((u for u in self._store.users.values() if u.email == email), None)
-
-
-class MemoryAccessTokenRepository:
-    def __init__(self, store: MemoryStore) -> None:
-        self._store = store
-
-    async def add(self, token: AccessToken) -> None:
-        self._store.access_tokens[token.token_hash] = token
-
-    async def get_by_hash(self, token_hash: bytes) -> AccessToken | None:
-        return self._store.access_tokens.get(token_hash)
-
-    async def revoke_all_for_user(self, user_id: uuid.UUID) -> int:
-        revoked = 0
-        for token in self._store.access_tokens.values():
-            if token.user_id == user_id and token.revoked_at is None:
-                token.revoked_at = token.created_at
-                revoked += 1
-        return revoked
-
-
-class MemoryOrganizationRepository:
-    def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None) -> None:
-        self._store, self._org = store, organization_id
-
-    async def add(self, organization: Organization) -> None:
-        if any(o.slug == organization.slug for o in self._store.organizations.values()):
-            raise Conflict("this slug is taken")
-        self._store.organizations[organization.id] = organization
-
-    async def get(self, organization_id: uuid.UUID) -> Organization | None:
-        return self._store.organizations.get(organization_id)
-
-
-class MemoryMembershipRepository:
-    def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None) -> None:
-        self._store, self._org = store, organization_id
-
-    def _visible(self) -> list[Membership]:
-        return [m for m in self._store.memberships.values() if m.organization_id == self._org]
-
-    async def add(self, membership: Membership) -> None:
-        if membership.organization_id != self._org:
-            raise PermissionError("membership of another organization")  # RLS would refuse it too
-        key = (membership.organization_id, membership.user_id)
-        if key in self._store.memberships:
-            raise Conflict("already a member")
-        self._store.memberships[key] = membership
-
-    async def get(self, user_id: uuid.UUID) -> Membership | None:
-        return self._store.memberships.get((self._org, user_id)) if self._org else None
-
-    get_for_update = get
-
-    async def count_owners(self) -> int:
-        return sum(1 for m in self._visible() if m.role == Role.OWNER)
-
-    async def remove(self, membership: Membership) -> None:
-        self._store.memberships.pop((membership.organization_id, membership.user_id), None)
-
-
-class MemoryInvitationRepository:
-    def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None) -> None:
-        self._store, self._org = store, organization_id
-
-    async def add(self, invitation: Invitation) -> None:
-        if invitation.organization_id != self._org:
-            raise PermissionError("invitation of another organization")
-        self._store.invitations[invitation.id] = invitation
-
-    async def get_for_update(self, invitation_id: uuid.UUID) -> Invitation | None:
-        found = self._store.invitations.get(invitation_id)
-        return found if found is not None and found.organization_id == self._org else None
-
-
-# A capability adds its repositories as (attribute name -> factory(store, organization_id)).
-MemoryRepositoryFactories = Mapping[str, Callable[[MemoryStore, uuid.UUID | None], Any]]
 
 
 class MemoryUnitOfWork:
-    """Serialises units of work with one lock; a unit left without commit restores the snapshot."""
+    """Every capability's repositories on the store. Units of work are serialised with the store's one
+    lock; a unit left without commit restores the snapshot taken when it was entered."""
 
-    def __init__(
-        self,
-        store: MemoryStore,
-        organization_id: uuid.UUID | None,
-        user_id: uuid.UUID | None,
-        extra_repositories: MemoryRepositoryFactories | None = None,
-    ) -> None:
+    users: UserRepository
+    access_tokens: AccessTokenRepository
+    organizations: OrganizationRepository
+    memberships: MembershipRepository
+    invitations: InvitationRepository
+    tenants: TenantDirectory
+    plans: PlanRepository
+    subscriptions: SubscriptionRepository
+    billing_customers: BillingCustomerRepository
+    stripe_events: StripeEventRepository
+    usage: UsageRepository
+    chapters: ChapterRepository
+    chapter_members: ChapterMemberRepository
+    teams: TeamRepository
+    team_members: TeamMemberRepository
+    events: EventRepository
+    ticket_types: TicketTypeRepository
+    orders: OrderRepository
+    tickets: TicketRepository
+    channels: ChannelRepository
+    channel_members: ChannelMemberRepository
+    messages: MessageRepository
+    notifications: NotificationRepository
+    reports: ReportRepository
+    processed_events: ProcessedEventRepository
+
+    def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None, user_id: uuid.UUID | None) -> None:
         self._store = store
-        self._extra_repositories = extra_repositories or {}
         self.organization_id, self.user_id = organization_id, user_id
         self._aggregates: list[Aggregate] = []
         self._events: list[DomainEvent] = []
@@ -136,8 +134,26 @@ class MemoryUnitOfWork:
         self.organizations = MemoryOrganizationRepository(store, org)
         self.memberships = MemoryMembershipRepository(store, org)
         self.invitations = MemoryInvitationRepository(store, org)
-        for name, factory in self._extra_repositories.items():
-            setattr(self, name, factory(store, org))
+        self.tenants = MemoryTenantDirectory(store)
+        self.plans = MemoryPlanRepository(store, org)
+        self.subscriptions = MemorySubscriptionRepository(store, org)
+        self.billing_customers = MemoryBillingCustomerRepository(store, org)
+        self.stripe_events = MemoryStripeEventRepository(store, org)
+        self.usage = MemoryUsageRepository(store, org)
+        self.chapters = MemoryChapterRepository(store, org)
+        self.chapter_members = MemoryChapterMemberRepository(store, org)
+        self.teams = MemoryTeamRepository(store, org)
+        self.team_members = MemoryTeamMemberRepository(store, org)
+        self.events = MemoryEventRepository(store, org)
+        self.ticket_types = MemoryTicketTypeRepository(store, org)
+        self.orders = MemoryOrderRepository(store, org)
+        self.tickets = MemoryTicketRepository(store, org)
+        self.channels = MemoryChannelRepository(store, org)
+        self.channel_members = MemoryChannelMemberRepository(store, org)
+        self.messages = MemoryMessageRepository(store, org)
+        self.notifications = MemoryNotificationRepository(store, org)
+        self.reports = MemoryReportRepository(store, org)
+        self.processed_events = MemoryProcessedEventRepository(store)
         return self
 
     async def __aexit__(
@@ -167,10 +183,22 @@ class MemoryUnitOfWork:
         self._committed = True
 
 
-class MemoryUnitOfWorkFactory:
-    def __init__(self, store: MemoryStore, extra_repositories: MemoryRepositoryFactories | None = None) -> None:
+
+class MemoryUnitOfWorkFactory(
+    UnitOfWorkFactory,
+    UsageUnitOfWorkFactory,
+    BillingUnitOfWorkFactory,
+    CommunityUnitOfWorkFactory,
+    TicketingUnitOfWorkFactory,
+    ChatUnitOfWorkFactory,
+    NotificationsUnitOfWorkFactory,
+    ReportsUnitOfWorkFactory,
+    AnnouncementUnitOfWorkFactory,
+):
+    """The factory of every capability's unit-of-work port (the type checker holds it to each of them)."""
+
+    def __init__(self, store: MemoryStore) -> None:
         self._store = store
-        self._extra_repositories = dict(extra_repositories or {})
 
     def __call__(self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self._store, organization_id, user_id, self._extra_repositories)
+        return MemoryUnitOfWork(self._store, organization_id, user_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from adapters.persistence.queries import RequestConnection
+from adapters.persistence.connection import RequestConnection
 from application.ports.admin import OrganizationUsageRow
 
 _ORGANIZATIONS_FIRST = """
@@ -35,7 +35,7 @@ LEFT JOIN organization_subscriptions s ON s.organization_id = $1
 """
 
 
-class AsyncpgAdminQueries:
+class PgAdminQueries:
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
 

@@ -7,14 +7,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from adapters.persistence.queries import RequestConnection
+from adapters.persistence.connection import RequestConnection
 from application.ports.audit import AuditEntryView
 
 _NEWEST = """SELECT id, actor_id, action, details, occurred_at FROM audit_log
               WHERE organization_id = $1 {before} ORDER BY occurred_at DESC, id DESC LIMIT $2"""
 
 
-class AsyncpgAuditQueries:
+class PgAuditQueries:
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry
 
-from adapters.persistence import billing_tables as bt
+from adapters.persistence.billing import tables as bt
 from domain.billing import OrganizationSubscription, Plan
 
 

@@ -1,4 +1,4 @@
-"""SQL repositories of billing, registered on the unit of work by name (entrypoints.providers_billing)."""
+"""SQLAlchemy repositories of billing: plans, subscriptions, customers, Stripe events, usage."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence import billing_tables as bt
-from adapters.persistence import tables as t
-from adapters.persistence.repositories import _add_and_flush
+from adapters.persistence.billing import tables as bt
+from adapters.persistence.errors import add_and_flush
+from adapters.persistence.identity import tables as t
 from application.ports.billing import StripeEventRecord
 from domain.billing import OrganizationSubscription, Plan
 
@@ -40,7 +40,7 @@ class SqlaSubscriptionRepository:
     def __init__(self, session: AsyncSession, organization_id: uuid.UUID | None) -> None:
         self._session, self._org = session, organization_id
 
-    def _select(self) -> sa.Select[tuple[OrganizationSubscription]]:
+    def _select(self) -> sa.Select[OrganizationSubscription]:
         return sa.select(OrganizationSubscription).where(bt.organization_subscriptions.c.organization_id == self._org)
 
     async def get(self) -> OrganizationSubscription | None:
@@ -50,7 +50,7 @@ class SqlaSubscriptionRepository:
         return (await self._session.execute(self._select().with_for_update())).scalar_one_or_none()
 
     async def add(self, subscription: OrganizationSubscription) -> None:
-        await _add_and_flush(self._session, subscription)
+        await add_and_flush(self._session, subscription)
 
 
 class SqlaBillingCustomerRepository:
@@ -131,11 +131,3 @@ class SqlaUsageRepository:
         )
         return int(count or 0)
 
-
-SQL_BILLING_REPOSITORIES = {
-    "plans": SqlaPlanRepository,
-    "subscriptions": SqlaSubscriptionRepository,
-    "billing_customers": SqlaBillingCustomerRepository,
-    "stripe_events": SqlaStripeEventRepository,
-    "usage": SqlaUsageRepository,
-}

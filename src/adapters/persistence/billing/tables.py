@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from adapters.persistence.tables import GLOBAL, TENANT, metadata, tstz
+from adapters.persistence.schema import GLOBAL, TENANT, metadata, tstz
 
 plans = sa.Table(
     "plans",

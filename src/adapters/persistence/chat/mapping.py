@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry
 
-from adapters.persistence import chat_tables as t
+from adapters.persistence.chat import tables as t
 from domain.chat import Channel, ChannelMember, Message
 from domain.notifications import Notification
 

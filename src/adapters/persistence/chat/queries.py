@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from adapters.persistence.queries import RequestConnection
+from adapters.persistence.connection import RequestConnection
 from application.ports.chat import AuthorView, ChannelView, MessageView
 from application.ports.notifications import NotificationView
 from domain.chat import ChannelRef, ChannelScope, may_read_channel
@@ -120,7 +120,7 @@ def _notification(row: Any) -> NotificationView:
     )
 
 
-class AsyncpgChannelQueries:
+class PgChannelQueries:
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
 
@@ -157,7 +157,7 @@ class AsyncpgChannelQueries:
         return [ChannelView(*row) for row in rows]
 
 
-class AsyncpgMessageQueries:
+class PgMessageQueries:
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
 
@@ -174,7 +174,7 @@ class AsyncpgMessageQueries:
         return [_message(r) for r in await conn.fetch(_MESSAGES_SINCE, organization_id, channel_id, after, limit)]
 
 
-class AsyncpgNotificationQueries:
+class PgNotificationQueries:
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
 
@@ -201,7 +201,7 @@ class AsyncpgNotificationQueries:
         return [_notification(r) for r in await conn.fetch(_NOTIFICATIONS_SINCE, user_id, after, limit)]
 
 
-class AsyncpgChannelAccessPolicy:
+class PgChannelAccessPolicy:
     """domain.chat.may_read_channel, with its facts read in one query (_ACCESS_FACTS)."""
 
     def __init__(self, connection: RequestConnection) -> None:
@@ -222,7 +222,7 @@ class AsyncpgChannelAccessPolicy:
         return await self.can_read(actor, channel)
 
 
-class AsyncpgTokenValidity:
+class PgTokenValidity:
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
 

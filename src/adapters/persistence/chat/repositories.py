@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.repositories import _add_and_flush
+from adapters.persistence.errors import add_and_flush
 from domain.chat import Channel, ChannelMember, Message
 from domain.errors import Conflict
 from domain.notifications import Notification
@@ -18,7 +18,7 @@ class SqlaChannelRepository:
 
     async def add(self, channel: Channel) -> None:
         try:
-            await _add_and_flush(self._session, channel)
+            await add_and_flush(self._session, channel)
         except Conflict:
             raise Conflict("a channel with this name already exists") from None
 
@@ -35,7 +35,7 @@ class SqlaChannelMemberRepository:
 
     async def add(self, member: ChannelMember) -> None:
         try:
-            await _add_and_flush(self._session, member)
+            await add_and_flush(self._session, member)
         except Conflict:
             raise Conflict("already a member of this channel") from None
 

@@ -1,4 +1,4 @@
-"""Tables of chat and notifications (same metadata as tables.py, so migrations and the drift check see them).
+"""Tables of chat and notifications.
 
 Tenant tables: organization_id leads every key, unique constraint, index and tenant-to-tenant foreign key.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from adapters.persistence.tables import TENANT, StrEnumType, metadata, tstz
+from adapters.persistence.schema import TENANT, StrEnumType, metadata, tstz
 from domain.chat import ChannelScope
 
 channels = sa.Table(

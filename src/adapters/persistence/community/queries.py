@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from adapters.persistence.queries import RequestConnection
+from adapters.persistence.connection import RequestConnection
 from application.ports.community import ChapterView, GroupMemberView, Key, TeamView
 
 
-class AsyncpgCommunityQueries:
+class PgCommunityQueries:
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
 

@@ -6,22 +6,14 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.persistence.errors import translate_integrity_error
+from adapters.persistence.errors import add_and_flush
+from adapters.persistence.identity import tables as t
 from domain.identity import AccessToken, User
 from domain.invitations import Invitation
 from domain.organizations import Membership, Organization
 from domain.permissions import Role
-
-
-async def _add_and_flush(session: AsyncSession, obj: object) -> None:
-    session.add(obj)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise translate_integrity_error(exc) from None
 
 
 class SqlaUserRepository:
@@ -29,13 +21,13 @@ class SqlaUserRepository:
         self._session = session
 
     async def add(self, user: User) -> None:
-        await _add_and_flush(self._session, user)
+        await add_and_flush(self._session, user)
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self._session.get(User, user_id)
 
     async def get_by_email(self, email: str) -> User | None:
-        result = await self._session.execute(sa.select(User).where(User.email == email))  # type: ignore[attr-defined]
+        result = await self._session.execute(sa.select(User).where(t.users.c.email == email))
         return result.scalar_one_or_none()
 
 
@@ -44,21 +36,21 @@ class SqlaAccessTokenRepository:
         self._session = session
 
     async def add(self, token: AccessToken) -> None:
-        await _add_and_flush(self._session, token)
+        await add_and_flush(self._session, token)
 
     async def get_by_hash(self, token_hash: bytes) -> AccessToken | None:
         result = await self._session.execute(
-            sa.select(AccessToken).where(AccessToken.token_hash == token_hash)  # type: ignore[attr-defined]
+            sa.select(AccessToken).where(t.access_tokens.c.token_hash == token_hash)
         )
         return result.scalar_one_or_none()
 
     async def revoke_all_for_user(self, user_id: uuid.UUID) -> int:
         result = await self._session.execute(
-            sa.update(AccessToken)
-            .where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None))  # type: ignore[attr-defined]
+            sa.update(t.access_tokens)
+            .where(t.access_tokens.c.user_id == user_id, t.access_tokens.c.revoked_at.is_(None))
             .values(revoked_at=sa.func.now())
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(getattr(result, "rowcount", 0))
 
 
 class SqlaOrganizationRepository:
@@ -66,7 +58,7 @@ class SqlaOrganizationRepository:
         self._session, self._org = session, organization_id
 
     async def add(self, organization: Organization) -> None:
-        await _add_and_flush(self._session, organization)
+        await add_and_flush(self._session, organization)
 
     async def get(self, organization_id: uuid.UUID) -> Organization | None:
         return await self._session.get(Organization, organization_id)
@@ -77,7 +69,7 @@ class SqlaMembershipRepository:
         self._session, self._org = session, organization_id
 
     async def add(self, membership: Membership) -> None:
-        await _add_and_flush(self._session, membership)
+        await add_and_flush(self._session, membership)
 
     async def get(self, user_id: uuid.UUID) -> Membership | None:
         return await self._session.get(Membership, (self._org, user_id))
@@ -88,8 +80,8 @@ class SqlaMembershipRepository:
     async def count_owners(self) -> int:
         # Locking the owner rows makes concurrent demotions of the last two owners serialise.
         rows = await self._session.execute(
-            sa.select(Membership.user_id)  # type: ignore[attr-defined]
-            .where(Membership.organization_id == self._org, Membership.role == Role.OWNER)  # type: ignore[attr-defined]
+            sa.select(t.memberships.c.user_id)
+            .where(t.memberships.c.organization_id == self._org, t.memberships.c.role == Role.OWNER)
             .with_for_update()
         )
         return len(rows.all())
@@ -104,7 +96,16 @@ class SqlaInvitationRepository:
         self._session, self._org = session, organization_id
 
     async def add(self, invitation: Invitation) -> None:
-        await _add_and_flush(self._session, invitation)
+        await add_and_flush(self._session, invitation)
 
     async def get_for_update(self, invitation_id: uuid.UUID) -> Invitation | None:
         return await self._session.get(Invitation, (self._org, invitation_id), with_for_update=True)
+
+
+class SqlaTenantDirectory:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def organization_ids(self) -> list[uuid.UUID]:
+        rows = await self._session.scalars(sa.select(t.organizations.c.id).order_by(t.organizations.c.id))
+        return list(rows.all())

@@ -12,30 +12,29 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from adapters.persistence import tables as t
-from adapters.persistence.jobs_tables import dead_letters, processed_events
+from adapters.persistence.jobs.tables import dead_letters, outbox, processed_events
 from application.ports.jobs import DeadLetter, OutboxBacklog, OutboxEvent, Publish
 
 _CLAIM_UNPUBLISHED = (
     sa.select(
-        t.outbox.c.id,
-        t.outbox.c.organization_id,
-        t.outbox.c.name,
-        t.outbox.c.payload,
-        t.outbox.c.actor_id,
-        t.outbox.c.occurred_at,
+        outbox.c.id,
+        outbox.c.organization_id,
+        outbox.c.name,
+        outbox.c.payload,
+        outbox.c.actor_id,
+        outbox.c.occurred_at,
     )
-    .where(t.outbox.c.published_at.is_(None))
-    .order_by(t.outbox.c.occurred_at)
+    .where(outbox.c.published_at.is_(None))
+    .order_by(outbox.c.occurred_at)
     .with_for_update(skip_locked=True)
 )
 
 
 # Served by the partial index on unpublished rows: as cheap as the backlog is short.
-_BACKLOG = sa.select(sa.func.count(), sa.func.min(t.outbox.c.occurred_at)).where(t.outbox.c.published_at.is_(None))
+_BACKLOG = sa.select(sa.func.count(), sa.func.min(outbox.c.occurred_at)).where(outbox.c.published_at.is_(None))
 
 
-class SqlOutbox:
+class SqlaOutbox:
     """Claims rows with ``FOR UPDATE SKIP LOCKED``: concurrent relays take disjoint batches, never wait."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -66,14 +65,14 @@ class SqlOutbox:
             # a failed publish raises here and the transaction rolls back, leaving the rows waiting.
             await publish(events)
             await conn.execute(
-                sa.update(t.outbox)
-                .where(t.outbox.c.id.in_([e.id for e in events]))
-                .values(published_at=sa.func.now(), attempts=t.outbox.c.attempts + 1)
+                sa.update(outbox)
+                .where(outbox.c.id.in_([e.id for e in events]))
+                .values(published_at=sa.func.now(), attempts=outbox.c.attempts + 1)
             )
             return len(events)
 
 
-class SqlProcessedEvents:
+class SqlaProcessedEvents:
     """One row per (handler, event id), inserted in a transaction held while the handler runs.
 
     A concurrent delivery of the same event blocks on the primary key until the first one finishes:
@@ -109,7 +108,7 @@ def _letter(row: Any) -> DeadLetter:
     )
 
 
-class SqlDeadLetters:
+class SqlaDeadLetters:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
@@ -148,7 +147,7 @@ class SqlDeadLetters:
 class SqlaProcessedEventRepository:
     """``processed_events`` in the unit of work's session: the claim commits with the handler's effect."""
 
-    def __init__(self, session: AsyncSession, organization_id: uuid.UUID | None = None) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def claim(self, handler: str, event_id: uuid.UUID) -> bool:
@@ -160,5 +159,3 @@ class SqlaProcessedEventRepository:
         )
         return inserted.first() is not None
 
-
-SQL_JOBS_REPOSITORIES = {"processed_events": SqlaProcessedEventRepository}

@@ -1,12 +1,11 @@
-"""Tables of background work: handler idempotency, dead letters (global) and reports (tenant)."""
+"""Tables of background work, all global: the outbox, handler idempotency and dead letters."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from adapters.persistence.tables import GLOBAL, TENANT, StrEnumType, metadata, tstz
-from domain.reports import ReportKind, ReportStatus
+from adapters.persistence.schema import GLOBAL, metadata, tstz
 
 processed_events = sa.Table(
     "processed_events",
@@ -32,19 +31,18 @@ dead_letters = sa.Table(
     info=GLOBAL,  # an operator's view of the job system, across tenants
 )
 
-reports = sa.Table(
-    "reports",
+# Infrastructure, not tenant data: the relay reads across tenants; nothing here is served to clients.
+outbox = sa.Table(
+    "outbox",
     metadata,
-    sa.Column("organization_id", sa.Uuid, sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("kind", StrEnumType(ReportKind), nullable=False),
-    sa.Column("event_id", sa.Uuid, nullable=True),
-    sa.Column("status", StrEnumType(ReportStatus), nullable=False),
-    sa.Column("requested_by", sa.Uuid, nullable=False),
-    tstz("requested_at"),
-    tstz("completed_at", nullable=True),
-    sa.Column("file_key", sa.String(300), nullable=True),
-    sa.Column("row_count", sa.Integer, nullable=True),
-    sa.Column("error", sa.Text, nullable=True),
-    info=TENANT,
+    sa.Column("organization_id", sa.Uuid, nullable=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("payload", JSONB, nullable=False),
+    sa.Column("actor_id", sa.Uuid, nullable=True),
+    tstz("occurred_at"),
+    tstz("published_at", nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_outbox_unpublished", "occurred_at", postgresql_where=sa.text("published_at IS NULL")),
+    info=GLOBAL,
 )

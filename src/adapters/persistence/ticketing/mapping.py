@@ -1,19 +1,14 @@
-"""Imperative mapping of chapters, teams, events and ticketing."""
+"""Imperative mapping of events, ticket types, orders with their items and tickets."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import registry, relationship
 
-from adapters.persistence import ticketing_tables as t
-from domain.community import Chapter, ChapterMember, Team, TeamMember
+from adapters.persistence.ticketing import tables as t
 from domain.ticketing import Event, Order, OrderItem, Ticket, TicketType
 
 
 def map_ticketing(mapper_registry: registry) -> None:
-    mapper_registry.map_imperatively(Chapter, t.chapters)
-    mapper_registry.map_imperatively(ChapterMember, t.chapter_members)
-    mapper_registry.map_imperatively(Team, t.teams)
-    mapper_registry.map_imperatively(TeamMember, t.team_members)
     mapper_registry.map_imperatively(Event, t.events)
     mapper_registry.map_imperatively(TicketType, t.ticket_types)
     mapper_registry.map_imperatively(OrderItem, t.order_items)

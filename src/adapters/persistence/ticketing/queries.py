@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from adapters.persistence.queries import RequestConnection
+from adapters.persistence.connection import RequestConnection
 from application.ports.ticketing import (
     AttendeeView,
     EventFilter,
@@ -24,7 +24,7 @@ _EVENT_COLUMNS = (
 )
 
 
-class AsyncpgTicketingQueries:
+class PgTicketingQueries:
     def __init__(self, connection: RequestConnection) -> None:
         self._connection = connection
 

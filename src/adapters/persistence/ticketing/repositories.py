@@ -1,4 +1,4 @@
-"""SQLAlchemy repositories of chapters, teams, events and ticketing.
+"""SQLAlchemy repositories of events and ticketing.
 
 Every query names the unit of work's organization (RLS stands behind it). The *_for_update methods
 take row locks (SELECT ... FOR NO KEY UPDATE) in id order; `reserve_seats` takes them with conditional
@@ -12,131 +12,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
 
-from adapters.persistence import tables
-from adapters.persistence import ticketing_tables as t
 from adapters.persistence.errors import translate_integrity_error
-from domain.community import Chapter, ChapterMember, Team, TeamMember
+from adapters.persistence.repository import TenantRepository
+from adapters.persistence.ticketing import tables as t
 from domain.errors import Conflict
 from domain.ticketing import Event, EventStatus, Order, OrderStatus, Ticket, TicketType
-
-_UNIQUE_MESSAGES = {
-    "uq_chapters_organization_id_slug": "a chapter with this slug exists",
-    "pk_chapter_members": "already a member of this chapter",
-    "pk_team_members": "already a member of this team",
-    "uq_tickets_organization_id_code": "ticket code collision; try again",
-}
-
-
-def _constraint(exc: IntegrityError) -> str:
-    orig = getattr(exc.orig, "__cause__", None) or exc.orig
-    return str(getattr(orig, "constraint_name", None) or "")
-
-
-async def _flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        message = _UNIQUE_MESSAGES.get(_constraint(exc))
-        if message is not None:
-            raise Conflict(message) from None
-        raise translate_integrity_error(exc) from None
-    except DBAPIError as exc:
-        # A deadlock or serialization failure detected at a flush: the client may retry.
-        if getattr(exc.orig, "sqlstate", None) in ("40001", "40P01"):
-            raise Conflict("a concurrent change got there first; try again") from None
-        raise
-
-
-# FOR NO KEY UPDATE, not FOR UPDATE: no writer here changes a key, and this strength does not conflict with
-# the FOR KEY SHARE that foreign-key checks take. So an order being written (its INSERT checks the event and
-# ticket types) never waits on a lock holder, nor makes one wait: the only waits are on the lock order.
-_NO_KEY_UPDATE = {"key_share": True}
-
-
-class _TenantRepository:
-    def __init__(self, session: AsyncSession, organization_id: uuid.UUID | None, lock: bool = True) -> None:
-        self._session, self._org, self._lock = session, organization_id, lock
-
-    async def _add(self, *objects: object) -> None:
-        self._session.add_all(objects)
-        await _flush(self._session)
-
-    async def _get(self, entity: type[Any], key: uuid.UUID, *, for_update: bool = False) -> Any:
-        if self._org is None:
-            return None
-        locking = _NO_KEY_UPDATE if for_update and self._lock else None
-        return await self._session.get(entity, (self._org, key), with_for_update=locking)
-
-    def _locked(self, statement: sa.Select[Any]) -> sa.Select[Any]:
-        return statement.with_for_update(key_share=True) if self._lock else statement
-
-
-class SqlaChapterRepository(_TenantRepository):
-    async def add(self, chapter: Chapter) -> None:
-        await self._add(chapter)
-
-    async def get(self, chapter_id: uuid.UUID) -> Chapter | None:
-        found: Chapter | None = await self._get(Chapter, chapter_id)
-        return found
-
-    async def slug_taken(self, slug: str, *, other_than: uuid.UUID) -> bool:
-        taken = await self._session.scalar(
-            sa.select(sa.literal(True)).where(
-                t.chapters.c.organization_id == self._org, t.chapters.c.slug == slug, t.chapters.c.id != other_than
-            )
-        )
-        return bool(taken)
-
-    async def remove(self, chapter: Chapter) -> None:
-        await self._session.delete(chapter)
-        try:
-            await self._session.flush()
-        except IntegrityError:
-            raise Conflict("this chapter has events; cancel or move them first") from None
-
-
-class SqlaChapterMemberRepository(_TenantRepository):
-    async def add(self, member: ChapterMember) -> None:
-        await self._add(member)
-
-    async def get(self, chapter_id: uuid.UUID, user_id: uuid.UUID) -> ChapterMember | None:
-        if self._org is None:
-            return None
-        return await self._session.get(ChapterMember, (self._org, chapter_id, user_id))
-
-
-class SqlaTeamRepository(_TenantRepository):
-    async def add(self, team: Team) -> None:
-        await self._add(team)
-
-    async def get(self, team_id: uuid.UUID) -> Team | None:
-        found: Team | None = await self._get(Team, team_id)
-        return found
-
-    async def remove(self, team: Team) -> None:
-        await self._session.delete(team)
-        await _flush(self._session)
-
-
-class SqlaTeamMemberRepository(_TenantRepository):
-    async def add(self, member: TeamMember) -> None:
-        await self._add(member)
-
-    async def get(self, team_id: uuid.UUID, user_id: uuid.UUID) -> TeamMember | None:
-        if self._org is None:
-            return None
-        return await self._session.get(TeamMember, (self._org, team_id, user_id))
-
-    async def remove(self, member: TeamMember) -> None:
-        await self._session.delete(member)
-        await _flush(self._session)
-
 
 # The hot path's statements as fixed text: nothing to build or to derive a cache key from per call.
 _TAKE_EVENT_SEATS = sa.text(
@@ -152,7 +36,7 @@ _TAKE_TICKET_TYPE_SEATS = sa.text(
 )
 
 
-class SqlaEventRepository(_TenantRepository):
+class SqlaEventRepository(TenantRepository):
     async def add(self, event: Event) -> None:
         await self._add(event)
 
@@ -214,7 +98,7 @@ class SqlaEventRepository(_TenantRepository):
         return list(rows.all())
 
 
-class SqlaTicketTypeRepository(_TenantRepository):
+class SqlaTicketTypeRepository(TenantRepository):
     async def add(self, ticket_type: TicketType) -> None:
         await self._add(ticket_type)
 
@@ -282,7 +166,7 @@ _INSERT_ORDER = sa.text(
 )
 
 
-class SqlaOrderRepository(_TenantRepository):
+class SqlaOrderRepository(TenantRepository):
     async def add(self, order: Order, tickets: Sequence[Ticket] = ()) -> None:
         # Core text, not the ORM: nothing here is read back or changed later in the unit of work.
         params = {
@@ -309,9 +193,6 @@ class SqlaOrderRepository(_TenantRepository):
         try:
             await self._session.execute(_INSERT_ORDER, params)
         except IntegrityError as exc:
-            message = _UNIQUE_MESSAGES.get(_constraint(exc))
-            if message is not None:
-                raise Conflict(message) from None
             raise translate_integrity_error(exc) from None
 
     async def get(self, order_id: uuid.UUID) -> Order | None:
@@ -354,7 +235,7 @@ class SqlaOrderRepository(_TenantRepository):
         return list(rows.all())
 
 
-class SqlaTicketRepository(_TenantRepository):
+class SqlaTicketRepository(TenantRepository):
     async def add_all(self, tickets: Sequence[Ticket]) -> None:
         if tickets:
             await self._add(*tickets)
@@ -371,31 +252,3 @@ class SqlaTicketRepository(_TenantRepository):
         statement = sa.select(Ticket).where(t.tickets.c.organization_id == self._org, t.tickets.c.code == code)
         found: Ticket | None = await self._session.scalar(self._locked(statement))
         return found
-
-
-class SqlaTenantDirectory:
-    def __init__(self, session: AsyncSession, organization_id: uuid.UUID | None = None) -> None:
-        self._session = session
-
-    async def organization_ids(self) -> list[uuid.UUID]:
-        rows = await self._session.scalars(sa.select(tables.organizations.c.id).order_by(tables.organizations.c.id))
-        return list(rows.all())
-
-
-def sql_repositories(*, lock: bool = True) -> dict[str, Any]:
-    """Attribute name -> factory(session, organization_id), for the unit of work."""
-
-    def locking(cls: type[_TenantRepository]) -> Any:
-        return lambda session, org: cls(session, org, lock)
-
-    return {
-        "chapters": SqlaChapterRepository,
-        "chapter_members": SqlaChapterMemberRepository,
-        "teams": SqlaTeamRepository,
-        "team_members": SqlaTeamMemberRepository,
-        "events": locking(SqlaEventRepository),
-        "ticket_types": locking(SqlaTicketTypeRepository),
-        "orders": locking(SqlaOrderRepository),
-        "tickets": locking(SqlaTicketRepository),
-        "tenants": SqlaTenantDirectory,
-    }

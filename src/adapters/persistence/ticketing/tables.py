@@ -1,105 +1,16 @@
-"""Tables of chapters, teams, events and ticketing (same metadata and tenancy rules as tables.py)."""
+"""Tables of events and ticketing: events, ticket types, orders with their items, tickets."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from adapters.persistence.tables import TENANT, StrEnumType, metadata, tstz
-from domain.permissions import ChapterRole
+from adapters.persistence.schema import TENANT, StrEnumType, metadata, organization_column, tenant_fk, tstz
 from domain.ticketing import EventStatus, OrderStatus
-
-
-def _tenant_fk(
-    columns: list[str], table: str, referred: list[str], ondelete: str | None = None
-) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["organization_id", *columns],
-        [f"{table}.organization_id", *(f"{table}.{c}" for c in referred)],
-        ondelete=ondelete,
-    )
-
-
-def _organization_column() -> sa.Column[sa.Uuid[object]]:
-    return sa.Column(
-        "organization_id", sa.Uuid, sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
-    )
-
-
-chapters = sa.Table(
-    "chapters",
-    metadata,
-    _organization_column(),
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("slug", sa.String(63), nullable=False),
-    sa.Column("city", sa.String(200), nullable=True),
-    sa.Column("timezone", sa.String(64), nullable=True),
-    tstz("created_at"),
-    sa.UniqueConstraint("organization_id", "slug"),
-    sa.Index("ix_chapters_organization_id_created_at_id", "organization_id", "created_at", "id"),
-    info=TENANT,
-)
-
-# Composite FKs to memberships: leaving the organization leaves its chapters and teams too.
-chapter_members = sa.Table(
-    "chapter_members",
-    metadata,
-    sa.Column("organization_id", sa.Uuid, primary_key=True),
-    sa.Column("chapter_id", sa.Uuid, primary_key=True),
-    sa.Column("user_id", sa.Uuid, primary_key=True),
-    sa.Column("role", StrEnumType(ChapterRole), nullable=False),
-    tstz("joined_at"),
-    _tenant_fk(["chapter_id"], "chapters", ["id"], ondelete="CASCADE"),
-    _tenant_fk(["user_id"], "memberships", ["user_id"], ondelete="CASCADE"),
-    sa.Index(
-        "ix_chapter_members_organization_id_chapter_id_joined_at_user_id",
-        "organization_id",
-        "chapter_id",
-        "joined_at",
-        "user_id",
-    ),
-    sa.Index("ix_chapter_members_organization_id_user_id", "organization_id", "user_id"),
-    info=TENANT,
-)
-
-teams = sa.Table(
-    "teams",
-    metadata,
-    _organization_column(),
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("chapter_id", sa.Uuid, nullable=True),
-    tstz("created_at"),
-    _tenant_fk(["chapter_id"], "chapters", ["id"], ondelete="CASCADE"),
-    sa.Index("ix_teams_organization_id_created_at_id", "organization_id", "created_at", "id"),
-    sa.Index("ix_teams_organization_id_chapter_id", "organization_id", "chapter_id"),
-    info=TENANT,
-)
-
-team_members = sa.Table(
-    "team_members",
-    metadata,
-    sa.Column("organization_id", sa.Uuid, primary_key=True),
-    sa.Column("team_id", sa.Uuid, primary_key=True),
-    sa.Column("user_id", sa.Uuid, primary_key=True),
-    tstz("joined_at"),
-    _tenant_fk(["team_id"], "teams", ["id"], ondelete="CASCADE"),
-    _tenant_fk(["user_id"], "memberships", ["user_id"], ondelete="CASCADE"),
-    sa.Index(
-        "ix_team_members_organization_id_team_id_joined_at_user_id",
-        "organization_id",
-        "team_id",
-        "joined_at",
-        "user_id",
-    ),
-    sa.Index("ix_team_members_organization_id_user_id", "organization_id", "user_id"),
-    info=TENANT,
-)
 
 events = sa.Table(
     "events",
     metadata,
-    _organization_column(),
+    organization_column(),
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("description", sa.Text, nullable=False),
@@ -115,7 +26,7 @@ events = sa.Table(
     sa.Column("created_by", sa.Uuid, nullable=False),
     tstz("created_at"),
     # A chapter with events is not deleted: the events carry orders and money.
-    _tenant_fk(["chapter_id"], "chapters", ["id"], ondelete="RESTRICT"),
+    tenant_fk(["chapter_id"], "chapters", ["id"], ondelete="RESTRICT"),
     # Backstops for the row-locked counters: never negative, never above the capacity.
     sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     sa.CheckConstraint("reserved >= 0 AND (capacity IS NULL OR reserved <= capacity)", name="reserved_within_capacity"),
@@ -127,7 +38,7 @@ events = sa.Table(
 ticket_types = sa.Table(
     "ticket_types",
     metadata,
-    _organization_column(),
+    organization_column(),
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("event_id", sa.Uuid, nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
@@ -139,7 +50,7 @@ ticket_types = sa.Table(
     tstz("sales_end", nullable=True),
     sa.Column("max_per_order", sa.Integer, nullable=False),
     tstz("created_at"),
-    _tenant_fk(["event_id"], "events", ["id"], ondelete="CASCADE"),
+    tenant_fk(["event_id"], "events", ["id"], ondelete="CASCADE"),
     sa.CheckConstraint("reserved >= 0 AND reserved <= quantity", name="reserved_within_quantity"),
     sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
     sa.Index("ix_ticket_types_organization_id_event_id_id", "organization_id", "event_id", "id"),
@@ -149,7 +60,7 @@ ticket_types = sa.Table(
 orders = sa.Table(
     "orders",
     metadata,
-    _organization_column(),
+    organization_column(),
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("event_id", sa.Uuid, nullable=False),
     sa.Column("buyer_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False),
@@ -162,7 +73,7 @@ orders = sa.Table(
     tstz("closed_at", nullable=True),
     # The Stripe PaymentIntent of a paid order; webhooks must name this one to pay the order.
     sa.Column("payment_intent_id", sa.String(255), nullable=True),
-    _tenant_fk(["event_id"], "events", ["id"]),
+    tenant_fk(["event_id"], "events", ["id"]),
     sa.Index("ix_orders_organization_id_event_id_status", "organization_id", "event_id", "status"),
     sa.Index(
         "ix_orders_organization_id_expires_at",
@@ -182,8 +93,8 @@ order_items = sa.Table(
     sa.Column("ticket_type_id", sa.Uuid, primary_key=True),
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("unit_price_cents", sa.Integer, nullable=False),
-    _tenant_fk(["order_id"], "orders", ["id"], ondelete="CASCADE"),
-    _tenant_fk(["ticket_type_id"], "ticket_types", ["id"]),
+    tenant_fk(["order_id"], "orders", ["id"], ondelete="CASCADE"),
+    tenant_fk(["ticket_type_id"], "ticket_types", ["id"]),
     sa.CheckConstraint("quantity > 0", name="quantity_positive"),
     sa.Index("ix_order_items_organization_id_ticket_type_id", "organization_id", "ticket_type_id"),
     info=TENANT,
@@ -192,7 +103,7 @@ order_items = sa.Table(
 tickets = sa.Table(
     "tickets",
     metadata,
-    _organization_column(),
+    organization_column(),
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("event_id", sa.Uuid, nullable=False),
     sa.Column("order_id", sa.Uuid, nullable=False),
@@ -203,9 +114,9 @@ tickets = sa.Table(
     tstz("checked_in_at", nullable=True),
     sa.Column("checked_in_by", sa.Uuid, nullable=True),
     tstz("voided_at", nullable=True),
-    _tenant_fk(["event_id"], "events", ["id"]),
-    _tenant_fk(["order_id"], "orders", ["id"], ondelete="CASCADE"),
-    _tenant_fk(["ticket_type_id"], "ticket_types", ["id"]),
+    tenant_fk(["event_id"], "events", ["id"]),
+    tenant_fk(["order_id"], "orders", ["id"], ondelete="CASCADE"),
+    tenant_fk(["ticket_type_id"], "ticket_types", ["id"]),
     sa.UniqueConstraint("organization_id", "code"),
     sa.Index("ix_tickets_organization_id_event_id_issued_at_id", "organization_id", "event_id", "issued_at", "id"),
     sa.Index("ix_tickets_organization_id_order_id", "organization_id", "order_id"),
