@@ -1,9 +1,9 @@
 """A Redis Streams taskiq broker that keeps taskiq-redis' wire format but fixes its reliability gaps.
 
-taskiq-redis 1.2.4's ``RedisStreamBroker`` (see /work/shared/STACK-NOTES.md) builds a new client per kick and
-per ack, acks one message per round trip, creates its consumer group at ``$`` on startup (so anything kicked
-before a worker starts is never delivered) and reclaims a dead worker's messages only after ``XREADGROUP``
-returned *new* messages (an idle queue never reclaims). This subclass fixes each of those in the adapter.
+taskiq-redis 1.2.4's ``RedisStreamBroker`` builds a new client per kick and per ack, acks one message per
+round trip, creates its consumer group at ``$`` on startup (so anything kicked before a worker starts is never
+delivered) and reclaims a dead worker's messages only after ``XREADGROUP`` returned *new* messages (an idle
+queue never reclaims). This subclass fixes each of those in the adapter.
 """
 
 from __future__ import annotations
