@@ -131,7 +131,7 @@ def create_app(
 
     def settle_heap() -> None:
         # Objects alive after start-up live for the whole process: keep them out of every GC pass,
-        # and collect less often, so full collections stop pausing requests (pauses of 70-120 ms were measured under load).
+        # and collect less often, so full collections stop pausing requests (70-120 ms pauses under load).
         gc.collect()
         gc.freeze()
         gc.set_threshold(10_000, 50, 100)

@@ -18,6 +18,7 @@ from typing import Any
 
 from redis.asyncio import Redis, ResponseError
 from redis.exceptions import LockError
+from redis.typing import KeyT, StreamIdT
 from taskiq import AckableMessage
 from taskiq.message import BrokerMessage
 from taskiq_redis import RedisStreamBroker
@@ -218,7 +219,9 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         takes over its predecessor's work without waiting for new traffic.
         """
         await self.ensure_group()
-        read_from: dict[str, str | int] = {self.queue_name: ">", **self.additional_streams}
+        read_from: dict[KeyT, StreamIdT] = {self.queue_name: ">"}
+        for stream, position in self.additional_streams.items():
+            read_from[stream] = position
         next_reclaim_at = next_trim_at = time.monotonic()
         while True:
             now = time.monotonic()
@@ -234,7 +237,7 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
             fetched: Any = await self.redis.xreadgroup(
                 self.consumer_group_name,
                 self.consumer_name,
-                read_from,  # type: ignore[arg-type]
+                read_from,
                 block=block_ms,
                 count=self.count,
             )

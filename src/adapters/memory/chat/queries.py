@@ -76,9 +76,10 @@ class MemoryChannelQueries:
         return _channel_view(found) if found else None
 
     async def organization_of(self, user_id: uuid.UUID, channel_id: uuid.UUID) -> uuid.UUID | None:
+        organization_id: uuid.UUID
         for organization_id, found_id in self._store.table(CHANNELS):
             if found_id == channel_id and _is_member(self._store, organization_id, user_id):
-                return organization_id  # type: ignore[no-any-return]
+                return organization_id
         return None
 
     async def list_channels(
