@@ -6,9 +6,14 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
+from application.ports.queries import Page
 from domain.errors import InvalidInput
+
+T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
 
@@ -35,3 +40,15 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         return datetime.fromisoformat(at), uuid.UUID(row_id)
     except (ValueError, TypeError, binascii.Error, UnicodeError) as exc:
         raise InvalidInput("cursor is not valid") from exc
+
+
+def page_of(rows: Sequence[T], limit: int, key: Callable[[T], tuple[datetime, uuid.UUID] | uuid.UUID]) -> Page[T]:
+    """The page of a keyset read that fetched up to `limit + 1` rows: the extra row only says a next page exists.
+
+    `key` gives the last row's position: a (timestamp, id) pair becomes an opaque cursor; a bare id is handed
+    out as it is (message history pages by id)."""
+    if len(rows) <= limit:
+        return Page(items=list(rows), next_cursor=None)
+    position = key(rows[limit - 1])
+    cursor = str(position) if isinstance(position, uuid.UUID) else encode_cursor(*position)
+    return Page(items=list(rows[:limit]), next_cursor=cursor)

@@ -12,7 +12,7 @@ from domain.identity import check_text, clean_name
 from domain.ids import new_id
 from domain.organizations import check_slug
 from domain.permissions import Actor, ChapterRole, Permission
-from domain.ticketing import check_timezone
+from domain.ticketing.rules import check_timezone
 
 
 def _clean_city(raw: str | None) -> str | None:

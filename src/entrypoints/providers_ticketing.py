@@ -55,7 +55,6 @@ from application.ticketing import (
     ListEvents,
     ListMyTickets,
     ListTicketTypes,
-    MarkOrderPaid,
     PlaceOrder,
     PublishEvent,
     RefundOrder,
@@ -82,7 +81,6 @@ class TicketingUseCaseProvider(Provider):
     get_order = provide(GetOrder)
     cancel_order = provide(CancelOrder)
     refund_order = provide(RefundOrder)
-    mark_order_paid = provide(MarkOrderPaid)
     expire_pending_orders = provide(ExpirePendingOrders)
     end_finished_events = provide(EndFinishedEvents)
     list_attendees = provide(ListAttendees)
