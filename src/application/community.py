@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.pagination import clamp_limit, decode_cursor, encode_cursor
+from application.pagination import clamp_limit, decode_cursor, page_of
 from application.ports.clock import Clock
 from application.ports.community import (
     ChapterView,
@@ -21,13 +21,6 @@ from application.ports.queries import Page
 from domain.community import Chapter, ChapterMember, Team, TeamMember
 from domain.errors import Conflict, NotFound
 from domain.permissions import Actor, ChapterRole, Permission
-
-
-def _page(rows: list[Any], limit: int, at: str, row_id: str) -> Page[Any]:
-    if len(rows) <= limit:
-        return Page(items=rows, next_cursor=None)
-    last = rows[limit - 1]
-    return Page(items=rows[:limit], next_cursor=encode_cursor(getattr(last, at), getattr(last, row_id)))
 
 
 async def _role_in(uow: CommunityUnitOfWork, actor: Actor, chapter_id: uuid.UUID | None) -> ChapterRole | None:
@@ -152,7 +145,7 @@ class ListChapters:
         rows = await self._queries.list_chapters(
             actor.organization_id, limit=limit + 1, after=decode_cursor(query.cursor)
         )
-        return _page(rows, limit, "created_at", "id")
+        return page_of(rows, limit, lambda r: (r.created_at, r.id))
 
 
 @dataclass(frozen=True)
@@ -203,7 +196,7 @@ class ListChapterMembers:
         async with self._uow(actor.organization_id, actor.user_id) as uow:
             await _chapter(uow, chapter_id)
         rows = await self._queries.list_chapter_members(actor.organization_id, chapter_id, limit=limit + 1, after=after)
-        return _page(rows, limit, "joined_at", "user_id")
+        return page_of(rows, limit, lambda m: (m.joined_at, m.user_id))
 
 
 # --- teams ----------------------------------------------------------------------------------------
@@ -298,7 +291,7 @@ class ListTeams:
         rows = await self._queries.list_teams(
             actor.organization_id, chapter_id=query.chapter_id, limit=limit + 1, after=decode_cursor(query.cursor)
         )
-        return _page(rows, limit, "created_at", "id")
+        return page_of(rows, limit, lambda r: (r.created_at, r.id))
 
 
 @dataclass(frozen=True)
@@ -357,4 +350,4 @@ class ListTeamMembers:
         async with self._uow(actor.organization_id, actor.user_id) as uow:
             await _team(uow, team_id)
         rows = await self._queries.list_team_members(actor.organization_id, team_id, limit=limit + 1, after=after)
-        return _page(rows, limit, "joined_at", "user_id")
+        return page_of(rows, limit, lambda m: (m.joined_at, m.user_id))
