@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from application.pagination import clamp_limit, decode_cursor, page_of
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.audit import AuditEntryView, AuditQueries
 from application.ports.queries import Page
 from domain.permissions import Actor, Permission
 
-
-@dataclass(frozen=True)
-class ListAuditLogQuery:
-    limit: int | None = None
-    cursor: str | None = None
+ListAuditLogQuery = PageQuery
 
 
 class ListAuditLog:

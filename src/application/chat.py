@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from application.notifications import DeliverNotifications, NotifyCommand
-from application.pagination import clamp_limit, decode_cursor, page_of
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.auth import Authenticator
 from application.ports.chat import (
     AuthorView,
@@ -93,10 +93,7 @@ class CreateChannel:
         return channel_view(channel)
 
 
-@dataclass(frozen=True)
-class ListChannelsQuery:
-    limit: int | None = None
-    cursor: str | None = None
+ListChannelsQuery = PageQuery
 
 
 class ListChannels:

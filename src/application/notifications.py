@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.pagination import clamp_limit, decode_cursor, page_of
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.clock import Clock
 from application.ports.notifications import NotificationQueries, NotificationsUnitOfWorkFactory, NotificationView
 from application.ports.queries import Page
@@ -73,11 +73,9 @@ class DeliverNotifications:
         return views
 
 
-@dataclass(frozen=True)
-class ListNotificationsQuery:
+@dataclass(frozen=True, kw_only=True)
+class ListNotificationsQuery(PageQuery):
     unread_only: bool = False
-    limit: int | None = None
-    cursor: str | None = None
 
 
 class ListMyNotifications:

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.pagination import clamp_limit, decode_cursor, page_of
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.clock import Clock
 from application.ports.persistence import UnitOfWorkFactory
 from application.ports.queries import MemberQueries, MemberView, OrganizationView, Page, UserQueries
@@ -91,10 +91,7 @@ class ListMyOrganizations:
         return await self._queries.organizations_of(principal.user_id)
 
 
-@dataclass(frozen=True)
-class ListMembersQuery:
-    limit: int | None = None
-    cursor: str | None = None
+ListMembersQuery = PageQuery
 
 
 class ListMembers:

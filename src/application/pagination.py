@@ -7,6 +7,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -16,6 +17,14 @@ from domain.errors import InvalidInput
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """Which page of a list: at most `limit` rows after `cursor` (a list's filters extend it, keyword-only)."""
+
+    limit: int | None = None
+    cursor: str | None = None
 
 
 def clamp_limit(limit: int | None, default: int = 50) -> int:

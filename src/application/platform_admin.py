@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.pagination import clamp_limit, decode_cursor, page_of
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.admin import AdminQueries, OrganizationUsageRow
 from application.ports.billing import BillingUnitOfWorkFactory
 from application.ports.clock import Clock
@@ -77,10 +77,7 @@ class AdminOrganizationView:
     over_limits: list[str]
 
 
-@dataclass(frozen=True)
-class ListOrganizationsQuery:
-    limit: int | None = None
-    cursor: str | None = None
+ListOrganizationsQuery = PageQuery
 
 
 class ListOrganizationsForAdmin:

@@ -2,7 +2,7 @@
 
 One module per seam; this package re-exports them, so callers import from `application.ticketing`."""
 
-from application.ticketing.access import chapter_role_of, require_chapter, visible_event
+from application.ticketing.access import require_chapter, visible_event
 from application.ticketing.attendance import (
     CheckIn,
     CheckInCommand,
@@ -75,7 +75,6 @@ __all__ = [
     "TicketResult",
     "UpdateEvent",
     "UpdateEventCommand",
-    "chapter_role_of",
     "require_chapter",
     "ticket_type_view",
     "visible_event",

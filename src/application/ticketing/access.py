@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from application.community import chapter_role_of
 from application.ports.ticketing import TicketingUnitOfWork
 from domain.errors import NotFound
 from domain.permissions import Actor, ChapterRole
 from domain.ticketing import Event, require_visible
-
-
-async def chapter_role_of(uow: TicketingUnitOfWork, actor: Actor, chapter_id: uuid.UUID | None) -> ChapterRole | None:
-    """The actor's role in a chapter (None outside any chapter)."""
-    if chapter_id is None:
-        return None
-    member = await uow.chapter_members.get(chapter_id, actor.user_id)
-    return None if member is None else member.role
 
 
 async def require_chapter(uow: TicketingUnitOfWork, chapter_id: uuid.UUID | None) -> None:
@@ -30,5 +23,5 @@ async def visible_event(
 
     NotFound for another organization's event and for a draft the actor may not manage, alike."""
     event = await (uow.events.get_for_update(event_id) if lock else uow.events.get(event_id))
-    role = await chapter_role_of(uow, actor, event.chapter_id if event else None)
+    role = await chapter_role_of(uow.chapter_members, actor, event.chapter_id if event else None)
     return require_visible(event, actor, role), role

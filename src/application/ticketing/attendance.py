@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.pagination import clamp_limit, decode_cursor, page_of
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.clock import Clock
 from application.ports.queries import Page
 from application.ports.ticketing import AttendeeView, MyTicketView, TicketingQueries, TicketingUnitOfWorkFactory
@@ -16,11 +16,9 @@ from domain.permissions import Actor, Permission, Principal
 from domain.ticketing import is_ticket_code
 
 
-@dataclass(frozen=True)
-class ListAttendeesQuery:
+@dataclass(frozen=True, kw_only=True)
+class ListAttendeesQuery(PageQuery):
     event_id: uuid.UUID
-    limit: int | None = None
-    cursor: str | None = None
 
 
 class ListAttendees:
@@ -94,10 +92,7 @@ class CheckIn:
         )
 
 
-@dataclass(frozen=True)
-class ListMyTicketsQuery:
-    limit: int | None = None
-    cursor: str | None = None
+ListMyTicketsQuery = PageQuery
 
 
 class ListMyTickets:

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.pagination import clamp_limit, decode_cursor, page_of
+from application.community import chapter_role_of
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.clock import Clock
 from application.ports.queries import Page
 from application.ports.ticketing import EventFilter, EventView, TicketingQueries, TicketingUnitOfWorkFactory
-from application.ticketing.access import chapter_role_of, require_chapter, visible_event
+from application.ticketing.access import require_chapter, visible_event
 from domain.errors import InvalidInput
 from domain.permissions import Actor, Permission
 from domain.ticketing import Event, EventDetails, EventStatus, OrderStatus, check_aware, release_seats
@@ -28,7 +29,7 @@ class CreateEvent:
     async def execute(self, actor: Actor, details: EventDetails) -> EventResult:
         async with self._uow(actor.organization_id, actor.user_id) as uow:
             await require_chapter(uow, details.chapter_id)
-            role = await chapter_role_of(uow, actor, details.chapter_id)
+            role = await chapter_role_of(uow.chapter_members, actor, details.chapter_id)
             event = Event.plan(actor, details, chapter_role=role, now=self._clock.now())
             await uow.events.add(event)
             uow.collect(event)
@@ -69,7 +70,7 @@ class UpdateEvent:
                 # Moving an event needs the right over both chapters.
                 await require_chapter(uow, details.chapter_id)
                 actor.require_in_chapter(
-                    Permission.EVENTS_MANAGE, await chapter_role_of(uow, actor, details.chapter_id)
+                    Permission.EVENTS_MANAGE, await chapter_role_of(uow.chapter_members, actor, details.chapter_id)
                 )
             event.revise(actor, details, chapter_role=role)
             uow.collect(event)
@@ -113,14 +114,12 @@ class CancelEvent:
         return EventResult.of(event)
 
 
-@dataclass(frozen=True)
-class ListEventsQuery:
+@dataclass(frozen=True, kw_only=True)
+class ListEventsQuery(PageQuery):
     chapter_id: uuid.UUID | None = None
     starts_after: datetime | None = None
     starts_before: datetime | None = None
     status: EventStatus | None = None
-    limit: int | None = None
-    cursor: str | None = None
 
 
 class ListEvents:

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from application.community import chapter_role_of
 from application.ports.clock import Clock
 from application.ports.payments import PaymentGateway
 from application.ports.ticketing import TicketingQueries, TicketingUnitOfWork, TicketingUnitOfWorkFactory
 from application.ticket_payments import OrderPayments, PaymentResult, refund_key
-from application.ticketing.access import chapter_role_of, visible_event
+from application.ticketing.access import visible_event
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.permissions import Actor, ChapterRole, Permission
 from domain.ticketing import Order, OrderStatus, Ticket, release_seats
@@ -136,7 +137,7 @@ async def _visible_order(
     if order is None:
         raise NotFound("order not found")
     event = await uow.events.get(order.event_id)
-    role = await chapter_role_of(uow, actor, event.chapter_id if event else None)
+    role = await chapter_role_of(uow.chapter_members, actor, event.chapter_id if event else None)
     if order.buyer_id != actor.user_id and not actor.can_in_chapter(Permission.ORDERS_MANAGE, role):
         raise NotFound("order not found")
     return order, role

@@ -10,6 +10,12 @@ from application.ports.ticketing import TicketingUnitOfWorkFactory
 from domain.ticketing import EventStatus, OrderStatus, release_seats
 
 
+async def _organization_ids(uow: TicketingUnitOfWorkFactory) -> list[uuid.UUID]:
+    """Every tenant: system jobs walk them one transaction each, under each one's RLS."""
+    async with uow() as system:
+        return await system.tenants.organization_ids()
+
+
 class ExpirePendingOrders:
     """Pending orders past expires_at give their seats back. The scheduler runs it; so may an operator.
 
@@ -21,10 +27,8 @@ class ExpirePendingOrders:
 
     async def execute(self, batch_size: int = 500) -> int:
         now = self._clock.now()
-        async with self._uow() as uow:
-            organization_ids = await uow.tenants.organization_ids()
         expired = 0
-        for organization_id in organization_ids:
+        for organization_id in await _organization_ids(self._uow):
             async with self._uow(organization_id) as uow:
                 order_ids = await uow.orders.expired_pending(now, limit=batch_size)
             for order_id in order_ids:
@@ -54,10 +58,8 @@ class EndFinishedEvents:
 
     async def execute(self, batch_size: int = 500) -> int:
         now = self._clock.now()
-        async with self._uow() as uow:
-            organization_ids = await uow.tenants.organization_ids()
         ended = 0
-        for organization_id in organization_ids:
+        for organization_id in await _organization_ids(self._uow):
             async with self._uow(organization_id) as uow:
                 for event_id in await uow.events.finished(now, limit=batch_size):
                     event = await uow.events.get_for_update(event_id)
