@@ -69,16 +69,22 @@ class RequestReport:
         return _view(report)
 
 
+async def _report_for_admins(uow: ReportsUnitOfWorkFactory, actor: Actor, report_id: uuid.UUID) -> Report:
+    """Reports hold members' email addresses: the organization's admins only."""
+    actor.require(Permission.MEMBERS_MANAGE)
+    async with uow(actor.organization_id, actor.user_id) as reports:
+        report = await reports.reports.get(report_id)
+    if report is None:
+        raise NotFound("report not found")
+    return report
+
+
 class GetReport:
     def __init__(self, uow: ReportsUnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def execute(self, actor: Actor, report_id: uuid.UUID) -> ReportView:
-        actor.require(Permission.MEMBERS_MANAGE)
-        async with self._uow(actor.organization_id, actor.user_id) as uow:
-            report = await uow.reports.get(report_id)
-        if report is None:
-            raise NotFound("report not found")
+        report = await _report_for_admins(self._uow, actor, report_id)
         return _view(report)
 
 
@@ -95,11 +101,7 @@ class DownloadReport:
         self._uow, self._files = uow, files
 
     async def execute(self, actor: Actor, report_id: uuid.UUID) -> ReportDownload:
-        actor.require(Permission.MEMBERS_MANAGE)
-        async with self._uow(actor.organization_id, actor.user_id) as uow:
-            report = await uow.reports.get(report_id)
-        if report is None:
-            raise NotFound("report not found")
+        report = await _report_for_admins(self._uow, actor, report_id)
         if report.status != ReportStatus.READY or report.file_key is None:
             raise Conflict(f"this report is {report.status.value}, not ready")
         filename = f"{report.kind.value}-{report.requested_at:%Y%m%d-%H%M%S}.csv"
