@@ -45,10 +45,10 @@ class SetPlatformAdmin:
             if user.platform_admin != platform_admin:
                 user.platform_admin = platform_admin
                 uow.record(
-                    DomainEvent(
-                        name="platform_admin.granted" if platform_admin else "platform_admin.revoked",
-                        organization_id=None,
-                        payload={"user_id": str(user.id), "email": user.email},
+                    DomainEvent.of(
+                        "platform_admin.granted" if platform_admin else "platform_admin.revoked",
+                        None,
+                        {"user_id": str(user.id), "email": user.email},
                     )
                 )
             await uow.commit()

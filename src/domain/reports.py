@@ -56,11 +56,11 @@ class Report(Aggregate):
             event_id=event_id,
         )
         report.record(
-            DomainEvent(
-                name=REPORT_REQUESTED,
-                organization_id=actor.organization_id,
-                payload={"report_id": str(report.id), "kind": kind.value},
-                actor_id=actor.user_id,
+            DomainEvent.of(
+                REPORT_REQUESTED,
+                actor.organization_id,
+                {"report_id": str(report.id), "kind": kind.value},
+                actor.user_id,
             )
         )
         return report

@@ -174,14 +174,7 @@ class Event(Aggregate):
         return {"event_id": str(self.id)}
 
     def _record(self, actor: Actor, name: str, **payload: str) -> None:
-        self.record(
-            DomainEvent(
-                name=name,
-                organization_id=self.organization_id,
-                payload={**self._ids(), **payload},
-                actor_id=actor.user_id,
-            )
-        )
+        self.record(DomainEvent.of(name, self.organization_id, {**self._ids(), **payload}, actor.user_id))
 
 
 def require_visible(event: Event | None, actor: Actor, chapter_role: ChapterRole | None) -> Event:

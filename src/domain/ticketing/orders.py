@@ -229,11 +229,11 @@ class Order(Aggregate):
 
     def _record(self, name: str, actor_id: uuid.UUID | None, **payload: str | int) -> None:
         self.record(
-            DomainEvent(
-                name=name,
-                organization_id=self.organization_id,
-                payload={"order_id": str(self.id), "event_id": str(self.event_id), **payload},
-                actor_id=actor_id,
+            DomainEvent.of(
+                name,
+                self.organization_id,
+                {"order_id": str(self.id), "event_id": str(self.event_id), **payload},
+                actor_id,
             )
         )
 

@@ -73,11 +73,11 @@ class TicketType(Aggregate):
             created_at=now,
         )
         ticket_type.record(
-            DomainEvent(
-                name="ticket_type.created",
-                organization_id=event.organization_id,
-                payload={"event_id": str(event.id), "ticket_type_id": str(ticket_type.id), "name": ticket_type.name},
-                actor_id=actor.user_id,
+            DomainEvent.of(
+                "ticket_type.created",
+                event.organization_id,
+                {"event_id": str(event.id), "ticket_type_id": str(ticket_type.id), "name": ticket_type.name},
+                actor.user_id,
             )
         )
         return ticket_type

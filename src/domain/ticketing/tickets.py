@@ -47,11 +47,11 @@ class Ticket(Aggregate):
             raise Conflict(f"already checked in at {self.checked_in_at.isoformat()}")
         self.checked_in_at, self.checked_in_by = now, actor.user_id
         self.record(
-            DomainEvent(
-                name="ticket.checked_in",
-                organization_id=self.organization_id,
-                payload={"ticket_id": str(self.id), "event_id": str(self.event_id)},
-                actor_id=actor.user_id,
+            DomainEvent.of(
+                "ticket.checked_in",
+                self.organization_id,
+                {"ticket_id": str(self.id), "event_id": str(self.event_id)},
+                actor.user_id,
             )
         )
 
