@@ -166,6 +166,28 @@ def query_of(operation: dict[str, Any], schemas: dict[str, Any]) -> str:
     return ", ".join(f"`{p['name']}`" for p in params)
 
 
+def permission_matrix() -> list[str]:
+    """Who may do what, read from the domain's matrix (the same data the use cases check)."""
+    from domain.permissions import CHAPTER_PERMISSION_MATRIX, PERMISSION_MATRIX, ChapterRole, Permission
+
+    roles = list(PERMISSION_MATRIX)
+    header = ["permission", *(f"`{role.value}`" for role in roles), "chapter `lead` (own chapter)"]
+    lines = [
+        "### Permission matrix",
+        "",
+        "Organization roles (columns) and the permissions they hold; the last column is what a chapter role",
+        "`lead` adds for the chapter's own events, orders, attendees and members. A chapter `member` adds nothing.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    lead = CHAPTER_PERMISSION_MATRIX[ChapterRole.LEAD]
+    for permission in Permission:
+        cells = ["yes" if permission in PERMISSION_MATRIX[role] else "" for role in roles]
+        lines.append(f"| `{permission.value}` | " + " | ".join(cells) + f" | {'yes' if permission in lead else ''} |")
+    return [*lines, ""]
+
+
 def render(spec: dict[str, Any], auth: dict[tuple[str, str], str]) -> str:
     schemas: dict[str, Any] = spec.get("components", {}).get("schemas", {})
     by_tag: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
@@ -212,6 +234,7 @@ def render(spec: dict[str, Any], auth: dict[tuple[str, str], str]) -> str:
                 queries.append((path, method, operation))
         lines.append("")
 
+    lines += permission_matrix()
     lines += ["### Query parameters", "", "| route | parameter | type | constraints |", "|---|---|---|---|"]
     for path, method, operation in queries:
         for param in (p for p in operation.get("parameters", []) if p.get("in") == "query"):
