@@ -24,15 +24,18 @@ from adapters.http.admin import PlatformAdminController
 from adapters.http.announcements import AnnouncementController
 from adapters.http.audit import AuditLogController
 from adapters.http.auth import HttpAuthProvider
+from adapters.http.body_limits import body_limits
 from adapters.http.billing import PlanController, SubscriptionController
 from adapters.http.chat import ChannelController, NotificationController
 from adapters.http.community import ChapterController, TeamController
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.identity import AuthController, MeController
+from adapters.http.metrics_access import metrics_guard
 from adapters.http.middleware import request_context_middleware
 from adapters.http.operations import operations_handlers
 from adapters.http.organizations import InvitationController, OrganizationController
 from adapters.http.reports import ReportController
+from adapters.http.security_headers import add_security_headers
 from adapters.http.ticketing import EventController, MyTicketsController, OrderController
 from adapters.http.webhooks import StripeWebhookController
 from adapters.memory.store import MemoryStore
@@ -44,7 +47,7 @@ from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingP
 from entrypoints.providers_jobs import BrokerProvider, JobsUseCaseProvider, MemoryJobsProvider, PostgresJobsProvider
 from entrypoints.providers_realtime import realtime_providers
 from entrypoints.providers_ticketing import ticketing_providers
-from entrypoints.settings import Settings
+from entrypoints.settings import Environment, Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
 API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController, PlatformAdminController]
@@ -173,7 +176,9 @@ def create_app(
 
     app = Litestar(
         route_handlers=[
-            metrics_handler(before_scrape),
+            metrics_handler(
+                before_scrape, [metrics_guard(settings.metrics_token, loopback_only=settings.env == Environment.PROD)]
+            ),
             auth_router,
             api_router,
             Router(path="/", route_handlers=operations_handlers(checks)),
@@ -183,7 +188,9 @@ def create_app(
         logging_config=LoggingConfig(configure_root_logger=False),
         stores={"rate_limit": rate_store},
         middleware=[request_context_middleware, prometheus.middleware]
-        + ([return_read_connection_early] if memory_store is None else []),
+        + ([return_read_connection_early] if memory_store is None else [])
+        + [body_limits(max_bytes=settings.http_max_body_bytes, max_depth=settings.http_max_json_depth)],
+        before_send=[add_security_headers],
         on_startup=[settle_heap],
         on_shutdown=[close_container],
         openapi_config=OpenAPIConfig(

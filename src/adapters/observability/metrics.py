@@ -91,11 +91,11 @@ def record_outbox_lag(lag: OutboxLag) -> None:
     OUTBOX_OLDEST_AGE.set(lag.oldest_age_seconds)
 
 
-def metrics_handler(before_scrape: Callable[[], Awaitable[None]]) -> HTTPRouteHandler:
+def metrics_handler(before_scrape: Callable[[], Awaitable[None]], guards: list[Any] | None = None) -> HTTPRouteHandler:
     """``GET /metrics`` (what Litestar's PrometheusController renders), refreshing the gauges measured on
     scrape (the outbox lag) first."""
 
-    @get("/metrics")
+    @get("/metrics", guards=guards)
     async def metrics() -> Response[bytes]:
         await before_scrape()
         return Response(generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
