@@ -34,6 +34,7 @@ from adapters.http.metrics_access import metrics_guard
 from adapters.http.middleware import request_context_middleware
 from adapters.http.operations import operations_handlers
 from adapters.http.organizations import InvitationController, OrganizationController
+from adapters.http.rate_limit_store import FallbackStore
 from adapters.http.reports import ReportController
 from adapters.http.security_headers import add_security_headers
 from adapters.http.ticketing import EventController, MyTicketsController, OrderController
@@ -83,6 +84,13 @@ class RedisCheck:
             await client.ping()
         finally:
             await client.aclose()
+
+
+def rate_limit_redis(url: str) -> Any:
+    from redis.asyncio import Redis
+
+    # Short timeouts: while Redis is down, a login waits at most this long before the local limiter takes over.
+    return Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0)
 
 
 def build_container(
@@ -148,7 +156,7 @@ def create_app(
     auth_router = DishkaRouter(path="/", route_handlers=[AuthController], middleware=[auth_rate_limit.middleware])
     api_router = DishkaRouter(path="/", route_handlers=API_CONTROLLERS)
     rate_store = (
-        RedisStore.with_client(url=settings.redis_url, namespace="chapterhouse-rl")
+        FallbackStore(RedisStore(rate_limit_redis(settings.redis_url), namespace="chapterhouse-rl"))
         if settings.redis_url
         else MemoryKeyValueStore()
     )
