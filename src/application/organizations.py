@@ -83,12 +83,30 @@ class RenameOrganization:
         return OrganizationResult.of(org, actor.role)
 
 
+@dataclass(frozen=True)
+class ListMyOrganizationsQuery:
+    limit: int | None = None
+    cursor: str | None = None
+
+
 class ListMyOrganizations:
+    """A user's organizations by (created_at, id) cursor. A user belongs to few organizations, so the page is
+    cut from the whole list here rather than in every query adapter."""
+
     def __init__(self, queries: UserQueries) -> None:
         self._queries = queries
 
-    async def execute(self, principal: Principal) -> list[OrganizationView]:
-        return await self._queries.organizations_of(principal.user_id)
+    async def execute(
+        self, principal: Principal, query: ListMyOrganizationsQuery = ListMyOrganizationsQuery()
+    ) -> Page[OrganizationView]:
+        limit, after = clamp_limit(query.limit), decode_cursor(query.cursor)
+        rows = sorted(await self._queries.organizations_of(principal.user_id), key=lambda v: (v.created_at, v.id))
+        if after is not None:
+            rows = [v for v in rows if (v.created_at, v.id) > after]
+        if len(rows) <= limit:
+            return Page(items=rows, next_cursor=None)
+        last = rows[limit - 1]
+        return Page(items=rows[:limit], next_cursor=encode_cursor(last.created_at, last.id))
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from application.organizations import (
     ListMembers,
     ListMembersQuery,
     ListMyOrganizations,
+    ListMyOrganizationsQuery,
     RemoveMember,
     RenameOrganization,
     RenameOrganizationCommand,
@@ -58,10 +59,15 @@ class OrganizationController(Controller):
 
     @get("", summary="Organizations I belong to")
     async def mine(
-        self, principal: FromDishka[Principal], use_case: FromDishka[ListMyOrganizations]
+        self,
+        principal: FromDishka[Principal],
+        use_case: FromDishka[ListMyOrganizations],
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> OrganizationList:
-        views = await use_case.execute(principal)
-        return OrganizationList(items=[to_struct(OrganizationOut, v) for v in views])  # type: ignore[misc]
+        page = await use_case.execute(principal, ListMyOrganizationsQuery(limit=limit, cursor=cursor))
+        items = [to_struct(OrganizationOut, v) for v in page.items]
+        return OrganizationList(items=items, next_cursor=page.next_cursor)  # type: ignore[arg-type]
 
     @get("/{org_id:uuid}", summary="Read an organization")
     async def read(
