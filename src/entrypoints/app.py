@@ -24,8 +24,8 @@ from adapters.http.admin import PlatformAdminController
 from adapters.http.announcements import AnnouncementController
 from adapters.http.audit import AuditLogController
 from adapters.http.auth import HttpAuthProvider
-from adapters.http.body_limits import body_limits
 from adapters.http.billing import PlanController, SubscriptionController
+from adapters.http.body_limits import body_limits
 from adapters.http.chat import ChannelController, NotificationController
 from adapters.http.community import ChapterController, TeamController
 from adapters.http.errors import EXCEPTION_HANDLERS
@@ -47,6 +47,7 @@ from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider
 from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
 from entrypoints.providers_jobs import BrokerProvider, JobsUseCaseProvider, MemoryJobsProvider, PostgresJobsProvider
 from entrypoints.providers_realtime import realtime_providers
+from entrypoints.providers_retention import retention_providers
 from entrypoints.providers_ticketing import ticketing_providers
 from entrypoints.settings import Environment, Settings
 
@@ -112,6 +113,7 @@ def build_container(
         LitestarProvider(),
         *ticketing_providers(memory=memory_store is not None),
         *realtime_providers(memory=memory_store is not None),
+        *retention_providers(memory=memory_store is not None),
         *extra_providers,
         context={Settings: settings},
     )

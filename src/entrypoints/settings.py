@@ -185,7 +185,7 @@ class Settings:
         if self.stripe_webhook_secret in KNOWN_SECRETS or len(self.stripe_webhook_secret) < 24:
             raise SettingsError("prod refuses to start without a STRIPE_WEBHOOK_SECRET of its own (whsec_...)")
         if self.stripe_api_key in KNOWN_SECRETS or not self.stripe_api_key.startswith(("sk_live_", "rk_live_")):
-            raise SettingsError("prod refuses a test or default STRIPE_API_KEY: it needs a live key (sk_live_/rk_live_)")
+            raise SettingsError("prod refuses a test or default STRIPE_API_KEY: it needs sk_live_ or rk_live_")
         if self.metrics_token is not None and (self.metrics_token in KNOWN_SECRETS or len(self.metrics_token) < 24):
             raise SettingsError("METRICS_TOKEN must be at least 24 characters in prod")
 

@@ -33,7 +33,9 @@ async def test_a_deeply_nested_body_is_a_400_on_every_json_route(client: AsyncTe
     org_id = (await owner.create_org())["id"]
     deep = '{"name": ' + nested(1_000) + "}"
     for path in ("/api/orgs", f"/api/orgs/{org_id}/chapters", f"/api/orgs/{org_id}/events", "/api/webhooks/stripe"):
-        answer = await client.post(path, content=deep.encode(), headers={**owner.headers, "Content-Type": "application/json"})
+        answer = await client.post(
+            path, content=deep.encode(), headers={**owner.headers, "Content-Type": "application/json"}
+        )
         assert (answer.status_code, answer.json()["extra"]["code"]) == (400, "json_too_deep"), (path, answer.text)
 
 
@@ -48,7 +50,9 @@ async def test_a_huge_body_is_refused_before_it_is_read(memory_client: AsyncTest
 async def test_a_body_that_is_not_json_is_a_415(memory_client: AsyncTestClient[Litestar]) -> None:
     body = json.dumps({"email": f"{unique()}@example.com", "password": "correct horse battery", "name": "n"})
     for content_type in ("text/plain", "application/x-www-form-urlencoded", "text/html; charset=utf-8"):
-        answer = await memory_client.post("/api/auth/register", content=body.encode(), headers={"Content-Type": content_type})
+        answer = await memory_client.post(
+            "/api/auth/register", content=body.encode(), headers={"Content-Type": content_type}
+        )
         assert answer.status_code == 415, (content_type, answer.text)
         assert answer.json()["extra"]["code"] == "unsupported_media_type"
     accepted = await memory_client.post(

@@ -22,7 +22,9 @@ async def test_every_answer_says_nosniff(memory_client: AsyncTestClient[Litestar
 
 async def test_answers_carrying_a_token_are_not_stored(memory_client: AsyncTestClient[Litestar]) -> None:
     email, password = f"{unique()}@example.com", "correct horse battery"
-    registered = await memory_client.post("/api/auth/register", json={"email": email, "password": password, "name": "N"})
+    registered = await memory_client.post(
+        "/api/auth/register", json={"email": email, "password": password, "name": "N"}
+    )
     logged_in = await memory_client.post("/api/auth/login", json={"email": email, "password": password})
     assert logged_in.status_code == 200 and "access_token" in logged_in.json()
     for answer in (registered, logged_in):

@@ -33,9 +33,13 @@ async def test_my_organizations_come_in_pages(memory_client: AsyncTestClient[Lit
 async def test_a_missing_report_file_is_a_404_before_the_stream(memory_client: AsyncTestClient[Litestar]) -> None:
     admin = await register(memory_client)
     org = await admin.create_org()
-    requested = await memory_client.post(f"/api/orgs/{org['id']}/reports", json={"kind": "members"}, headers=admin.headers)
+    requested = await memory_client.post(
+        f"/api/orgs/{org['id']}/reports", json={"kind": "members"}, headers=admin.headers
+    )
     await run_outbox(memory_client.app)
-    status = await memory_client.get(f"/api/orgs/{org['id']}/reports/{requested.json()['report_id']}", headers=admin.headers)
+    status = await memory_client.get(
+        f"/api/orgs/{org['id']}/reports/{requested.json()['report_id']}", headers=admin.headers
+    )
     assert status.json()["status"] == "ready", status.text
     files = await memory_client.app.state.dishka_container.get(FileStore)
     for key in list(files.files):  # the file is gone (a disk lost, a purge): the row still says ready

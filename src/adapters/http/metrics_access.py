@@ -25,7 +25,9 @@ def metrics_guard(token: str | None, *, loopback_only: bool) -> Any:
         if expected is not None:
             given = connection.headers.get("authorization", "").encode()
             if not hmac.compare_digest(given, expected):
-                raise NotAuthorizedException("metrics need the METRICS_TOKEN bearer token", headers={"WWW-Authenticate": "Bearer"})
+                raise NotAuthorizedException(
+                    "metrics need the METRICS_TOKEN bearer token", headers={"WWW-Authenticate": "Bearer"}
+                )
             return
         if loopback_only and not _is_loopback(connection.client.host if connection.client else None):
             raise PermissionDeniedException("metrics are served to loopback clients only")

@@ -25,7 +25,7 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
 
 
 def is_database_unavailable(error: BaseException) -> bool:
-    """Whether the error, or one it was raised from (SQLAlchemy wraps the driver's), says the database is out of reach."""
+    """Whether the error, or one it was raised from (SQLAlchemy wraps the driver's), says the database is gone."""
     seen: set[int] = set()
     pending: list[BaseException | None] = [error]
     while pending:

@@ -41,6 +41,10 @@ OUTBOX_OLDEST_AGE = Gauge(
     f"{PREFIX}_outbox_oldest_unpublished_age_seconds", "Age of the oldest unpublished outbox row (0 when none)"
 )
 
+RETENTION_REMOVED = Counter(
+    f"{PREFIX}_retention_removed_total", "Rows (and report files) the retention purge deleted, by kind", ["kind"]
+)
+
 _JOB_LOG_KEYS = ("job_id", "task_name", "job_attempt")
 
 
@@ -84,6 +88,13 @@ class PrometheusSocketMetrics:
 
     def delivered(self, frames: int) -> None:
         self._frames.inc(frames)
+
+
+class PrometheusRetentionMetrics:
+    """The RetentionMetrics port: one counter, labelled by the purge's fixed list of kinds."""
+
+    def removed(self, kind: str, count: int) -> None:
+        RETENTION_REMOVED.labels(kind).inc(count)
 
 
 def record_outbox_lag(lag: OutboxLag) -> None:
