@@ -160,7 +160,6 @@ async def test_oversized_malformed_and_forbidden_frames_get_errors_and_the_socke
             json.dumps({"type": "subscribe", "channel": channel, "after": "not-an-id"}),
             json.dumps({"type": "message", "channel": channel, "body": "   "}),
             b"\x00binary",
-            "[" * 4000 + "]" * 4000,  # under 8 KiB, nested 4,000 deep
         ]
         for raw in bad_frames:
             await ws.send(raw)

@@ -330,7 +330,7 @@ class SocketSession:
             except msgspec.ValidationError as exc:
                 self._reply(error(f"malformed frame: {exc}"))
                 continue
-            except (msgspec.DecodeError, RecursionError):  # msgspec refuses deep nesting by raising RecursionError
+            except msgspec.DecodeError:
                 self._reply(error("malformed frame: not JSON"))
                 continue
             try:
