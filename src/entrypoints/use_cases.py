@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide_all
 
+from application.accounts import (
+    ChangePassword,
+    ConfirmEmailVerification,
+    ConfirmPasswordReset,
+    RequestPasswordReset,
+    ResendEmailVerification,
+    SendAccountEmail,
+    UpdateProfile,
+)
 from application.announcements import DeliverAnnouncementBatch, FanOutAnnouncement, PostAnnouncement
 from application.audit import ListAuditLog
 from application.billing import ChangeSubscription, Entitlements, GetSubscription, ListPlans
@@ -94,6 +103,8 @@ from application.webhooks import ProcessStripeWebhook
 USE_CASES = (
     # identity and organizations
     RegisterUser, LogIn, LogOut, GetMe,
+    UpdateProfile, ChangePassword, RequestPasswordReset, ConfirmPasswordReset,
+    ConfirmEmailVerification, ResendEmailVerification, SendAccountEmail,
     CreateOrganization, GetOrganization, RenameOrganization, ListMyOrganizations,
     ListMembers, ChangeMemberRole, RemoveMember, InviteMember, AcceptInvitation,
     # billing and the platform admin

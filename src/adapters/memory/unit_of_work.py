@@ -27,6 +27,7 @@ from adapters.memory.community.repositories import (
 )
 from adapters.memory.identity.repositories import (
     MemoryAccessTokenRepository,
+    MemoryAccountTokenRepository,
     MemoryInvitationRepository,
     MemoryMembershipRepository,
     MemoryOrganizationRepository,
@@ -42,6 +43,7 @@ from adapters.memory.ticketing.repositories import (
     MemoryTicketRepository,
     MemoryTicketTypeRepository,
 )
+from application.ports.accounts import AccountsUnitOfWorkFactory, AccountTokenRepository
 from application.ports.announcements import AnnouncementUnitOfWorkFactory
 from application.ports.billing import (
     BillingCustomerRepository,
@@ -116,6 +118,7 @@ class MemoryUnitOfWork:
     notifications: NotificationRepository
     reports: ReportRepository
     processed_events: ProcessedEventRepository
+    account_tokens: AccountTokenRepository
 
     def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None, user_id: uuid.UUID | None) -> None:
         self._store = store
@@ -154,6 +157,7 @@ class MemoryUnitOfWork:
         self.notifications = MemoryNotificationRepository(store, org)
         self.reports = MemoryReportRepository(store, org)
         self.processed_events = MemoryProcessedEventRepository(store)
+        self.account_tokens = MemoryAccountTokenRepository(store)
         return self
 
     async def __aexit__(
@@ -183,7 +187,6 @@ class MemoryUnitOfWork:
         self._committed = True
 
 
-
 class MemoryUnitOfWorkFactory(
     UnitOfWorkFactory,
     UsageUnitOfWorkFactory,
@@ -194,6 +197,7 @@ class MemoryUnitOfWorkFactory(
     NotificationsUnitOfWorkFactory,
     ReportsUnitOfWorkFactory,
     AnnouncementUnitOfWorkFactory,
+    AccountsUnitOfWorkFactory,
 ):
     """The factory of every capability's unit-of-work port (the type checker holds it to each of them)."""
 

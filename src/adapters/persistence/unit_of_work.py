@@ -32,6 +32,7 @@ from adapters.persistence.community.repositories import (
 from adapters.persistence.errors import domain_errors
 from adapters.persistence.identity.repositories import (
     SqlaAccessTokenRepository,
+    SqlaAccountTokenRepository,
     SqlaInvitationRepository,
     SqlaMembershipRepository,
     SqlaOrganizationRepository,
@@ -48,6 +49,7 @@ from adapters.persistence.ticketing.repositories import (
     SqlaTicketRepository,
     SqlaTicketTypeRepository,
 )
+from application.ports.accounts import AccountsUnitOfWorkFactory, AccountTokenRepository
 from application.ports.announcements import AnnouncementUnitOfWorkFactory
 from application.ports.billing import (
     BillingCustomerRepository,
@@ -156,6 +158,7 @@ class SqlaUnitOfWork:
     notifications: NotificationRepository
     reports: ReportRepository
     processed_events: ProcessedEventRepository
+    account_tokens: AccountTokenRepository
 
     def __init__(
         self,
@@ -199,6 +202,7 @@ class SqlaUnitOfWork:
         self.notifications = SqlaNotificationRepository(session, org)
         self.reports = SqlaReportRepository(session, org)
         self.processed_events = SqlaProcessedEventRepository(session)
+        self.account_tokens = SqlaAccountTokenRepository(session)
         return self
 
     async def __aexit__(
@@ -242,6 +246,7 @@ class SqlaUnitOfWorkFactory(
     NotificationsUnitOfWorkFactory,
     ReportsUnitOfWorkFactory,
     AnnouncementUnitOfWorkFactory,
+    AccountsUnitOfWorkFactory,
 ):
     """The factory of every capability's unit-of-work port (the type checker holds it to each of them).
 

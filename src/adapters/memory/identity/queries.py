@@ -58,6 +58,7 @@ class MemoryUserQueries:
             name=user.name,
             platform_admin=user.platform_admin,
             memberships=[MembershipView(m.organization_id, m.role.value) for m in memberships],
+            email_verified=user.email_verified_at is not None,
         )
 
     async def organizations_of(self, user_id: uuid.UUID) -> list[OrganizationView]:

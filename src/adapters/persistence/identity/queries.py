@@ -68,7 +68,9 @@ class PgUserQueries:
 
     async def me(self, user_id: uuid.UUID) -> UserView | None:
         conn = await self._connection.get()
-        user = await conn.fetchrow("SELECT id, email, name, platform_admin FROM users WHERE id = $1", user_id)
+        user = await conn.fetchrow(
+            "SELECT id, email, name, platform_admin, email_verified_at FROM users WHERE id = $1", user_id
+        )
         if user is None:
             return None
         # The memberships policy shows a user their own rows in every organization (app.user_id).
@@ -81,6 +83,7 @@ class PgUserQueries:
             name=user["name"],
             platform_admin=user["platform_admin"],
             memberships=[MembershipView(r["organization_id"], r["role"]) for r in rows],
+            email_verified=user["email_verified_at"] is not None,
         )
 
     async def organizations_of(self, user_id: uuid.UUID) -> list[OrganizationView]:
