@@ -33,6 +33,7 @@ from adapters.memory.email import MemoryEmailSender
 from adapters.memory.identity.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.jobs import MemoryDeadLetters, MemoryOutbox, MemoryProcessedEvents
 from adapters.memory.maintenance import MemoryMaintenanceQueries
+from adapters.memory.organization_deletion import MemoryOrganizationPurger
 from adapters.memory.payments import MemoryPaymentGateway
 from adapters.memory.reports import MemoryFileStore, MemoryReportSource
 from adapters.memory.store import MemoryStore
@@ -54,6 +55,7 @@ from adapters.persistence.connection import FairGate, RequestConnection
 from adapters.persistence.identity.queries import PgAuthenticator, PgMemberQueries, PgUserQueries
 from adapters.persistence.jobs.repositories import SqlaDeadLetters, SqlaOutbox, SqlaProcessedEvents
 from adapters.persistence.maintenance import PgMaintenanceQueries
+from adapters.persistence.organization_deletion import PgOrganizationPurger
 from adapters.persistence.reports.queries import PgReportSource
 from adapters.persistence.ticketing.queries import PgTicketingQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
@@ -66,6 +68,7 @@ from application.ports.community import CommunityQueries
 from application.ports.email import EmailSender
 from application.ports.jobs import DeadLetters, Outbox, ProcessedEvents
 from application.ports.notifications import NotificationQueries
+from application.ports.organization_deletion import OrganizationPurger
 from application.ports.payments import PaymentGateway
 from application.ports.queries import MemberQueries, UserQueries
 from application.ports.reports import FileStore, ReportSource
@@ -145,6 +148,7 @@ class PostgresBackend(Provider):
     report_source = provide(PgReportSource, provides=ReportSource)
     maintenance_queries = provide(PgMaintenanceQueries, provides=MaintenanceQueries)
     audience_queries = provide(PgAudienceQueries, provides=AudienceQueries)
+    organization_purger = provide(PgOrganizationPurger, provides=OrganizationPurger)
 
     @provide
     def email_sender(self, settings: Settings) -> EmailSender:
@@ -195,6 +199,7 @@ class MemoryBackend(Provider):
     report_source = provide(MemoryReportSource, provides=ReportSource)
     maintenance_queries = provide(MemoryMaintenanceQueries, provides=MaintenanceQueries)
     audience_queries = provide(MemoryAudienceQueries, provides=AudienceQueries)
+    organization_purger = provide(MemoryOrganizationPurger, provides=OrganizationPurger)
 
     # Tests read what was sent and stored through the concrete twins.
     email_sender = provide(MemoryEmailSender, provides=AnyOf[MemoryEmailSender, EmailSender])

@@ -54,6 +54,7 @@ from application.notifications import (
     MarkNotificationRead,
     ResumeNotifications,
 )
+from application.organization_deletion import DeleteOrganization, PurgeDeletedOrganizations, RestoreOrganization
 from application.organizations import (
     ChangeMemberRole,
     CreateOrganization,
@@ -107,6 +108,7 @@ USE_CASES = (
     ConfirmEmailVerification, ResendEmailVerification, SendAccountEmail,
     CreateOrganization, GetOrganization, RenameOrganization, ListMyOrganizations,
     ListMembers, ChangeMemberRole, RemoveMember, InviteMember, AcceptInvitation,
+    DeleteOrganization, RestoreOrganization, PurgeDeletedOrganizations,
     # billing and the platform admin
     Entitlements, ListPlans, GetSubscription, ChangeSubscription, ProcessStripeWebhook,
     SetPlatformAdmin, ListOrganizationsForAdmin, SuspendOrganization, ReactivateOrganization,

@@ -13,6 +13,7 @@ from adapters.http.communications.controllers import AnnouncementController
 from adapters.http.community.controllers import ChapterController, TeamController
 from adapters.http.identity.controllers import AuthController, MeController
 from adapters.http.organizations.controllers import AuditLogController, InvitationController, OrganizationController
+from adapters.http.organizations.deletion import OrganizationDeletionController
 from adapters.http.reports.controllers import ReportController
 from adapters.http.ticketing.controllers import EventController, MyTicketsController, OrderController
 
@@ -21,6 +22,7 @@ RATE_LIMITED_ROUTE_HANDLERS: list[Any] = [AuthController]
 ROUTE_HANDLERS: list[Any] = [
     MeController,
     OrganizationController,
+    OrganizationDeletionController,
     InvitationController,
     PlanController,
     SubscriptionController,

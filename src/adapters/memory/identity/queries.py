@@ -91,4 +91,5 @@ class MemoryAuthenticator:
             raise NotFound("organization not found")
         if self._store.organizations[organization_id].suspended_at is not None:
             raise OrganizationSuspended("this organization is suspended")
-        return Authentication(principal, Actor(user.id, organization_id, membership.role))
+        deleting = self._store.organizations[organization_id].deleting_at is not None
+        return Authentication(principal, Actor(user.id, organization_id, membership.role), deleting)

@@ -28,7 +28,8 @@ class PgAuthenticator:
             raise NotFound("organization not found")
         if row["suspended"]:
             raise OrganizationSuspended("this organization is suspended")
-        return Authentication(principal, Actor(principal.user_id, organization_id, Role(row["role"])))
+        actor = Actor(principal.user_id, organization_id, Role(row["role"]))
+        return Authentication(principal, actor, organization_deleting=row["deleting"])
 
 
 _MEMBERS_FIRST = """

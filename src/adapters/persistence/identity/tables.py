@@ -58,6 +58,7 @@ organizations = sa.Table(
     sa.Column("slug", sa.String(63), nullable=False, unique=True),
     tstz("created_at"),
     tstz("suspended_at", nullable=True),
+    tstz("deleting_at", nullable=True),
     info=GLOBAL,  # the tenant registry itself: a reference table under Citus
 )
 
