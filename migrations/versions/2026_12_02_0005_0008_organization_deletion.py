@@ -1,5 +1,8 @@
-"""organization deletion: organizations.deleting_at (a nullable column), and app_authenticate() also tells
-whether the organization of the path is scheduled for deletion (same single round trip)
+"""organization deletion: organizations.deleting_at (a nullable column), and app_authenticate_v2(), which
+also tells whether the organization of the path is scheduled for deletion (same single round trip).
+
+Expand/contract: app_authenticate() stays for API processes of the previous release; a later migration
+drops it once none calls it.
 
 Revision ID: 0008_organization_deletion
 Revises: 0007_accounts
@@ -43,28 +46,21 @@ _BODY = """
     END"""
 
 
-def _create(returns: str, extra_columns: str) -> None:
-    op.execute(
-        "CREATE FUNCTION app_authenticate(p_token_hash bytea, p_organization_id uuid) "
-        f"RETURNS TABLE ({returns}) LANGUAGE plpgsql VOLATILE AS $$" + _BODY % extra_columns + " $$"
-    )
-    op.execute(f"GRANT EXECUTE ON FUNCTION app_authenticate(bytea, uuid) TO {APP_ROLE}")
+_STATE = """,
+            (SELECT o.suspended_at IS NOT NULL FROM organizations o WHERE o.id = p_organization_id),
+            (SELECT o.deleting_at IS NOT NULL FROM organizations o WHERE o.id = p_organization_id)"""
 
 
 def upgrade() -> None:
     op.add_column("organizations", sa.Column("deleting_at", sa.DateTime(timezone=True), nullable=True))
-    op.execute("DROP FUNCTION app_authenticate(bytea, uuid)")
-    _create(
-        "user_id uuid, platform_admin boolean, role text, suspended boolean, deleting boolean",
-        ",\n            (SELECT o.suspended_at IS NOT NULL FROM organizations o WHERE o.id = p_organization_id),"
-        "\n            (SELECT o.deleting_at IS NOT NULL FROM organizations o WHERE o.id = p_organization_id)",
+    op.execute(
+        "CREATE FUNCTION app_authenticate_v2(p_token_hash bytea, p_organization_id uuid) RETURNS TABLE "
+        "(user_id uuid, platform_admin boolean, role text, suspended boolean, deleting boolean) "
+        "LANGUAGE plpgsql VOLATILE AS $$" + _BODY % _STATE + " $$"
     )
+    op.execute(f"GRANT EXECUTE ON FUNCTION app_authenticate_v2(bytea, uuid) TO {APP_ROLE}")
 
 
 def downgrade() -> None:
-    op.execute("DROP FUNCTION app_authenticate(bytea, uuid)")
-    _create(
-        "user_id uuid, platform_admin boolean, role text, suspended boolean",
-        ",\n            (SELECT o.suspended_at IS NOT NULL FROM organizations o WHERE o.id = p_organization_id)",
-    )
+    op.execute("DROP FUNCTION app_authenticate_v2(bytea, uuid)")
     op.drop_column("organizations", "deleting_at")

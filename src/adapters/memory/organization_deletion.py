@@ -28,7 +28,11 @@ class MemoryOrganizationPurger:
 
     async def purge_batch(self, organization_id: uuid.UUID, batch_size: int) -> int:
         async with self._store.lock:
-            tables = [self._store.memberships, self._store.invitations, *self._store.tables.values()]
+            tables: list[dict[Any, Any]] = [
+                self._store.memberships,
+                self._store.invitations,
+                *self._store.tables.values(),
+            ]
             for rows in tables:
                 keys = _rows_of(organization_id, rows)[:batch_size]
                 for key in keys:

@@ -22,6 +22,7 @@ class Authenticator(Protocol):
         Raises AuthenticationFailed for an unknown, expired or revoked token, NotFound when the user
         is not a member of the organization (or it does not exist), OrganizationSuspended when it is
         suspended. ``organization_deleting`` tells the caller to refuse the routes of an organization
-        scheduled for deletion (the caller decides which still answer). Implementations also scope the request's reads to that organization.
+        scheduled for deletion (the caller decides which still answer).
+        Implementations also scope the request's reads to that organization.
         """
         ...

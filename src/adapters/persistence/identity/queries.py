@@ -18,7 +18,7 @@ class PgAuthenticator:
 
     async def authenticate(self, token_hash: bytes, organization_id: uuid.UUID | None) -> Authentication:
         conn = await self._connection.for_authentication()
-        row = await conn.fetchrow("SELECT * FROM app_authenticate($1, $2)", token_hash, organization_id)
+        row = await conn.fetchrow("SELECT * FROM app_authenticate_v2($1, $2)", token_hash, organization_id)
         if row is None:
             raise AuthenticationFailed("the token is missing, expired or revoked")
         principal = Principal(user_id=row["user_id"], platform_admin=row["platform_admin"])
