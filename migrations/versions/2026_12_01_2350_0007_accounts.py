@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_account_tokens"),
         sa.UniqueConstraint("token_hash", name="uq_account_tokens_token_hash"),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name="fk_account_tokens_user_id_users", ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_account_tokens_user_id_users", ondelete="CASCADE"),
     )
     op.create_index("ix_account_tokens_user_id_purpose", "account_tokens", ["user_id", "purpose"])
 

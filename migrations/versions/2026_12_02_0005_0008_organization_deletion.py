@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 from helpers import APP_ROLE
 
 revision: str = "0008_organization_deletion"

@@ -214,7 +214,9 @@ async def test_local_file_store_refuses_keys_outside_its_root(tmp_path: Path) ->
 async def test_sql_outbox_marks_rows_published(settings: Settings) -> None:
     engine = create_engine(settings)
     try:
-        backend = JobsBackend("sql", SqlaOutbox(engine), None, None, SqlaUnitOfWorkFactory(engine))
+        backend = JobsBackend(
+            "sql", SqlaOutbox(engine), None, None, SqlaUnitOfWorkFactory(engine)
+        )
         mine = events(2)
         await backend.add_events(mine)
         await drain(backend, Collector())

@@ -62,7 +62,9 @@ async def world(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
     engine = create_engine(settings)
     pool = await create_read_pool(settings)
     connections: list[RequestConnection] = []
-    backend = Backend("sql", SqlaUnitOfWorkFactory(engine), clock, sql_queries(pool, connections))
+    backend = Backend(
+        "sql", SqlaUnitOfWorkFactory(engine), clock, sql_queries(pool, connections)
+    )
 
     async def exists_in_sql(organization_id: Any, invitation_id: Any) -> bool:
         async with pool.acquire() as conn, conn.transaction():

@@ -90,7 +90,9 @@ def sql_queries(pool: Any, connections: list[RequestConnection]) -> QueriesFacto
             str(organization_id or ""),
             str(user_id or ""),
         )
-        return Queries(PgTicketingQueries(connection), PgCommunityQueries(connection), PgAuditQueries(connection))
+        return Queries(
+            PgTicketingQueries(connection), PgCommunityQueries(connection), PgAuditQueries(connection)
+        )
 
     return queries
 

@@ -158,3 +158,4 @@ class SqlaProcessedEventRepository:
             .returning(processed_events.c.event_id)
         )
         return inserted.first() is not None
+
