@@ -8,7 +8,8 @@ from typing import Any
 from adapters.memory.payments import MemoryPaymentGateway
 from adapters.memory.store import MemoryStore
 from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
-from adapters.security.tokens import HmacInvitationTokenCodec
+from adapters.security.common_passwords import ZxcvbnCommonPasswords
+from adapters.security.tokens import HmacAccountTokenCodec, HmacInvitationTokenCodec
 from application.billing import ChangeSubscription, Entitlements, GetSubscription, ListPlans
 from application.identity import RegisterUser, RegisterUserCommand
 from application.invitations import AcceptInvitation, InviteMember, InviteMemberCommand
@@ -48,9 +49,9 @@ class BillingWorld:
 
     async def user(self, name: str | None = None) -> Principal:
         email = f"{name or uuid.uuid4().hex[:10]}@example.com"
-        result = await RegisterUser(self.uow, FastHasher(), self.clock).execute(
-            RegisterUserCommand(email=email, password="password123", name="Someone")
-        )
+        result = await RegisterUser(
+            self.uow, FastHasher(), self.clock, HmacAccountTokenCodec("k"), ZxcvbnCommonPasswords()
+        ).execute(RegisterUserCommand(email=email, password="a long passphrase", name="Someone"))
         return Principal(result.id)
 
     async def org(self, owner: Principal | None = None) -> Actor:

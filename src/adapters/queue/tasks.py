@@ -138,6 +138,7 @@ TASKS: dict[str, Callable[..., Any]] = {
     SEND_EVENT_REMINDERS: send_event_reminders,
     PURGE_EXPIRED_INVITATIONS: purge_expired_invitations,
     PURGE_RETAINED_DATA: purge_retained_data,
+    PURGE_DELETED_ORGANIZATIONS: purge_deleted_organizations,
 }
 
 
