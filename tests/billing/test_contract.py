@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from adapters.memory.admin import MemoryAdminQueries
-from adapters.memory.billing import MEMORY_BILLING_REPOSITORIES
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
-from adapters.memory.store import MemoryStore
-from adapters.persistence.admin_queries import AsyncpgAdminQueries
-from adapters.persistence.billing_repositories import SQL_BILLING_REPOSITORIES
-from adapters.persistence.queries import RequestConnection
-from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.ports.billing import StripeEventRecord
 from domain.billing import OrganizationSubscription
 from domain.errors import Conflict
@@ -28,42 +17,9 @@ from domain.identity import User
 from domain.ids import new_id
 from domain.organizations import Membership, Organization
 from domain.permissions import Role
-from entrypoints.database import create_engine, create_read_pool
+from tests.fixtures.backends import Backend
 
 NOW = datetime.now(UTC)
-
-
-@dataclass
-class Backend:
-    uow: Any
-    admin: Any
-    sql: bool
-
-
-@pytest.fixture(params=["memory", "sql"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    if request.param == "memory":
-        store = MemoryStore()
-        yield Backend(
-            MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_BILLING_REPOSITORIES),
-            MemoryAdminQueries(store),
-            sql=False,
-        )
-        return
-    settings = request.getfixturevalue("settings")
-    engine = create_engine(settings)
-    pool = await create_read_pool(settings)
-    connection = RequestConnection(pool)
-    try:
-        yield Backend(
-            SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_BILLING_REPOSITORIES),
-            AsyncpgAdminQueries(connection),
-            sql=True,
-        )
-    finally:
-        await connection.release()
-        await pool.close()
-        await engine.dispose()
 
 
 async def make_org(backend: Backend, members: int = 1) -> Organization:
@@ -175,7 +131,8 @@ async def test_usage_counts_the_organizations_members_only(backend: Backend) -> 
         assert await uow.usage.count_members() == 1
 
 
-@pytest.mark.parametrize("backend", ["sql"], indirect=True)  # RLS: the memory twin has no SQL to forget a filter in
+# RLS: the memory twin has no SQL to forget a filter in.
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_sql_that_forgets_the_tenant_filter_sees_one_subscription(backend: Backend) -> None:
     mine, theirs = await make_org(backend), await make_org(backend)
     await subscribe(backend, mine, "sub_" + uuid.uuid4().hex)
@@ -192,7 +149,7 @@ async def test_the_admin_listing_reads_every_tenant(backend: Backend) -> None:
 
     rows, after = [], None
     while True:
-        page = await backend.admin.organizations(limit=50, after=after)
+        page = await (await backend.reads()).admin.organizations(limit=50, after=after)
         rows += page
         if len(page) < 50:
             break
@@ -204,7 +161,7 @@ async def test_the_admin_listing_reads_every_tenant(backend: Backend) -> None:
     assert (by_id[free.id].plan_id, by_id[free.id].member_count) == (None, 3)
 
 
-@pytest.mark.parametrize("backend", ["sql"], indirect=True)  # the memory unit of work runs one at a time anyway
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # the memory unit of work runs one at a time anyway
 async def test_the_usage_lock_makes_a_concurrent_count_wait_for_the_addition(backend: Backend) -> None:
     org = await make_org(backend, members=1)
     newcomer = User(email=f"{new_id().hex}@example.com", name="U", password_hash="h", created_at=NOW)

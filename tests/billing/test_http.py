@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from adapters.security.tokens import HmacInvitationTokenCodec
 from entrypoints.settings import Settings
-from tests.conftest import TEST_SECRET, ApiUser, register
+from tests.fixtures.api import TEST_SECRET, ApiUser, register
 
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
 

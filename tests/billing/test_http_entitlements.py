@@ -9,7 +9,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from adapters.security.tokens import HmacInvitationTokenCodec
-from tests.conftest import TEST_SECRET, ApiUser, register
+from tests.fixtures.api import TEST_SECRET, ApiUser, register
 
 
 async def invite_and_accept(client: AsyncTestClient[Litestar], owner: ApiUser, org_id: str) -> tuple[int, dict]:  # type: ignore[type-arg]

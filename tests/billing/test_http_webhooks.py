@@ -16,8 +16,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from entrypoints.settings import asyncpg_url
-from tests.billing.conftest import WEBHOOK_SECRET
-from tests.conftest import register
+from tests.fixtures.api import register
+from tests.fixtures.billing_api import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
 

@@ -14,11 +14,11 @@ import httpx
 import pytest
 import stripe
 import uvicorn
+from scripts.services import free_port
 
 from entrypoints.app import create_app
 from entrypoints.settings import Settings
-from tests.billing.conftest import WEBHOOK_SECRET
-from tests.support import free_port
+from tests.fixtures.billing_api import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
 

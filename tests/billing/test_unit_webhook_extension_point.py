@@ -20,7 +20,7 @@ from application.webhooks import WebhookHandlers
 from domain.events import DomainEvent
 from entrypoints.app import create_app
 from entrypoints.settings import Environment, Settings
-from tests.conftest import TEST_SECRET, register
+from tests.fixtures.api import TEST_SECRET, register
 
 SECRET = "whsec_extension"
 

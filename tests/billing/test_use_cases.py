@@ -8,7 +8,7 @@ from application.billing import ChangePlanCommand
 from application.ports.payments import PaymentGatewayError
 from domain.errors import EntitlementExceeded, InvalidInput, PermissionDenied
 from domain.permissions import Role
-from tests.billing.world import BillingWorld
+from tests.fixtures.billing import BillingWorld
 
 CARD = "pm_card_visa"
 

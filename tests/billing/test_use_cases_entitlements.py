@@ -7,7 +7,7 @@ import pytest
 from application.billing import ChangePlanCommand
 from domain.billing import MAX_MEMBERS, Plan
 from domain.errors import EntitlementExceeded
-from tests.billing.world import BillingWorld
+from tests.fixtures.billing import BillingWorld
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from application.billing import ChangePlanCommand
 from application.ports.payments import InvalidWebhook
 from domain.permissions import Actor
-from tests.billing.world import BillingWorld
+from tests.fixtures.billing import BillingWorld
 
 
 @pytest.fixture

@@ -4,168 +4,36 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
-from adapters.memory.chat import (
-    MemoryChannelAccessPolicy,
-    MemoryChannelQueries,
-    MemoryMessageQueries,
-    MemoryNotificationQueries,
-    MemoryTokenValidity,
-)
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
-from adapters.memory.store import MemoryStore
-from adapters.persistence.chat_queries import (
-    AsyncpgChannelAccessPolicy,
-    AsyncpgChannelQueries,
-    AsyncpgMessageQueries,
-    AsyncpgNotificationQueries,
-    AsyncpgTokenValidity,
-)
-from adapters.persistence.queries import AsyncpgAuthenticator, RequestConnection
-from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.identity import hash_token
 from domain.chat import Channel, ChannelMember, ChannelScope
 from domain.errors import Conflict
-from domain.identity import AccessToken, User
 from domain.notifications import Notification
-from domain.organizations import Organization
-from domain.permissions import Actor, Role
-from entrypoints.database import create_engine, create_read_pool
-from entrypoints.providers_realtime import MEMORY_REPOSITORIES, SQL_REPOSITORIES
+from domain.permissions import Actor
+from tests.fixtures.backends import Backend
 
 NOW = datetime.now(UTC)
 
 
-class _Clock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-@dataclass
-class Reads:
-    channels: Any
-    messages: Any
-    notifications: Any
-    policy: Any
-    tokens: Any
-
-
-class Backend:
-    """One storage, seen the way the application sees it."""
-
-    uow: Any
-
-    async def reads(self, token: str, organization_id: uuid.UUID | None) -> Reads:
-        raise NotImplementedError
-
-    async def close(self) -> None:
-        pass
-
-    async def user(self, name: str = "User") -> tuple[User, str]:
-        user = User(email=f"{uuid.uuid4().hex}@example.com", name=name, password_hash="x", created_at=NOW)
-        token = uuid.uuid4().hex
-        async with self.uow() as uow:
-            await uow.users.add(user)
-            await uow.access_tokens.add(
-                AccessToken(
-                    token_hash=hash_token(token), user_id=user.id, created_at=NOW, expires_at=NOW + timedelta(days=1)
-                )
-            )
-            await uow.commit()
-        return user, token
-
-    async def org(self, owner: User) -> Actor:
-        org, membership = Organization.found(name="Org", slug=uuid.uuid4().hex[:12], owner_id=owner.id, now=NOW)
-        async with self.uow(org.id, owner.id) as uow:
-            await uow.organizations.add(org)
-            await uow.memberships.add(membership)
-            await uow.commit()
-        return Actor(owner.id, org.id, Role.OWNER)
-
-    async def join(self, organization_id: uuid.UUID, user: User) -> Actor:
-        from domain.organizations import Membership
-
-        async with self.uow(organization_id, user.id) as uow:
-            await uow.memberships.add(Membership(organization_id, user.id, Role.MEMBER, NOW))
-            await uow.commit()
-        return Actor(user.id, organization_id, Role.MEMBER)
-
-    async def channel(self, admin: Actor, name: str, scope: ChannelScope = ChannelScope.ORG) -> Channel:
-        target = None if scope == ChannelScope.ORG else uuid.uuid4()
-        channel = Channel.open(admin, name=name, scope=scope, target_id=target, now=NOW)
-        async with self.uow(admin.organization_id, admin.user_id) as uow:
-            await uow.channels.add(channel)
-            await uow.commit()
-        return channel
-
-
-class MemoryBackend(Backend):
-    def __init__(self) -> None:
-        self.store = MemoryStore()
-        self.uow = MemoryUnitOfWorkFactory(self.store, extra_repositories=MEMORY_REPOSITORIES)
-
-    async def reads(self, token: str, organization_id: uuid.UUID | None) -> Reads:
-        s = self.store
-        return Reads(
-            MemoryChannelQueries(s),
-            MemoryMessageQueries(s),
-            MemoryNotificationQueries(s),
-            MemoryChannelAccessPolicy(s),
-            MemoryTokenValidity(s, _Clock()),
-        )
-
-
-class SqlBackend(Backend):
-    def __init__(self, settings: Any) -> None:
-        self._settings = settings
-        self.engine = create_engine(settings)
-        self.uow = SqlaUnitOfWorkFactory(self.engine, extra_repositories=SQL_REPOSITORIES)
-        self._connections: list[RequestConnection] = []
-        self._pool: Any = None
-
-    async def reads(self, token: str, organization_id: uuid.UUID | None) -> Reads:
-        if self._pool is None:
-            self._pool = await create_read_pool(self._settings)
-        connection = RequestConnection(self._pool)
-        self._connections.append(connection)
-        # As in a request: the token decides the user and (for a member) the tenant of the connection.
-        await AsyncpgAuthenticator(connection).authenticate(hash_token(token), organization_id)
-        return Reads(
-            AsyncpgChannelQueries(connection),
-            AsyncpgMessageQueries(connection),
-            AsyncpgNotificationQueries(connection),
-            AsyncpgChannelAccessPolicy(connection),
-            AsyncpgTokenValidity(connection),
-        )
-
-    async def close(self) -> None:
-        for connection in self._connections:
-            await connection.release()
-        if self._pool is not None:
-            await self._pool.close()
-        await self.engine.dispose()
-
-
-@pytest.fixture(params=["memory", "sql"])
-async def backend(request: pytest.FixtureRequest, settings: Any) -> AsyncIterator[Backend]:
-    chosen: Backend = MemoryBackend() if request.param == "memory" else SqlBackend(settings)
-    yield chosen
-    await chosen.close()
+async def open_channel(b: Backend, admin: Actor, name: str, scope: ChannelScope = ChannelScope.ORG) -> Channel:
+    target = None if scope == ChannelScope.ORG else uuid.uuid4()
+    channel = Channel.open(admin, name=name, scope=scope, target_id=target, now=NOW)
+    async with b.uow(admin.organization_id, admin.user_id) as uow:
+        await uow.channels.add(channel)
+        await uow.commit()
+    return channel
 
 
 async def test_channels_are_kept_per_tenant_with_unique_names(backend):
     owner, _ = await backend.user()
-    admin = await backend.org(owner)
+    admin = await backend.found(owner)
     other_owner, _ = await backend.user()
-    other = await backend.org(other_owner)
-    channel = await backend.channel(admin, "general")
-    await backend.channel(other, "general")  # the same name in another organization is fine
+    other = await backend.found(other_owner)
+    channel = await open_channel(backend, admin, "general")
+    await open_channel(backend, other, "general")  # the same name in another organization is fine
 
     async with backend.uow(admin.organization_id, admin.user_id) as uow:
         found = await uow.channels.get(channel.id)
@@ -174,30 +42,31 @@ async def test_channels_are_kept_per_tenant_with_unique_names(backend):
     async with backend.uow(other.organization_id, other.user_id) as uow:
         assert await uow.channels.get(channel.id) is None
     with pytest.raises(Conflict):
-        await backend.channel(admin, "general")
+        await open_channel(backend, admin, "general")
 
 
 async def test_a_channel_is_located_only_by_members_of_its_organization(backend):
     owner, owner_token = await backend.user()
-    admin = await backend.org(owner)
+    admin = await backend.found(owner)
     stranger, stranger_token = await backend.user()
-    await backend.org(stranger)
-    channel = await backend.channel(admin, "general")
-    assert await (await backend.reads(owner_token, None)).channels.organization_of(owner.id, channel.id) == (
+    await backend.found(stranger)
+    channel = await open_channel(backend, admin, "general")
+    assert await (await backend.reads_as(owner_token, None)).channels.organization_of(owner.id, channel.id) == (
         admin.organization_id
     )
-    assert await (await backend.reads(stranger_token, None)).channels.organization_of(stranger.id, channel.id) is None
-    assert await (await backend.reads(owner_token, None)).channels.organization_of(owner.id, uuid.uuid4()) is None
+    stranger_reads = await backend.reads_as(stranger_token, None)
+    assert await stranger_reads.channels.organization_of(stranger.id, channel.id) is None
+    assert await (await backend.reads_as(owner_token, None)).channels.organization_of(owner.id, uuid.uuid4()) is None
 
 
 async def test_listing_and_access_follow_scope_and_explicit_grants(backend):
     owner, _owner_token = await backend.user()
-    admin = await backend.org(owner)
+    admin = await backend.found(owner)
     member_user, member_token = await backend.user()
     member = await backend.join(admin.organization_id, member_user)
-    general = await backend.channel(admin, "general")
-    leads = await backend.channel(admin, "leads", ChannelScope.TEAM)
-    reads = await backend.reads(member_token, admin.organization_id)
+    general = await open_channel(backend, admin, "general")
+    leads = await open_channel(backend, admin, "leads", ChannelScope.TEAM)
+    reads = await backend.reads_as(member_token, admin.organization_id)
 
     org_id = admin.organization_id
     found = await reads.channels.get(org_id, leads.id)
@@ -207,8 +76,9 @@ async def test_listing_and_access_follow_scope_and_explicit_grants(backend):
     assert {c.id for c in everything} == {general.id, leads.id}
     visible = await reads.channels.list_channels(org_id, member.user_id, every_channel=False, limit=10, after=None)
     assert [c.id for c in visible] == [general.id] and visible[0].scope == "org"
-    assert await reads.policy.can_read(member, general) and not await reads.policy.can_read(member, leads)
-    assert await reads.policy.can_write(admin, leads)
+    access = reads.channel_access
+    assert await access.can_read(member, general) and not await access.can_read(member, leads)
+    assert await reads.channel_access.can_write(admin, leads)
 
     async with backend.uow(org_id, owner.id) as uow:
         await uow.channel_members.add(ChannelMember(org_id, leads.id, member.user_id, owner.id, NOW))
@@ -217,10 +87,10 @@ async def test_listing_and_access_follow_scope_and_explicit_grants(backend):
         async with backend.uow(org_id, owner.id) as uow:
             await uow.channel_members.add(ChannelMember(org_id, leads.id, member.user_id, owner.id, NOW))
             await uow.commit()
-    reads = await backend.reads(member_token, org_id)
+    reads = await backend.reads_as(member_token, org_id)
     visible = await reads.channels.list_channels(org_id, member.user_id, every_channel=False, limit=10, after=None)
     assert {c.id for c in visible} == {general.id, leads.id}
-    assert await reads.policy.can_read(member, leads)
+    assert await reads.channel_access.can_read(member, leads)
     first = await reads.channels.list_channels(org_id, member.user_id, every_channel=False, limit=1, after=None)
     rest = await reads.channels.list_channels(
         org_id, member.user_id, every_channel=False, limit=10, after=(first[0].created_at, first[0].id)
@@ -230,8 +100,8 @@ async def test_listing_and_access_follow_scope_and_explicit_grants(backend):
 
 async def test_messages_page_back_by_id_and_resume_forward_from_one(backend):
     owner, token = await backend.user("Olive")
-    admin = await backend.org(owner)
-    channel = await backend.channel(admin, "general")
+    admin = await backend.found(owner)
+    channel = await open_channel(backend, admin, "general")
     ids = []
     for i in range(5):
         async with backend.uow(admin.organization_id, admin.user_id) as uow:
@@ -240,7 +110,7 @@ async def test_messages_page_back_by_id_and_resume_forward_from_one(backend):
             await uow.messages.add(message)
             await uow.commit()
         ids.append(message.id)
-    reads = await backend.reads(token, admin.organization_id)
+    reads = await backend.reads_as(token, admin.organization_id)
     org_id = admin.organization_id
 
     latest = await reads.messages.latest(org_id, channel.id, before=None, limit=3)
@@ -258,8 +128,8 @@ async def test_messages_page_back_by_id_and_resume_forward_from_one(backend):
 
 async def test_my_notifications_span_my_organizations_and_nobody_elses(backend):
     user, token = await backend.user()
-    first = await backend.org(user)
-    second = await backend.org(user)
+    first = await backend.found(user)
+    second = await backend.found(user)
     other_user, other_token = await backend.user()
     await backend.join(first.organization_id, other_user)
     made = []
@@ -277,7 +147,7 @@ async def test_my_notifications_span_my_organizations_and_nobody_elses(backend):
             await uow.commit()
         made.append(note)
     mine = [made[0], made[1], made[3]]
-    reads = await backend.reads(token, None)
+    reads = await backend.reads_as(token, None)
 
     listed = await reads.notifications.list_for_user(user.id, unread_only=False, limit=10, before=None)
     assert [n.id for n in listed] == [n.id for n in reversed(mine)]
@@ -301,10 +171,10 @@ async def test_my_notifications_span_my_organizations_and_nobody_elses(backend):
         await uow.commit()
     async with backend.uow(first.organization_id, user.id) as uow:
         assert await uow.notifications.get_for_update(made[1].id) is None  # another tenant's row
-    reads = await backend.reads(token, None)
+    reads = await backend.reads_as(token, None)
     unread = await reads.notifications.list_for_user(user.id, unread_only=True, limit=10, before=None)
     assert [n.id for n in unread] == [made[3].id, made[0].id]
-    other_reads = await backend.reads(other_token, None)
+    other_reads = await backend.reads_as(other_token, None)
     theirs = await other_reads.notifications.list_for_user(other_user.id, unread_only=False, limit=10, before=None)
     assert [n.id for n in theirs] == [made[2].id]
 
@@ -318,7 +188,7 @@ async def test_token_validity_names_the_revoked_expired_and_unknown_tokens(backe
         (await uow.access_tokens.get_by_hash(hash_token(expired))).expires_at = NOW - timedelta(seconds=1)
         await uow.commit()
     unknown = hash_token("never issued")
-    reads = await backend.reads(live, None)
+    reads = await backend.reads_as(live, None)
     hashes = {hash_token(live), hash_token(revoked), hash_token(expired), unknown}
-    assert await reads.tokens.invalid_among(hashes) == {hash_token(revoked), hash_token(expired), unknown}
-    assert await reads.tokens.invalid_among({hash_token(live)}) == set()
+    assert await reads.token_validity.invalid_among(hashes) == {hash_token(revoked), hash_token(expired), unknown}
+    assert await reads.token_validity.invalid_among({hash_token(live)}) == set()

@@ -8,11 +8,11 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from scripts import services
 
 from adapters.realtime.fanout import Fanout, InProcessFanout, RedisFanout
 from adapters.realtime.frames import Delivery, envelope
 from adapters.realtime.hub import LocalHub
-from tests import support
 
 
 class Inbox:
@@ -60,7 +60,7 @@ async def test_frames_reach_the_followers_of_their_topic_only_in_order(two_proce
 
 async def test_an_unreachable_redis_fails_no_publish_and_never_reports_ready():
     hub = LocalHub()
-    fanout = RedisFanout(f"redis://127.0.0.1:{support.free_port()}/0", hub)
+    fanout = RedisFanout(f"redis://127.0.0.1:{services.free_port()}/0", hub)
     await fanout.start()  # returns at once: requests must not wait for Redis
     await fanout.publish(
         "chat:1", envelope(uuid.uuid4(), "{}", ordered=False)

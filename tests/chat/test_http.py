@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from tests.conftest import register
-from tests.realtime.helpers import add_member, create_channel, create_chapter, create_team, post_message
+from tests.fixtures.api import register
+from tests.fixtures.chat import add_member, create_channel, create_chapter, create_team, post_message
 
 
 async def test_an_admin_opens_an_org_channel_and_members_post_and_read_history(client):

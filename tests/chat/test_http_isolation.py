@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 
 from entrypoints.settings import asyncpg_url
-from tests.conftest import register
-from tests.realtime.helpers import add_member, create_channel, create_team, post_message
+from tests.fixtures.api import register
+from tests.fixtures.chat import add_member, create_channel, create_team, post_message
 
 
 async def test_foreign_ids_in_paths_and_bodies_answer_404_and_change_nothing(client):

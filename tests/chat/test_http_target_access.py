@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import register
-from tests.ticketing.helpers import add_member, create_event, create_ticket_type, order
+from tests.fixtures.api import register
+from tests.fixtures.ticketing import add_member, create_event, create_ticket_type, order
 
 
 async def readable(client: Any, user: Any, org: str, channels: dict[str, str]) -> set[str]:

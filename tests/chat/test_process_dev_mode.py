@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.realtime.api import (
+from tests.fixtures.socket_client import (
     HANG_GUARD,
     create_channel,
     create_org,

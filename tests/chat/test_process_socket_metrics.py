@@ -6,8 +6,8 @@ import re
 
 import httpx
 
-from tests.jobs.conftest import eventually
-from tests.realtime.api import (
+from tests.fixtures.jobs import eventually
+from tests.fixtures.socket_client import (
     HANG_GUARD,
     create_channel,
     create_org,

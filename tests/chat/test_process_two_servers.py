@@ -10,7 +10,8 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.realtime.api import (
+from tests.fixtures.api_servers import Server
+from tests.fixtures.socket_client import (
     HANG_GUARD,
     create_channel,
     create_org,
@@ -23,7 +24,6 @@ from tests.realtime.api import (
     send,
     subscribe,
 )
-from tests.realtime.conftest import Server
 
 pytestmark = pytest.mark.slow
 

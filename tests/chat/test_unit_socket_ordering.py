@@ -38,7 +38,7 @@ from domain.identity import AccessToken, User
 from domain.organizations import Organization
 from domain.permissions import Actor, Principal, Role
 from entrypoints.providers_realtime import MEMORY_REPOSITORIES
-from tests.realtime.test_socket_session import NOW, FakeContainer, FakeSocket, FixedClock, settle
+from tests.fixtures.sockets import NOW, FakeContainer, FakeSocket, FixedClock, settle
 
 HANG_GUARD = 10.0
 

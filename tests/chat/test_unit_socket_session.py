@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,52 +23,7 @@ from application.notifications import ResumeNotifications
 from application.ports.auth import Authenticator
 from domain.identity import AccessToken, User
 from domain.permissions import Principal
-
-NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
-
-
-class FakeSocket:
-    """Frames the test feeds in; frames the session sends out. A stalled socket never finishes a send."""
-
-    def __init__(self, *, stalled: bool = False) -> None:
-        self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.sent: list[dict[str, Any]] = []
-        self.closed: tuple[int, str] | None = None
-        self.connection_state = "receive"
-        self._stalled = stalled
-
-    async def receive(self) -> dict[str, Any]:
-        return await self.incoming.get()
-
-    async def send_text(self, text: str) -> None:
-        if self._stalled:
-            await asyncio.Event().wait()
-        self.sent.append(json.loads(text))
-
-    async def close(self, code: int, reason: str) -> None:
-        self.closed = (code, reason)
-
-    def feed(self, frame: dict[str, Any]) -> None:
-        self.incoming.put_nowait({"type": "websocket.receive", "text": json.dumps(frame)})
-
-
-class FakeContainer:
-    """Stands in for dishka's SESSION container: calling it opens a 'request scope' that resolves by type."""
-
-    def __init__(self, objects: dict[type, Any]) -> None:
-        self._objects = objects
-
-    @asynccontextmanager
-    async def __call__(self):
-        yield self
-
-    async def get(self, kind: type) -> Any:
-        return self._objects[kind]
+from tests.fixtures.sockets import NOW, FakeContainer, FakeSocket, FixedClock, settle
 
 
 def note(**fields: Any) -> str:
@@ -77,10 +31,6 @@ def note(**fields: Any) -> str:
     note_id = uuid.uuid4()
     return envelope(note_id, json.dumps({"type": "notification", "id": str(note_id), **fields}), ordered=False)
 
-
-async def settle() -> None:
-    for _ in range(20):
-        await asyncio.sleep(0)
 
 
 @pytest.fixture

@@ -4,20 +4,8 @@ nothing of another chapter, team, event or organization ever gets in."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-import pytest
-
-from adapters.memory.announcements import MemoryAudienceQueries
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
-from adapters.memory.store import MemoryStore
-from adapters.persistence.announcements import AsyncpgAudienceQueries
-from adapters.persistence.queries import RequestConnection
-from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
-from adapters.security.clock import FixedClock
 from application.community import (
     AddChapterMember,
     AddChapterMemberCommand,
@@ -30,46 +18,16 @@ from application.community import (
 )
 from domain.announcements import Audience
 from domain.permissions import ChapterRole, Role
-from entrypoints.database import create_engine, create_read_pool
-from entrypoints.providers import MEMORY_REPOSITORIES, SQL_REPOSITORIES
-from entrypoints.settings import Settings
-from tests.jobs.test_scheduled_jobs import published_event
-from tests.ticketing.conftest import Backend, memory_queries, sql_queries
-from tests.ticketing.test_use_cases import place
-
-
-@dataclass
-class World:
-    backend: Backend
-    audiences: Any
-
-
-@pytest.fixture(params=["memory", "sql"])
-async def world(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[World]:
-    clock = FixedClock(datetime.now(UTC))
-    if request.param == "memory":
-        store = MemoryStore()
-        uow = MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES)
-        yield World(Backend("memory", uow, clock, memory_queries(store), store=store), MemoryAudienceQueries(store))
-        return
-    engine, pool = create_engine(settings), await create_read_pool(settings)
-    connections: list[RequestConnection] = []
-    try:
-        uow = SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES)
-        yield World(Backend("sql", uow, clock, sql_queries(pool, connections)), AsyncpgAudienceQueries(pool))
-    finally:
-        for connection in connections:
-            await connection.release()
-        await pool.close()
-        await engine.dispose()
+from tests.fixtures.backends import Backend
+from tests.fixtures.ticketing import place, published_event
 
 
 def ordered(*ids: uuid.UUID) -> list[uuid.UUID]:
     return sorted(ids, key=lambda u: u.bytes)
 
 
-async def test_each_audience_is_exactly_its_members(world: World) -> None:
-    b, q = world.backend, world.audiences
+async def test_each_audience_is_exactly_its_members(backend: Backend) -> None:
+    b, q = backend, backend.audiences
     org, (owner, lead, north, both, loner) = await b.organization(
         Role.OWNER, Role.MEMBER, Role.MEMBER, Role.MEMBER, Role.MEMBER
     )

@@ -12,7 +12,7 @@ import pytest
 from adapters.email import SmtpEmailSender
 from adapters.memory.email import MemoryEmailSender
 from application.ports.email import EmailMessage, EmailSender
-from tests.adapters.email.conftest import SmtpServer
+from tests.fixtures.smtp import SmtpServer
 
 SENDER = "Chapterhouse <no-reply@chapterhouse.test>"
 

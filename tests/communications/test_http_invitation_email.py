@@ -9,26 +9,8 @@ from litestar.testing import AsyncTestClient
 
 from adapters.memory.email import MemoryEmailSender
 from adapters.security.tokens import HmacInvitationTokenCodec
-from application.outbox import DispatchEvent, RelayOutbox
-from application.ports.jobs import Outbox, OutboxEvent
-from tests.conftest import TEST_SECRET, register
-
-
-async def run_outbox(app: Litestar) -> None:
-    """What the worker does, inline: relay the outbox, run each published event's handlers."""
-    container = app.state.dishka_container
-    published: list[OutboxEvent] = []
-
-    class Collect:
-        async def publish(self, events: list[OutboxEvent]) -> None:
-            published.extend(events)
-
-    async with container() as request:
-        relay = RelayOutbox(await request.get(Outbox), Collect())
-        await relay.drain()
-        dispatch = await request.get(DispatchEvent)
-        for event in published:
-            await dispatch.execute(event)
+from tests.fixtures.api import TEST_SECRET, register
+from tests.fixtures.jobs import run_outbox
 
 
 async def test_an_invitation_is_emailed_with_the_accept_link_once(memory_client: AsyncTestClient[Litestar]) -> None:

@@ -6,9 +6,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from adapters.memory.email import MemoryEmailSender
-from tests.communications.test_invitation_email_memory import run_outbox
-from tests.conftest import register
-from tests.ticketing.helpers import add_member, create_event, create_ticket_type, order
+from tests.fixtures.api import register
+from tests.fixtures.jobs import run_outbox
+from tests.fixtures.ticketing import add_member, create_event, create_ticket_type, order
 
 
 async def test_a_free_order_is_confirmed_with_its_ticket_codes(memory_client: AsyncTestClient[Litestar]) -> None:

@@ -9,8 +9,8 @@ import uuid
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.communications.test_invitation_email_memory import run_outbox
-from tests.conftest import register
+from tests.fixtures.api import register
+from tests.fixtures.jobs import run_outbox
 
 
 async def test_members_report_lists_every_member_and_only_admins_download_it(

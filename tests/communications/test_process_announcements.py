@@ -9,9 +9,9 @@ from litestar.testing import AsyncTestClient
 from entrypoints.app import create_app
 from entrypoints.jobs import JobRunner
 from entrypoints.settings import Settings
-from tests.conftest import ApiUser, register
-from tests.jobs.conftest import SmtpSink, eventually
-from tests.ticketing.helpers import add_member
+from tests.fixtures.api import ApiUser, register
+from tests.fixtures.jobs import SmtpSink, eventually
+from tests.fixtures.ticketing import add_member
 
 
 async def chapter(owner: ApiUser, org_id: str, name: str) -> str:

@@ -12,9 +12,9 @@ from litestar.testing import AsyncTestClient
 from entrypoints.app import create_app
 from entrypoints.jobs import JobRunner
 from entrypoints.settings import Settings
-from tests.conftest import register
-from tests.jobs.conftest import eventually
-from tests.ticketing.helpers import add_member, create_event, create_ticket_type, order
+from tests.fixtures.api import register
+from tests.fixtures.jobs import eventually
+from tests.fixtures.ticketing import add_member, create_event, create_ticket_type, order
 
 
 async def test_members_and_attendees_reports(job_settings: Settings, tmp_path: Path) -> None:

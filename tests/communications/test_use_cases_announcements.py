@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
@@ -11,9 +10,6 @@ from adapters.email import EmailTemplates
 from adapters.memory.announcements import MemoryAudienceQueries
 from adapters.memory.email import MemoryEmailSender
 from adapters.memory.jobs import MemoryProcessedEvents
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
-from adapters.memory.store import MemoryStore
-from adapters.security.clock import FixedClock
 from application.announcements import (
     ANNOUNCEMENT_BATCH_SIZE,
     DeliverAnnouncementBatch,
@@ -26,8 +22,7 @@ from application.ports.jobs import OutboxEvent
 from domain.announcements import ANNOUNCEMENT_CREATED, Audience
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.permissions import Role
-from entrypoints.providers import MEMORY_REPOSITORIES
-from tests.ticketing.conftest import Backend, memory_queries
+from tests.fixtures.backends import Backend
 
 
 class CollectingQueue:
@@ -47,18 +42,15 @@ class CollectingPublisher:
 
 
 @pytest.fixture
-def backend() -> Backend:
-    store = MemoryStore()
-    uow = MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES)
-    return Backend(
-        "memory", uow, FixedClock(datetime(2026, 11, 28, 12, tzinfo=UTC)), memory_queries(store), store=store
-    )
+def backend(memory_backend: Backend) -> Backend:
+    """These use cases run on the memory twins."""
+    return memory_backend
 
 
 async def test_an_organization_announcement_fans_out_in_batches_and_survives_redelivery(backend: Backend) -> None:
     assert backend.store is not None
     _, actors = await backend.organization(Role.OWNER, *[Role.MEMBER] * 1100)
-    audiences = MemoryAudienceQueries(backend.store)
+    audiences = backend.audiences
     accepted = await PostAnnouncement(backend.uow, audiences, backend.clock).execute(
         actors[0], PostAnnouncementCommand(Audience.ORG, None, "Annual meeting", "Friday at eight.")
     )

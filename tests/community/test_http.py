@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import register, unique
-from tests.ticketing.helpers import add_member, create_event, create_ticket_type, future, order
+from tests.fixtures.api import register, unique
+from tests.fixtures.ticketing import add_member, create_event, create_ticket_type, future, order
 
 
 async def create_chapter(owner, org_id: str, **fields) -> dict:

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.server import running_server
+from tests.fixtures.server_process import running_server
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 

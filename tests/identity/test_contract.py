@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
-from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
-from adapters.memory.store import MemoryStore
-from adapters.persistence.queries import (
-    AsyncpgAuthenticator,
-    AsyncpgMemberQueries,
-    AsyncpgUserQueries,
-    RequestConnection,
-)
-from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
-from adapters.security.clock import SystemClock
 from application.identity import hash_token
 from domain.errors import AuthenticationFailed, Conflict, NotFound
 from domain.identity import AccessToken, User
@@ -27,44 +13,7 @@ from domain.ids import new_id
 from domain.invitations import Invitation
 from domain.organizations import Membership, Organization
 from domain.permissions import Actor, Role
-from entrypoints.database import create_engine, create_read_pool
-
-
-@dataclass
-class Backend:
-    uow: Any
-    authenticator: Any
-    members: Any
-    users: Any
-
-
-@pytest.fixture(params=["memory", "sql"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    if request.param == "memory":
-        store = MemoryStore()
-        yield Backend(
-            MemoryUnitOfWorkFactory(store),
-            MemoryAuthenticator(store, SystemClock()),
-            MemoryMemberQueries(store),
-            MemoryUserQueries(store),
-        )
-        return
-    settings = request.getfixturevalue("settings")
-    engine = create_engine(settings)
-    pool = await create_read_pool(settings)
-    connection = RequestConnection(pool)
-    try:
-        yield Backend(
-            SqlaUnitOfWorkFactory(engine),
-            AsyncpgAuthenticator(connection),
-            AsyncpgMemberQueries(connection),
-            AsyncpgUserQueries(connection),
-        )
-    finally:
-        await connection.release()
-        await pool.close()
-        await engine.dispose()
-
+from tests.fixtures.backends import Backend
 
 NOW = datetime.now(UTC)
 
@@ -112,28 +61,31 @@ async def test_uncommitted_work_is_rolled_back(backend: Backend) -> None:
 
 
 async def test_authentication_resolves_roles_and_hides_foreign_organizations(backend: Backend) -> None:
+    reads = await backend.reads()
     alice, alice_token = await make_user(backend)
     _bob, bob_token = await make_user(backend)
     org = await make_org(backend, alice)
-    auth = await backend.authenticator.authenticate(hash_token(alice_token), org.id)
+    auth = await reads.authenticator.authenticate(hash_token(alice_token), org.id)
     assert auth.actor == Actor(alice.id, org.id, Role.OWNER)
     with pytest.raises(NotFound):
-        await backend.authenticator.authenticate(hash_token(bob_token), org.id)
+        await reads.authenticator.authenticate(hash_token(bob_token), org.id)
     with pytest.raises(AuthenticationFailed):
-        await backend.authenticator.authenticate(hash_token("forged"), org.id)
+        await reads.authenticator.authenticate(hash_token("forged"), org.id)
 
 
 async def test_revoked_tokens_fail(backend: Backend) -> None:
+    reads = await backend.reads()
     _, token = await make_user(backend)
     async with backend.uow() as uow:
         stored = await uow.access_tokens.get_by_hash(hash_token(token))
         stored.revoke(NOW)
         await uow.commit()
     with pytest.raises(AuthenticationFailed):
-        await backend.authenticator.authenticate(hash_token(token), None)
+        await reads.authenticator.authenticate(hash_token(token), None)
 
 
 async def test_memberships_pages_and_owner_count(backend: Backend) -> None:
+    reads = await backend.reads()
     owner, token = await make_user(backend)
     org = await make_org(backend, owner)
     others = [(await make_user(backend))[0] for _ in range(3)]
@@ -145,12 +97,12 @@ async def test_memberships_pages_and_owner_count(backend: Backend) -> None:
         assert await uow.memberships.count_owners() == 1
         with pytest.raises(Conflict):
             await uow.memberships.add(Membership(org.id, others[0].id, Role.MEMBER, NOW))
-    await backend.authenticator.authenticate(hash_token(token), org.id)  # sets the tenant for reads
-    first = await backend.members.list_members(org.id, limit=2, after=None)
+    await reads.authenticator.authenticate(hash_token(token), org.id)  # sets the tenant for reads
+    first = await reads.members.list_members(org.id, limit=2, after=None)
     assert [m.user_id for m in first] == [owner.id, others[0].id]
-    rest = await backend.members.list_members(org.id, limit=10, after=(first[-1].joined_at, first[-1].user_id))
+    rest = await reads.members.list_members(org.id, limit=10, after=(first[-1].joined_at, first[-1].user_id))
     assert [m.user_id for m in rest] == [others[1].id, others[2].id]
-    me = await backend.users.me(owner.id)
+    me = await reads.users.me(owner.id)
     assert [m.organization_id for m in me.memberships] == [org.id]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.security.tokens import HmacInvitationTokenCodec
 from entrypoints.settings import asyncpg_url
-from tests.conftest import TEST_SECRET, ApiUser, register, unique
+from tests.fixtures.api import TEST_SECRET, ApiUser, register, unique
 
 
 async def snapshot(settings) -> dict[str, list]:

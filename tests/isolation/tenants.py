@@ -14,7 +14,7 @@ from typing import Any
 
 from adapters.security.tokens import HmacInvitationTokenCodec
 from tests.communications.isolation_kinds import COMMUNICATIONS_BUILDERS, COMMUNICATIONS_VALID_BODIES
-from tests.conftest import TEST_SECRET, ApiUser, register
+from tests.fixtures.api import TEST_SECRET, ApiUser, register
 from tests.ticketing.isolation_kinds import TICKETING_BUILDERS, TICKETING_VALID_BODIES
 
 

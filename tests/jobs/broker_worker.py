@@ -1,4 +1,4 @@
-"""A worker process for the crash tests: ``python -m tests.adapters.queue.jobs_worker URL QUEUE IDLE_MS``.
+"""A worker process for the crash tests: ``python -m tests.jobs.broker_worker URL QUEUE IDLE_MS``.
 
 It builds the broker the same way as production wiring would and runs taskiq's receiver in-process
 (``taskiq.api.run_receiver_task``), so the test can SIGKILL exactly one process that owns pending messages.

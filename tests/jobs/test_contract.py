@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,61 +13,14 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.files.local import LocalFileStore
-from adapters.memory.jobs import MemoryDeadLetters, MemoryOutbox, MemoryProcessedEvents
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.reports import MemoryFileStore
-from adapters.memory.store import MemoryStore
 from adapters.persistence import tables as t
-from adapters.persistence.jobs import SqlDeadLetters, SqlOutbox, SqlProcessedEvents
-from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.ports.jobs import DeadLetter, OutboxEvent
 from domain.errors import NotFound
 from domain.events import DomainEvent
 from entrypoints.database import create_engine
-from entrypoints.providers import MEMORY_REPOSITORIES, SQL_REPOSITORIES
 from entrypoints.settings import Settings
-
-
-@dataclass
-class JobsBackend:
-    name: str
-    outbox: Any
-    processed: Any
-    dead_letters: Any
-    uow: Any
-    store: MemoryStore | None = None
-
-    async def add_events(self, events: Sequence[DomainEvent]) -> None:
-        async with self.uow() as uow:
-            for event in events:
-                uow.record(event)
-            await uow.commit()
-
-
-@pytest.fixture(params=["memory", "sql"])
-async def backend(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[JobsBackend]:
-    if request.param == "memory":
-        store = MemoryStore()
-        yield JobsBackend(
-            "memory",
-            MemoryOutbox(store),
-            MemoryProcessedEvents(store),
-            MemoryDeadLetters(store),
-            MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES),
-            store,
-        )
-        return
-    engine = create_engine(settings)
-    try:
-        yield JobsBackend(
-            "sql",
-            SqlOutbox(engine),
-            SqlProcessedEvents(engine),
-            SqlDeadLetters(engine),
-            SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES),
-        )
-    finally:
-        await engine.dispose()
+from tests.fixtures.backends import Backend
 
 
 def events(n: int) -> list[DomainEvent]:
@@ -85,12 +37,12 @@ class Collector:
         self.published.extend(batch)
 
 
-async def drain(backend: JobsBackend, publish: Any) -> None:
+async def drain(backend: Backend, publish: Any) -> None:
     while await backend.outbox.relay_batch(50, publish):
         pass
 
 
-async def test_relay_hands_over_each_row_once_with_its_fields(backend: JobsBackend) -> None:
+async def test_relay_hands_over_each_row_once_with_its_fields(backend: Backend) -> None:
     mine = events(3)
     await backend.add_events(mine)
     collect = Collector()
@@ -102,7 +54,7 @@ async def test_relay_hands_over_each_row_once_with_its_fields(backend: JobsBacke
     assert by_id[mine[2].id].name == "contract.test" and by_id[mine[2].id].payload == {"n": 2}
 
 
-async def test_a_failed_publish_leaves_the_rows_waiting(backend: JobsBackend) -> None:
+async def test_a_failed_publish_leaves_the_rows_waiting(backend: Backend) -> None:
     mine = events(2)
     await backend.add_events(mine)
 
@@ -116,7 +68,7 @@ async def test_a_failed_publish_leaves_the_rows_waiting(backend: JobsBackend) ->
     assert {m.id for m in mine} <= {e.id for e in collect.published}
 
 
-async def test_concurrent_relays_take_disjoint_rows(backend: JobsBackend) -> None:
+async def test_concurrent_relays_take_disjoint_rows(backend: Backend) -> None:
     mine = events(40)
     await backend.add_events(mine)
     first, second = Collector(delay=0.2), Collector(delay=0.2)
@@ -127,26 +79,26 @@ async def test_concurrent_relays_take_disjoint_rows(backend: JobsBackend) -> Non
     assert {m.id for m in mine} <= set(first_ids) | set(second_ids)
 
 
-async def test_processed_events_claim_once_and_release_on_failure(backend: JobsBackend) -> None:
+async def test_processed_events_claim_once_and_release_on_failure(backend: Backend) -> None:
     event_id = uuid.uuid4()
     with pytest.raises(RuntimeError):
-        async with backend.processed.claim("contract", event_id) as first:
+        async with backend.processed_events.claim("contract", event_id) as first:
             assert first is True
             raise RuntimeError("handler failed")
-    async with backend.processed.claim("contract", event_id) as again:
+    async with backend.processed_events.claim("contract", event_id) as again:
         assert again is True  # the failed run left no record
-    async with backend.processed.claim("contract", event_id) as third:
+    async with backend.processed_events.claim("contract", event_id) as third:
         assert third is False
-    async with backend.processed.claim("another-handler", event_id) as other:
+    async with backend.processed_events.claim("another-handler", event_id) as other:
         assert other is True
 
 
-async def test_concurrent_claims_let_one_through(backend: JobsBackend) -> None:
+async def test_concurrent_claims_let_one_through(backend: Backend) -> None:
     event_id = uuid.uuid4()
     ran: list[bool] = []
 
     async def deliver() -> None:
-        async with backend.processed.claim("contract-concurrent", event_id) as first:
+        async with backend.processed_events.claim("contract-concurrent", event_id) as first:
             if first:
                 await asyncio.sleep(0.1)
             ran.append(first)
@@ -155,7 +107,7 @@ async def test_concurrent_claims_let_one_through(backend: JobsBackend) -> None:
     assert sorted(ran) == [False, False, True]
 
 
-async def test_claim_inside_a_unit_of_work_commits_with_it(backend: JobsBackend) -> None:
+async def test_claim_inside_a_unit_of_work_commits_with_it(backend: Backend) -> None:
     event_id = uuid.uuid4()
     async with backend.uow() as uow:
         assert await uow.processed_events.claim("contract-tx", event_id) is True
@@ -167,7 +119,7 @@ async def test_claim_inside_a_unit_of_work_commits_with_it(backend: JobsBackend)
         assert await uow.processed_events.claim("contract-tx", event_id) is False
 
 
-async def test_dead_letters_list_get_and_mark_replayed(backend: JobsBackend) -> None:
+async def test_dead_letters_list_get_and_mark_replayed(backend: Backend) -> None:
     now = datetime.now(UTC)
     older = DeadLetter(uuid.uuid4(), "task.a", [{"x": 1}], {"k": "v"}, {"l": 1}, "boom", 5, now - timedelta(1))
     newer = DeadLetter(uuid.uuid4(), "task.b", [], {}, {}, "bang", 3, now)
@@ -212,12 +164,10 @@ async def test_local_file_store_refuses_keys_outside_its_root(tmp_path: Path) ->
         await store.write("../escape.csv", chunks(b"x"))
 
 
-async def test_sql_outbox_marks_rows_published(settings: Settings) -> None:
+async def test_sql_outbox_marks_rows_published(postgres_backend: Backend, settings: Settings) -> None:
+    backend = postgres_backend
     engine = create_engine(settings)
     try:
-        backend = JobsBackend(
-            "sql", SqlOutbox(engine), None, None, SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES)
-        )
         mine = events(2)
         await backend.add_events(mine)
         await drain(backend, Collector())
@@ -234,7 +184,7 @@ async def test_sql_outbox_marks_rows_published(settings: Settings) -> None:
         await engine.dispose()
 
 
-async def test_backlog_counts_unpublished_rows_and_dates_the_oldest(backend: JobsBackend) -> None:
+async def test_backlog_counts_unpublished_rows_and_dates_the_oldest(backend: Backend) -> None:
     await drain(backend, Collector())
     empty = await backend.outbox.backlog()
     assert (empty.unpublished, empty.oldest_occurred_at) == (0, None)

@@ -13,7 +13,7 @@ from adapters.persistence import tables as t
 from domain.ids import new_id
 from entrypoints.database import create_engine
 from entrypoints.settings import Settings
-from tests.conftest import register
+from tests.fixtures.api import register
 
 
 async def mark_all_published(engine: AsyncEngine) -> None:

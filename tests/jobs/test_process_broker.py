@@ -18,7 +18,7 @@ import redis.asyncio
 from taskiq.receiver import Receiver
 
 from adapters.queue import ReliableRedisStreamBroker
-from tests.adapters.queue.jobs_worker import RECORD_EFFECT_TASK, build_broker, effect_keys
+from tests.jobs.broker_worker import RECORD_EFFECT_TASK, build_broker, effect_keys
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -244,7 +244,7 @@ def _start_worker(redis_url: str, queue_name: str, idle_timeout_ms: int) -> subp
         [
             sys.executable,
             "-m",
-            "tests.adapters.queue.jobs_worker",
+            "tests.jobs.broker_worker",
             redis_url,
             queue_name,
             str(idle_timeout_ms),

@@ -8,8 +8,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from entrypoints.asgi import app_factory
-from tests.conftest import TEST_SECRET, register
-from tests.jobs.conftest import SmtpSink, eventually
+from tests.fixtures.api import TEST_SECRET, register
+from tests.fixtures.jobs import SmtpSink, eventually
 
 
 async def test_an_invitation_is_emailed_by_the_api_process_itself(

@@ -10,8 +10,8 @@ from adapters.security.tokens import HmacInvitationTokenCodec
 from entrypoints.app import create_app
 from entrypoints.jobs import JobRunner
 from entrypoints.settings import Settings
-from tests.conftest import TEST_SECRET, register
-from tests.jobs.conftest import SmtpSink, eventually
+from tests.fixtures.api import TEST_SECRET, register
+from tests.fixtures.jobs import SmtpSink, eventually
 
 
 async def test_an_invitation_reaches_the_invitee_through_the_worker(

@@ -16,15 +16,15 @@ import pytest
 import structlog
 from litestar.testing import AsyncTestClient
 from prometheus_client.parser import text_string_to_metric_families
+from scripts import services
 
 from adapters.queue.tasks import DISPATCH_EVENT
 from entrypoints.app import create_app
 from entrypoints.jobs import JobRunner, serve_worker_metrics
 from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings, SettingsError
-from tests import support
-from tests.conftest import register
-from tests.jobs.conftest import SmtpSink, eventually
+from tests.fixtures.api import register
+from tests.fixtures.jobs import SmtpSink, eventually
 
 
 def sample(metrics: str, name: str, **labels: str) -> float:
@@ -95,7 +95,7 @@ async def test_a_job_run_is_counted_timed_and_logged_with_its_job_id(
 
 
 async def test_failed_runs_are_counted_as_retried_then_dead_lettered(job_settings: Settings) -> None:
-    settings = dataclasses.replace(job_settings, smtp_url=f"smtp://127.0.0.1:{support.free_port()}")  # refuses
+    settings = dataclasses.replace(job_settings, smtp_url=f"smtp://127.0.0.1:{services.free_port()}")  # refuses
     async with AsyncTestClient(app=create_app(settings)) as client:
         metrics = (await client.get("/metrics")).text
         before = {o: job_count(metrics, DISPATCH_EVENT, o) for o in ("failure", "retried", "dead_lettered")}
@@ -125,7 +125,7 @@ async def test_failed_runs_are_counted_as_retried_then_dead_lettered(job_setting
 
 def test_the_worker_serves_its_metrics_only_when_a_port_is_set(settings: Settings) -> None:
     assert serve_worker_metrics(settings)() is None  # off by default: nothing to stop
-    port = support.free_port()
+    port = services.free_port()
     stop = serve_worker_metrics(dataclasses.replace(settings, worker_metrics_port=port))
     try:
         text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text

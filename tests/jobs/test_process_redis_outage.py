@@ -12,14 +12,14 @@ from urllib.parse import urlsplit
 
 import asyncpg
 from litestar.testing import AsyncTestClient
+from scripts import services
 
 from entrypoints.app import create_app
 from entrypoints.jobs import JobRunner
 from entrypoints.settings import Settings, asyncpg_url
-from tests import support
-from tests.conftest import register
-from tests.jobs.conftest import SmtpSink, eventually
-from tests.ticketing.helpers import add_member
+from tests.fixtures.api import register
+from tests.fixtures.jobs import SmtpSink, eventually
+from tests.fixtures.ticketing import add_member
 
 
 class TcpProxy:
@@ -31,7 +31,7 @@ class TcpProxy:
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
-        self.port = support.free_port()
+        self.port = services.free_port()
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()

@@ -7,6 +7,7 @@ import uuid
 
 from aiosmtpd.controller import Controller
 from litestar.testing import AsyncTestClient
+from scripts import services
 
 from adapters.queue.retry import RetryMiddleware
 from adapters.queue.tasks import DISPATCH_EVENT
@@ -15,9 +16,8 @@ from entrypoints import jobs
 from entrypoints.app import create_app
 from entrypoints.jobs import JobRunner
 from entrypoints.settings import Settings
-from tests import support
-from tests.conftest import register
-from tests.jobs.conftest import SmtpSink, eventually
+from tests.fixtures.api import register
+from tests.fixtures.jobs import SmtpSink, eventually
 
 
 def test_backoff_doubles_and_is_capped() -> None:
@@ -26,7 +26,7 @@ def test_backoff_doubles_and_is_capped() -> None:
 
 
 async def test_failing_job_is_retried_then_dead_lettered_then_replayed(job_settings: Settings) -> None:
-    smtp_port = support.free_port()  # nothing listens here yet: every send fails
+    smtp_port = services.free_port()  # nothing listens here yet: every send fails
     settings = dataclasses.replace(job_settings, smtp_url=f"smtp://127.0.0.1:{smtp_port}")
     invitee = f"later-{uuid.uuid4().hex[:8]}@example.com"
 

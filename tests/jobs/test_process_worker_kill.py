@@ -12,11 +12,11 @@ from collections.abc import Iterator
 
 import asyncpg
 import pytest
+from scripts.services import ROOT
 
 from entrypoints.settings import Settings, asyncpg_url
-from tests.jobs.conftest import eventually
+from tests.fixtures.jobs import eventually
 from tests.jobs.kill_worker import EFFECT_APPLIED, KILL_EFFECT_EVENT
-from tests.support import ROOT
 
 JOBS = 200
 
@@ -63,7 +63,7 @@ async def effects(conn: asyncpg.Connection, organization_id: str) -> dict[str, i
 
 
 async def test_kill_9_mid_batch_every_effect_once(client, job_settings: Settings, start_worker) -> None:
-    from tests.conftest import register
+    from tests.fixtures.api import register
 
     admin = await register(client)
     org = await admin.create_org()

@@ -7,9 +7,8 @@ from datetime import timedelta
 
 from domain.permissions import Role
 from domain.ticketing import release_seats
-from tests.ticket_payments.test_payment_use_cases import deliver
-from tests.ticketing.conftest import Backend
-from tests.ticketing.test_use_cases import place, published_event
+from tests.fixtures.backends import Backend
+from tests.fixtures.ticketing import deliver, place, published_event
 
 
 async def test_payments_are_stored_and_paid_on_both_stores(backend: Backend) -> None:

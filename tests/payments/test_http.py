@@ -17,9 +17,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from entrypoints.settings import Settings, asyncpg_url
-from tests.billing.conftest import WEBHOOK_SECRET
-from tests.conftest import register
-from tests.ticketing.helpers import create_event, create_ticket_type, order
+from tests.fixtures.api import register
+from tests.fixtures.billing_api import WEBHOOK_SECRET
+from tests.fixtures.ticketing import create_event, create_ticket_type, order
 
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
 

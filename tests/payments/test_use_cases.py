@@ -8,20 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from application.ports.payments import PaymentGatewayError, PaymentIntentInfo
-from application.ticket_payments import PAYMENT_EVENT_TYPES, OrderPayments, PaymentIntentEventHandler
+from application.ticket_payments import OrderPayments
 from application.ticketing import ExpirePendingOrders, GetOrder, OrderResult, RefundOrder
-from application.webhooks import ProcessStripeWebhook, WebhookResult, default_webhook_handlers
 from domain.permissions import Role
-from tests.ticketing.conftest import Backend
-from tests.ticketing.test_use_cases import place, published_event
-
-
-async def deliver(b: Backend, payload: bytes, header: str) -> WebhookResult:
-    handlers = default_webhook_handlers(b.clock)
-    payment_events = PaymentIntentEventHandler(b.gateway, b.clock)
-    for event_type in PAYMENT_EVENT_TYPES:
-        handlers.register(event_type, payment_events)
-    return await ProcessStripeWebhook(b.uow, b.gateway, handlers, b.clock).execute(payload, header)
+from tests.fixtures.backends import Backend
+from tests.fixtures.ticketing import deliver, place, published_event
 
 
 def stored_order(b: Backend, order_id: uuid.UUID) -> Any:

@@ -1,4 +1,4 @@
-from tests.conftest import register
+from tests.fixtures.api import register
 
 
 async def test_register_login_me_and_org(client):

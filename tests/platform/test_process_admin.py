@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from entrypoints.settings import asyncpg_url
-from tests.conftest import ApiUser, register
+from tests.fixtures.api import ApiUser, register
 
 ROOT = Path(__file__).resolve().parents[2]
 

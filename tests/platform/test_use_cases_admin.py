@@ -19,7 +19,7 @@ from application.platform_admin import (
 )
 from domain.errors import Conflict, NotFound, PermissionDenied
 from domain.permissions import Principal
-from tests.billing.world import BillingWorld
+from tests.fixtures.billing import BillingWorld
 
 
 class AdminWorld(BillingWorld):

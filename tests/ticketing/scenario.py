@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tests.conftest import ApiUser, register, unique
-from tests.ticketing.helpers import add_member, create_event, create_ticket_type, order
+from tests.fixtures.api import ApiUser, register, unique
+from tests.fixtures.ticketing import add_member, create_event, create_ticket_type, order
 
 
 @dataclass
-class World:
+class PopulatedOrganization:
+    """An organization with a chapter, a team, an event, ticket types, orders and a ticket, made over the API."""
+
     owner: ApiUser
     member: ApiUser
     org_id: str
@@ -27,7 +29,7 @@ class World:
         return f"/api/orgs/{self.org_id}{path}"
 
 
-async def build_world(client: Any) -> World:
+async def build_world(client: Any) -> PopulatedOrganization:
     owner = await register(client, name="Owner")
     org_id = (await owner.create_org())["id"]
     member = await add_member(owner, org_id)
@@ -45,7 +47,7 @@ async def build_world(client: Any) -> World:
     paid = await create_ticket_type(owner, org_id, event["id"], name="Paid", price_cents=1200)
     paid_order = (await order(member, org_id, event["id"], (free["id"], 2))).json()
     pending = (await order(member, org_id, event["id"], (paid["id"], 1))).json()
-    return World(
+    return PopulatedOrganization(
         owner=owner,
         member=member,
         org_id=org_id,
@@ -60,7 +62,7 @@ async def build_world(client: Any) -> World:
     )
 
 
-async def observe(client: Any, w: World) -> dict[str, Any]:
+async def observe(client: Any, w: PopulatedOrganization) -> dict[str, Any]:
     """Everything the owner can read of the organization: equal before and after means nothing changed."""
     h = w.owner.headers
     paths = [

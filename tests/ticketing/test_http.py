@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import register
-from tests.ticketing.helpers import add_member, create_event, create_ticket_type, future, order
+from tests.fixtures.api import register
+from tests.fixtures.ticketing import add_member, create_event, create_ticket_type, future, order
 
 
 async def test_free_order_is_paid_with_one_ticket_per_seat_and_checks_in_once(api):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.ticketing.world import World, build_world, observe
+from tests.ticketing.scenario import PopulatedOrganization, build_world, observe
 
 LONG = "x" * 201
 WHEN = {"starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T12:00:00Z", "timezone": "UTC"}
@@ -12,7 +12,7 @@ EVENT = {"title": "Event", **WHEN}
 TICKET_TYPE = {"name": "T", "price_cents": 0, "currency": "EUR", "quantity": 1}
 
 
-def bad_bodies(w: World) -> list[tuple[str, str, Any]]:
+def bad_bodies(w: PopulatedOrganization) -> list[tuple[str, str, Any]]:
     item = {"ticket_type_id": w.free_type_id, "quantity": 1}
     return [
         # chapters
@@ -83,7 +83,7 @@ def bad_bodies(w: World) -> list[tuple[str, str, Any]]:
     ]
 
 
-def bad_queries(w: World) -> list[str]:
+def bad_queries(w: PopulatedOrganization) -> list[str]:
     return [
         "/events?limit=0",
         "/events?limit=101",

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.ticketing.world import World, build_world, observe
+from tests.ticketing.scenario import PopulatedOrganization, build_world, observe
 
 
-def id_routes(w: World) -> list[tuple[str, str, Any]]:
+def id_routes(w: PopulatedOrganization) -> list[tuple[str, str, Any]]:
     """Every route that names a resource by id, with a valid body, for the world w."""
     return [
         ("GET", f"/chapters/{w.chapter_id}", None),

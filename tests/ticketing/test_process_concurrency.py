@@ -24,11 +24,11 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from scripts.services import free_port
 
 from adapters.security.tokens import HmacInvitationTokenCodec
 from entrypoints.settings import asyncpg_url
-from tests.conftest import TEST_SECRET
-from tests.support import free_port
+from tests.fixtures.api import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = Path(sys.executable).with_name("chapterhouse")
