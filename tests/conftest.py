@@ -3,7 +3,7 @@ from a conftest."""
 
 pytest_plugins = [
     "tests.fixtures.services",
-    "tests.fixtures.localstripe",
+    "tests.fixtures.stripe_process",
     "tests.fixtures.api",
     "tests.fixtures.billing_api",
     "tests.fixtures.backends",

@@ -185,7 +185,8 @@ async def test_token_validity_names_the_revoked_expired_and_unknown_tokens(backe
     _, expired = await backend.user()
     async with backend.uow() as uow:
         (await uow.access_tokens.get_by_hash(hash_token(revoked))).revoke(NOW)
-        (await uow.access_tokens.get_by_hash(hash_token(expired))).expires_at = NOW - timedelta(seconds=1)
+        expired_token = await uow.access_tokens.get_by_hash(hash_token(expired))
+        expired_token.expires_at = backend.clock.now() - timedelta(seconds=1)
         await uow.commit()
     unknown = hash_token("never issued")
     reads = await backend.reads_as(live, None)
