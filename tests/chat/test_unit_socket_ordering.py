@@ -17,7 +17,6 @@ from adapters.memory.chat import (
     MemoryMessageQueries,
     MemoryNotificationQueries,
 )
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.queries import MemoryAuthenticator
 from adapters.memory.store import MemoryStore
 from adapters.realtime.hub import LocalHub
@@ -37,7 +36,7 @@ from application.ports.auth import Authenticator
 from domain.identity import AccessToken, User
 from domain.organizations import Organization
 from domain.permissions import Actor, Principal, Role
-from entrypoints.providers_realtime import MEMORY_REPOSITORIES
+from tests.fixtures.backends import memory_backend_on
 from tests.fixtures.sockets import NOW, FakeContainer, FakeSocket, FixedClock, settle
 
 HANG_GUARD = 10.0
@@ -57,7 +56,7 @@ class Chat:
     def __init__(self) -> None:
         self.store = MemoryStore()
         clock = FixedClock()
-        self.uow = MemoryUnitOfWorkFactory(self.store, extra_repositories=MEMORY_REPOSITORIES)
+        self.uow = memory_backend_on(self.store).uow
         policy = MemoryChannelAccessPolicy(self.store)
         self.fanout = CapturingFanout()
         self.post_message = PostMessage(self.uow, policy, FanoutRealtimePublisher(self.fanout), clock)

@@ -16,7 +16,6 @@ from adapters.memory.chat import (
     MemoryNotificationQueries,
     RecordingRealtimePublisher,
 )
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.queries import MemoryAuthenticator
 from adapters.memory.store import MemoryStore
 from application.chat import (
@@ -49,7 +48,7 @@ from domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from domain.identity import AccessToken, User
 from domain.organizations import Membership, Organization
 from domain.permissions import Actor, Principal, Role
-from entrypoints.providers_realtime import MEMORY_REPOSITORIES
+from tests.fixtures.backends import memory_backend_on
 
 NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 
@@ -65,7 +64,7 @@ class World:
     publisher: RecordingRealtimePublisher
 
     def __post_init__(self) -> None:
-        self.uow = MemoryUnitOfWorkFactory(self.store, extra_repositories=MEMORY_REPOSITORIES)
+        self.uow = memory_backend_on(self.store).uow
         self.clock = FixedClock()
         self.policy = MemoryChannelAccessPolicy(self.store)
         self.messages = MemoryMessageQueries(self.store)

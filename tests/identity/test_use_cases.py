@@ -4,8 +4,6 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.memory.billing import MEMORY_BILLING_REPOSITORIES
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.store import MemoryStore
 from adapters.security.clock import FixedClock
@@ -32,6 +30,7 @@ from application.organizations import (
 )
 from domain.errors import AuthenticationFailed, Conflict, InvalidInput, InvalidToken, NotFound, PermissionDenied
 from domain.permissions import Actor, Principal, Role
+from tests.fixtures.backends import memory_backend_on
 
 
 class FastHasher:
@@ -49,9 +48,8 @@ class FastHasher:
 def world():
     class World:
         def __init__(self) -> None:
-            self.store = MemoryStore()
-            self.clock = FixedClock()
-            self.uow = MemoryUnitOfWorkFactory(self.store, extra_repositories=MEMORY_BILLING_REPOSITORIES)
+            backend = memory_backend_on(MemoryStore(), FixedClock())
+            self.store, self.clock, self.uow = backend.store, backend.clock, backend.uow
             self.hasher = FastHasher()
             self.codec = HmacInvitationTokenCodec("k")
 
