@@ -20,7 +20,7 @@ from taskiq.receiver import Receiver
 from adapters.queue import ReliableRedisStreamBroker
 from tests.jobs.broker_worker import RECORD_EFFECT_TASK, build_broker, effect_keys
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 15.0, what: str = "") -> None:
