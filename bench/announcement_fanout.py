@@ -41,7 +41,7 @@ from application.announcements import PostAnnouncement, PostAnnouncementCommand 
 from domain.announcements import Audience  # noqa: E402
 from domain.permissions import Actor, Role  # noqa: E402
 from entrypoints import database  # noqa: E402
-from entrypoints.app import build_container  # noqa: E402
+from entrypoints.container import build_container  # noqa: E402
 from entrypoints.settings import Environment, Settings, asyncpg_url  # noqa: E402
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

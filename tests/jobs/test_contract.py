@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from adapters.files.local import LocalFileStore
 from adapters.memory.reports import MemoryFileStore
-from adapters.persistence import tables as t
+from adapters.persistence.jobs import tables as t
 from application.ports.jobs import DeadLetter, OutboxEvent
 from domain.errors import NotFound
 from domain.events import DomainEvent

@@ -19,7 +19,6 @@ from adapters.queue.tasks import (
     SEND_EVENT_REMINDERS,
     TASKS,
 )
-from adapters.security.clock import FixedClock
 from adapters.security.tokens import HmacInvitationTokenCodec
 from application.invitations import InviteMember, InviteMemberCommand
 from application.ports.clock import Clock
@@ -33,6 +32,7 @@ from entrypoints.jobs import JobRunner, build_broker, job_container
 from entrypoints.settings import Environment, Settings
 from tests.fixtures.api import TEST_SECRET
 from tests.fixtures.backends import Backend
+from tests.fixtures.doubles import FixedClock
 from tests.fixtures.ticketing import place, published_event
 
 
@@ -114,9 +114,7 @@ async def test_reminders_go_to_holders_of_events_in_the_next_24_hours_once(
     assert message.subject.startswith(f"Reminder: {soon.title} starts")
 
 
-async def test_purge_removes_long_expired_invitations_only(
-    memory_backend: Backend, runner: JobRunner
-) -> None:
+async def test_purge_removes_long_expired_invitations_only(memory_backend: Backend, runner: JobRunner) -> None:
     b = memory_backend
     _, (admin,) = await b.organization(Role.OWNER)
     invite = InviteMember(b.uow, HmacInvitationTokenCodec(TEST_SECRET), b.clock)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from adapters.persistence.tables import metadata, tenant_tables
+from adapters.persistence.all_tables import metadata, tenant_tables
 
 
 def test_every_table_says_whether_it_is_a_tenant_table() -> None:

@@ -41,7 +41,7 @@ STATUS_OF: dict[type[DomainError], int] = {
 def status_for(exc: DomainError) -> int:
     for kind in type(exc).__mro__:
         if kind in STATUS_OF:
-            return STATUS_OF[kind]  # type: ignore[index]
+            return STATUS_OF[kind]
     return 400
 
 

@@ -36,9 +36,6 @@ class MemoryReportRepository:
         return report
 
 
-MEMORY_REPORT_REPOSITORIES = {"reports": MemoryReportRepository}
-
-
 class MemoryReportSource:
     """Members from the store; attendees from the ``tickets`` table the ticketing twin keeps, when present."""
 
