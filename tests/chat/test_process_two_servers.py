@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from scripts.services import ApiServer
 from websockets.exceptions import ConnectionClosed
 
-from tests.fixtures.api_servers import Server
 from tests.fixtures.socket_client import (
     HANG_GUARD,
     create_channel,
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-async def http_a(servers: tuple[Server, Server]) -> AsyncIterator[httpx.AsyncClient]:
+async def http_a(servers: tuple[ApiServer, ApiServer]) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=servers[0].http, timeout=HANG_GUARD) as client:
         yield client
 

@@ -1,5 +1,5 @@
 """One contract for every PaymentGateway: each case runs on MemoryPaymentGateway and on StripePaymentGateway
-talking HTTP to a real localstripe process (see conftest.py and localstripe_server.py).
+talking HTTP to a real localstripe process: the `payment_provider` axis of tests/fixtures/backends.py.
 
 What localstripe does, as found by running it (localstripe 1.15.10, stripe-python 16.1.0):
 - A subscription needs a default payment method on the customer; then it starts "active". Without one the
@@ -25,7 +25,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,61 +34,15 @@ import httpx
 import pytest
 import stripe
 
-from adapters.memory.payments import MemoryPaymentGateway
 from adapters.payments.stripe_gateway import StripePaymentGateway
 from application.ports.payments import InvalidWebhook, PaymentGateway, PaymentGatewayError
+from tests.fixtures.backends import PAYMENT_WEBHOOK_SECRET, STRIPE_TEST_KEY, PaymentProvider
 
 # stripe-python's HTTPXClient posts its form body as `data=str`, which httpx deprecates; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
 
-# localstripe accepts any key that looks like a secret key.
-API_KEY = "sk_test_chapterhouse"
-WEBHOOK_SECRET = "whsec_contract_tests"
-
-
-@dataclass
-class Backend:
-    gateway: PaymentGateway
-    # What a paying client does outside our backend: save a card, confirm an intent with a test card.
-    add_default_card: Callable[[str], Awaitable[None]]
-    pay_with_test_card: Callable[[str], Awaitable[None]]
-
-
-@pytest.fixture(params=["memory", "stripe"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    if request.param == "memory":
-        memory = MemoryPaymentGateway(WEBHOOK_SECRET)
-
-        async def add_card_in_memory(customer_id: str) -> None:
-            memory.add_default_card(customer_id)
-
-        async def pay_in_memory(payment_intent_id: str) -> None:
-            memory.succeed_payment_intent(payment_intent_id)
-
-        yield Backend(memory, add_card_in_memory, pay_in_memory)
-        return
-
-    localstripe_url = request.getfixturevalue("localstripe_url")
-    gateway = StripePaymentGateway(API_KEY, WEBHOOK_SECRET, api_base=localstripe_url, max_network_retries=0)
-    http_client = stripe.HTTPXClient()
-    client = stripe.StripeClient(
-        API_KEY, base_addresses={"api": localstripe_url}, http_client=http_client, max_network_retries=0
-    )
-
-    async def attach_card(customer_id: str) -> None:
-        card = await client.v1.payment_methods.attach_async("pm_card_visa", params={"customer": customer_id})
-        await client.v1.customers.update_async(
-            customer_id, params={"invoice_settings": {"default_payment_method": card.id}}
-        )
-
-    async def confirm_with_card(payment_intent_id: str) -> None:
-        # localstripe refuses `confirm(payment_method=...)`: set it first, then confirm.
-        await client.v1.payment_intents.update_async(payment_intent_id, params={"payment_method": "pm_card_visa"})
-        await client.v1.payment_intents.confirm_async(payment_intent_id)
-
-    yield Backend(gateway, attach_card, confirm_with_card)
-    await gateway.close()
-    await http_client.close_async()
+API_KEY = STRIPE_TEST_KEY
+WEBHOOK_SECRET = PAYMENT_WEBHOOK_SECRET
 
 
 def unique(prefix: str) -> str:
@@ -120,34 +74,34 @@ async def new_customer(gateway: PaymentGateway) -> str:
 # --- prices and customers ---------------------------------------------------------------------------
 
 
-async def test_ensure_price_twice_with_same_terms_is_a_no_op(backend: Backend) -> None:
-    price_id = await new_price(backend.gateway, amount_cents=1900)
+async def test_ensure_price_twice_with_same_terms_is_a_no_op(payment_provider: PaymentProvider) -> None:
+    price_id = await new_price(payment_provider.gateway, amount_cents=1900)
 
-    await backend.gateway.ensure_price(
+    await payment_provider.gateway.ensure_price(
         price_id=price_id, amount_cents=1900, currency="eur", interval="month", product_name="Chapters"
     )
 
 
-async def test_ensure_price_refuses_other_terms_for_an_existing_price(backend: Backend) -> None:
-    price_id = await new_price(backend.gateway, amount_cents=1900)
+async def test_ensure_price_refuses_other_terms_for_an_existing_price(payment_provider: PaymentProvider) -> None:
+    price_id = await new_price(payment_provider.gateway, amount_cents=1900)
 
     with pytest.raises(PaymentGatewayError) as refused:
-        await backend.gateway.ensure_price(
+        await payment_provider.gateway.ensure_price(
             price_id=price_id, amount_cents=2900, currency="eur", interval="month", product_name="Chapters"
         )
     assert refused.value.code == "price_mismatch"
 
 
-async def test_create_customer_replays_the_same_idempotency_key(backend: Backend) -> None:
+async def test_create_customer_replays_the_same_idempotency_key(payment_provider: PaymentProvider) -> None:
     organization_id, key = uuid.uuid4(), unique("customer")
 
-    first = await backend.gateway.create_customer(
+    first = await payment_provider.gateway.create_customer(
         organization_id=organization_id, name="Owls", email=None, idempotency_key=key
     )
-    again = await backend.gateway.create_customer(
+    again = await payment_provider.gateway.create_customer(
         organization_id=organization_id, name="Owls", email=None, idempotency_key=key
     )
-    other = await backend.gateway.create_customer(
+    other = await payment_provider.gateway.create_customer(
         organization_id=organization_id, name="Owls", email=None, idempotency_key=unique("customer")
     )
 
@@ -159,11 +113,11 @@ async def test_create_customer_replays_the_same_idempotency_key(backend: Backend
 # --- subscriptions ----------------------------------------------------------------------------------
 
 
-async def test_subscription_is_created_changed_and_canceled(backend: Backend) -> None:
-    gateway = backend.gateway
+async def test_subscription_is_created_changed_and_canceled(payment_provider: PaymentProvider) -> None:
+    gateway = payment_provider.gateway
     basic, pro = await new_price(gateway, 1900), await new_price(gateway, 4900)
     customer_id = await new_customer(gateway)
-    await backend.add_default_card(customer_id)
+    await payment_provider.add_default_card(customer_id)
     key = unique("subscription")
 
     created = await gateway.create_subscription(customer_id=customer_id, price_id=basic, idempotency_key=key)
@@ -186,37 +140,37 @@ async def test_subscription_is_created_changed_and_canceled(backend: Backend) ->
     assert (await gateway.retrieve_subscription(created.id)).status == "canceled"
 
 
-async def test_subscription_needs_a_default_payment_method(backend: Backend) -> None:
-    price_id = await new_price(backend.gateway)
-    customer_id = await new_customer(backend.gateway)
+async def test_subscription_needs_a_default_payment_method(payment_provider: PaymentProvider) -> None:
+    price_id = await new_price(payment_provider.gateway)
+    customer_id = await new_customer(payment_provider.gateway)
 
     with pytest.raises(PaymentGatewayError) as refused:
-        await backend.gateway.create_subscription(
+        await payment_provider.gateway.create_subscription(
             customer_id=customer_id, price_id=price_id, idempotency_key=unique("subscription")
         )
     assert refused.value.retryable is False
 
 
-async def test_subscription_on_an_unknown_price_is_refused(backend: Backend) -> None:
-    customer_id = await new_customer(backend.gateway)
-    await backend.add_default_card(customer_id)
+async def test_subscription_on_an_unknown_price_is_refused(payment_provider: PaymentProvider) -> None:
+    customer_id = await new_customer(payment_provider.gateway)
+    await payment_provider.add_default_card(customer_id)
 
     with pytest.raises(PaymentGatewayError):
-        await backend.gateway.create_subscription(
+        await payment_provider.gateway.create_subscription(
             customer_id=customer_id, price_id=unique("no-such-plan"), idempotency_key=unique("subscription")
         )
 
 
-async def test_unknown_subscription_is_a_gateway_error(backend: Backend) -> None:
+async def test_unknown_subscription_is_a_gateway_error(payment_provider: PaymentProvider) -> None:
     with pytest.raises(PaymentGatewayError):
-        await backend.gateway.retrieve_subscription("sub_doesnotexist")
+        await payment_provider.gateway.retrieve_subscription("sub_doesnotexist")
 
 
 # --- payment intents and refunds --------------------------------------------------------------------
 
 
-async def test_payment_intent_is_paid_and_refunded(backend: Backend) -> None:
-    gateway = backend.gateway
+async def test_payment_intent_is_paid_and_refunded(payment_provider: PaymentProvider) -> None:
+    gateway = payment_provider.gateway
     metadata = {"ticket_order_id": str(uuid.uuid4()), "organization_id": str(uuid.uuid4())}
     key = unique("ticket-order")
 
@@ -238,7 +192,7 @@ async def test_payment_intent_is_paid_and_refunded(backend: Backend) -> None:
     assert created.metadata == metadata
     assert await gateway.retrieve_payment_intent(created.id) == created
 
-    await backend.pay_with_test_card(created.id)
+    await payment_provider.pay_with_test_card(created.id)
     paid = await gateway.retrieve_payment_intent(created.id)
     assert (paid.status, paid.metadata) == ("succeeded", metadata)
 
@@ -250,27 +204,35 @@ async def test_payment_intent_is_paid_and_refunded(backend: Backend) -> None:
     assert refund_again.id == refund.id
 
 
-async def test_idempotency_key_reused_with_other_parameters_is_refused(backend: Backend) -> None:
+async def test_idempotency_key_reused_with_other_parameters_is_refused(payment_provider: PaymentProvider) -> None:
     key = unique("ticket-order")
-    await backend.gateway.create_payment_intent(amount_cents=2500, currency="eur", metadata={}, idempotency_key=key)
+    await payment_provider.gateway.create_payment_intent(
+        amount_cents=2500, currency="eur", metadata={}, idempotency_key=key
+    )
 
     with pytest.raises(PaymentGatewayError) as refused:
-        await backend.gateway.create_payment_intent(amount_cents=9900, currency="eur", metadata={}, idempotency_key=key)
+        await payment_provider.gateway.create_payment_intent(
+            amount_cents=9900, currency="eur", metadata={}, idempotency_key=key
+        )
     assert refused.value.code == "idempotency_error"
 
 
-async def test_refund_of_an_unpaid_intent_is_refused(backend: Backend) -> None:
-    intent = await backend.gateway.create_payment_intent(
+async def test_refund_of_an_unpaid_intent_is_refused(payment_provider: PaymentProvider) -> None:
+    intent = await payment_provider.gateway.create_payment_intent(
         amount_cents=2500, currency="eur", metadata={}, idempotency_key=unique("ticket-order")
     )
 
     with pytest.raises(PaymentGatewayError):
-        await backend.gateway.refund_payment_intent(payment_intent_id=intent.id, idempotency_key=unique("refund"))
+        await payment_provider.gateway.refund_payment_intent(
+            payment_intent_id=intent.id, idempotency_key=unique("refund")
+        )
 
 
-async def test_unknown_payment_intent_is_a_gateway_error_that_hides_the_provider(backend: Backend) -> None:
+async def test_unknown_payment_intent_is_a_gateway_error_that_hides_the_provider(
+    payment_provider: PaymentProvider,
+) -> None:
     with pytest.raises(PaymentGatewayError) as refused:
-        await backend.gateway.retrieve_payment_intent("pi_doesnotexist")
+        await payment_provider.gateway.retrieve_payment_intent("pi_doesnotexist")
 
     assert refused.value.retryable is False
     # Nothing from the stripe package travels upward, not even as the exception's cause or context.
@@ -302,11 +264,11 @@ def tampered(body: bytes, header: str) -> tuple[bytes, str]:
     return body.replace(b"pi_123", b"pi_999"), header
 
 
-async def test_webhook_signed_like_stripe_parses(backend: Backend) -> None:
+async def test_webhook_signed_like_stripe_parses(payment_provider: PaymentProvider) -> None:
     event = stripe_event()
     body, header = signed(json.dumps(event, indent=2))
 
-    parsed = backend.gateway.parse_webhook(body, header)
+    parsed = payment_provider.gateway.parse_webhook(body, header)
 
     assert (parsed.id, parsed.type, parsed.created) == (
         event["id"],
@@ -316,10 +278,10 @@ async def test_webhook_signed_like_stripe_parses(backend: Backend) -> None:
     assert parsed.data_object == event["data"]["object"]
 
 
-async def test_webhook_a_few_minutes_old_still_parses(backend: Backend) -> None:
+async def test_webhook_a_few_minutes_old_still_parses(payment_provider: PaymentProvider) -> None:
     body, header = signed(json.dumps(stripe_event()), age_seconds=250)
 
-    assert backend.gateway.parse_webhook(body, header).type == "payment_intent.succeeded"
+    assert payment_provider.gateway.parse_webhook(body, header).type == "payment_intent.succeeded"
 
 
 @pytest.mark.parametrize(
@@ -336,11 +298,13 @@ async def test_webhook_a_few_minutes_old_still_parses(backend: Backend) -> None:
         pytest.param(lambda: (b"\xff\xfe", "t=1,v1=00"), id="not-utf8"),
     ],
 )
-async def test_bad_webhook_is_invalid(backend: Backend, make_request: Callable[[], tuple[bytes, str]]) -> None:
+async def test_bad_webhook_is_invalid(
+    payment_provider: PaymentProvider, make_request: Callable[[], tuple[bytes, str]]
+) -> None:
     body, header = make_request()
 
     with pytest.raises(InvalidWebhook):
-        backend.gateway.parse_webhook(body, header)
+        payment_provider.gateway.parse_webhook(body, header)
 
 
 # --- Stripe adapter only: what the memory twin cannot show ------------------------------------------
@@ -441,20 +405,22 @@ async def test_unreachable_stripe_is_a_retryable_gateway_error() -> None:
 # --- default payment method (what a client collected with Stripe.js) ------------------------------
 
 
-async def test_a_payment_method_set_as_default_pays_for_a_subscription(backend: Backend) -> None:
-    price_id = await new_price(backend.gateway)
-    customer_id = await new_customer(backend.gateway)
+async def test_a_payment_method_set_as_default_pays_for_a_subscription(payment_provider: PaymentProvider) -> None:
+    price_id = await new_price(payment_provider.gateway)
+    customer_id = await new_customer(payment_provider.gateway)
 
-    await backend.gateway.set_default_payment_method(customer_id=customer_id, payment_method_id="pm_card_visa")
-    subscription = await backend.gateway.create_subscription(
+    await payment_provider.gateway.set_default_payment_method(customer_id=customer_id, payment_method_id="pm_card_visa")
+    subscription = await payment_provider.gateway.create_subscription(
         customer_id=customer_id, price_id=price_id, idempotency_key=unique("sub")
     )
 
     assert subscription.status == "active"
 
 
-async def test_an_unknown_payment_method_is_refused(backend: Backend) -> None:
-    customer_id = await new_customer(backend.gateway)
+async def test_an_unknown_payment_method_is_refused(payment_provider: PaymentProvider) -> None:
+    customer_id = await new_customer(payment_provider.gateway)
 
     with pytest.raises(PaymentGatewayError):
-        await backend.gateway.set_default_payment_method(customer_id=customer_id, payment_method_id="pm_nonexistent")
+        await payment_provider.gateway.set_default_payment_method(
+            customer_id=customer_id, payment_method_id="pm_nonexistent"
+        )
