@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.pagination import clamp_limit, decode_cursor, encode_cursor
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.clock import Clock
 from application.ports.notifications import NotificationQueries, NotificationsUnitOfWorkFactory, NotificationView
 from application.ports.queries import Page
@@ -73,11 +73,9 @@ class DeliverNotifications:
         return views
 
 
-@dataclass(frozen=True)
-class ListNotificationsQuery:
+@dataclass(frozen=True, kw_only=True)
+class ListNotificationsQuery(PageQuery):
     unread_only: bool = False
-    limit: int | None = None
-    cursor: str | None = None
 
 
 class ListMyNotifications:
@@ -89,10 +87,7 @@ class ListMyNotifications:
         rows = await self._queries.list_for_user(
             principal.user_id, unread_only=query.unread_only, limit=limit + 1, before=decode_cursor(query.cursor)
         )
-        if len(rows) <= limit:
-            return Page(items=rows, next_cursor=None)
-        last = rows[limit - 1]
-        return Page(items=rows[:limit], next_cursor=encode_cursor(last.created_at, last.id))
+        return page_of(rows, limit, lambda n: (n.created_at, n.id))
 
 
 class MarkNotificationRead:

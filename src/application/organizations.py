@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.pagination import clamp_limit, decode_cursor, encode_cursor
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.clock import Clock
 from application.ports.persistence import UnitOfWorkFactory
 from application.ports.queries import MemberQueries, MemberView, OrganizationView, Page, UserQueries
@@ -91,10 +91,7 @@ class ListMyOrganizations:
         return await self._queries.organizations_of(principal.user_id)
 
 
-@dataclass(frozen=True)
-class ListMembersQuery:
-    limit: int | None = None
-    cursor: str | None = None
+ListMembersQuery = PageQuery
 
 
 class ListMembers:
@@ -107,10 +104,7 @@ class ListMembers:
         rows = await self._queries.list_members(
             actor.organization_id, limit=limit + 1, after=decode_cursor(query.cursor)
         )
-        if len(rows) <= limit:
-            return Page(items=rows, next_cursor=None)
-        last = rows[limit - 1]
-        return Page(items=rows[:limit], next_cursor=encode_cursor(last.joined_at, last.user_id))
+        return page_of(rows, limit, lambda m: (m.joined_at, m.user_id))
 
 
 @dataclass(frozen=True)

@@ -48,10 +48,6 @@ class WebhookHandlers:
     def get(self, event_type: str) -> WebhookHandler | None:
         return self._by_type.get(event_type)
 
-    @property
-    def event_types(self) -> list[str]:
-        return sorted(self._by_type)
-
 
 @dataclass(frozen=True)
 class WebhookResult:

@@ -43,12 +43,6 @@ class InvalidWebhook(DomainError):
 
 
 @dataclass(frozen=True)
-class CustomerRef:
-    id: str
-    organization_id: UUID
-
-
-@dataclass(frozen=True)
 class SubscriptionInfo:
     id: str
     customer_id: str
