@@ -83,12 +83,27 @@ class RenameOrganization:
         return OrganizationResult.of(org, actor.role)
 
 
+@dataclass(frozen=True)
+class ListMyOrganizationsQuery:
+    limit: int | None = None
+    cursor: str | None = None
+
+
 class ListMyOrganizations:
+    """A user's organizations by (created_at, id) cursor. A user belongs to few organizations, so the page is
+    cut from the whole list here rather than in every query adapter."""
+
     def __init__(self, queries: UserQueries) -> None:
         self._queries = queries
 
-    async def execute(self, principal: Principal) -> list[OrganizationView]:
-        return await self._queries.organizations_of(principal.user_id)
+    async def execute(
+        self, principal: Principal, query: ListMyOrganizationsQuery = ListMyOrganizationsQuery()
+    ) -> Page[OrganizationView]:
+        limit, after = clamp_limit(query.limit), decode_cursor(query.cursor)
+        rows = sorted(await self._queries.organizations_of(principal.user_id), key=lambda v: (v.created_at, v.id))
+        if after is not None:
+            rows = [v for v in rows if (v.created_at, v.id) > after]
+        return page_of(rows[: limit + 1], limit, key=lambda v: (v.created_at, v.id))
 
 
 ListMembersQuery = PageQuery

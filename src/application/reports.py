@@ -105,7 +105,19 @@ class DownloadReport:
         if report.status != ReportStatus.READY or report.file_key is None:
             raise Conflict(f"this report is {report.status.value}, not ready")
         filename = f"{report.kind.value}-{report.requested_at:%Y%m%d-%H%M%S}.csv"
-        return ReportDownload(filename=filename, chunks=self._files.read(report.file_key))
+        chunks = self._files.read(report.file_key)
+        # Open the file now: a missing one is a 404 before the response starts, not a stream broken after a 200.
+        try:
+            first = await anext(chunks)
+        except StopAsyncIteration:
+            first = b""
+        return ReportDownload(filename=filename, chunks=_starting_with(first, chunks))
+
+
+async def _starting_with(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        yield chunk
 
 
 def _safe_cell(value: str) -> str:

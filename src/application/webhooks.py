@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from application.ports.billing import BillingUnitOfWork, BillingUnitOfWorkFactory, StripeEventRecord
 from application.ports.clock import Clock
-from application.ports.payments import PaymentGateway, WebhookEvent
+from application.ports.payments import WEBHOOK_MAX_TIMESTAMP, PaymentGateway, WebhookEvent
 
 
 class WebhookHandler(Protocol):
@@ -141,13 +141,19 @@ class SubscriptionEventHandler:
             plan_id=plan.id,
             subscription_id=row.stripe_subscription_id,
             status=status,
-            current_period_end=datetime.fromtimestamp(period_end, UTC) if isinstance(period_end, int) else None,
+            current_period_end=_timestamp(period_end),
             cancel_at_period_end=bool(subscription.get("cancel_at_period_end")),
             as_of=event.created,
             now=self._clock.now(),
         )
         uow.collect(row)
         return "applied" if changed else "no change: older than or equal to the state held"
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= WEBHOOK_MAX_TIMESTAMP:
+        return None
+    return datetime.fromtimestamp(value, UTC)
 
 
 def _id_of(value: Any) -> str | None:

@@ -21,10 +21,14 @@ from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, Message, Middleware, Receive, Scope, Send
 
+from adapters.http.body_limits import body_limits
 from adapters.http.errors import EXCEPTION_HANDLERS
+from adapters.http.metrics_access import metrics_guard
 from adapters.http.middleware import request_context_middleware
 from adapters.http.operations.controllers import operations_handlers
+from adapters.http.rate_limit_store import FallbackStore
 from adapters.http.routes import RATE_LIMITED_ROUTE_HANDLERS, ROUTE_HANDLERS
+from adapters.http.security_headers import add_security_headers
 from adapters.memory.store import MemoryStore
 from adapters.observability.metrics import metrics_handler
 from adapters.persistence.connection import RequestConnection
@@ -32,7 +36,7 @@ from adapters.realtime.log_redaction import redact_socket_tokens
 from adapters.realtime.websocket import realtime_socket
 from entrypoints.container import build_container
 from entrypoints.jobs import measure_outbox_lag
-from entrypoints.settings import Settings
+from entrypoints.settings import Environment, Settings
 
 # Every route handler behind the API router, in one place.
 API_CONTROLLERS: list[Any] = [*ROUTE_HANDLERS, realtime_socket]
@@ -64,6 +68,13 @@ class RedisCheck:
             await client.ping()
         finally:
             await client.aclose()
+
+
+def rate_limit_redis(url: str) -> Any:
+    from redis.asyncio import Redis
+
+    # Short timeouts: while Redis is down, a login waits at most this long before the local limiter takes over.
+    return Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0)
 
 
 def return_read_connection_early(app: ASGIApp) -> ASGIApp:
@@ -108,7 +119,7 @@ def create_app(
     )
     api_router = DishkaRouter(path="/", route_handlers=API_CONTROLLERS)
     rate_store = (
-        RedisStore.with_client(url=settings.redis_url, namespace="chapterhouse-rl")
+        FallbackStore(RedisStore(rate_limit_redis(settings.redis_url), namespace="chapterhouse-rl"))
         if settings.redis_url
         else MemoryKeyValueStore()
     )
@@ -135,9 +146,12 @@ def create_app(
     middleware: list[Middleware] = [request_context_middleware, prometheus.middleware]
     if memory_store is None:
         middleware.append(return_read_connection_early)
+    middleware.append(body_limits(max_bytes=settings.http_max_body_bytes, max_depth=settings.http_max_json_depth))
     app = Litestar(
         route_handlers=[
-            metrics_handler(before_scrape),
+            metrics_handler(
+                before_scrape, [metrics_guard(settings.metrics_token, loopback_only=settings.env == Environment.PROD)]
+            ),
             auth_router,
             api_router,
             Router(path="/", route_handlers=operations_handlers(checks)),
@@ -147,6 +161,7 @@ def create_app(
         logging_config=LoggingConfig(configure_root_logger=False),
         stores={"rate_limit": rate_store},
         middleware=middleware,
+        before_send=[add_security_headers],
         on_startup=[settle_heap],
         on_shutdown=[close_container],
         openapi_config=OpenAPIConfig(

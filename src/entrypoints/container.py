@@ -18,6 +18,7 @@ from adapters.http.auth import HttpAuthProvider
 from adapters.memory.store import MemoryStore
 from entrypoints.backends import MemoryBackend, PostgresBackend
 from entrypoints.broker import BrokerProvider
+from entrypoints.retention import RetentionProvider
 from entrypoints.services import Realtime, Services
 from entrypoints.settings import Settings
 from entrypoints.use_cases import UseCases
@@ -31,6 +32,8 @@ def providers(*, memory_store: MemoryStore | None = None, broker: AsyncBroker | 
         Realtime(),
         UseCases(),
         BrokerProvider(broker),
+        # The retention purge needs PostgreSQL: the in-memory twins keep nothing long enough to age.
+        *([] if memory_store is not None else [RetentionProvider()]),
         # Scope data of the two kinds of request: an HTTP request (and its principal), a task message.
         LitestarProvider(),
         HttpAuthProvider(),

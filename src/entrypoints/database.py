@@ -115,6 +115,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         sqlalchemy_url(settings.runtime_database_url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout_seconds,  # then 503 (adapters/http/unavailable.py), not a queue
         pool_pre_ping=False,
         connect_args=_connect_args(),
     )
@@ -135,3 +136,35 @@ async def create_read_pool(settings: Settings) -> asyncpg.Pool:
     )
     assert pool is not None
     return pool
+
+
+CONNECTIONS_PER_POOL_SIZE = 3  # the engine's pool_size + max_overflow, and the read pool's max_size
+
+
+def connections_needed(settings: Settings) -> int:
+    """What db_processes processes of this configuration may hold at once, at most."""
+    return settings.db_processes * CONNECTIONS_PER_POOL_SIZE * settings.db_pool_size
+
+
+async def check_pool_budget(settings: Settings) -> int:
+    """Refuse to start (SettingsError) when the pools of every process would not fit max_connections minus the
+    slots reserved for superusers; returns the connections left over."""
+    from entrypoints.settings import SettingsError
+
+    assert settings.database_url
+    conn = await asyncpg.connect(asyncpg_url(settings.database_url))
+    try:
+        max_connections = int(await conn.fetchval("SHOW max_connections"))
+        reserved = int(await conn.fetchval("SHOW superuser_reserved_connections"))
+        if await conn.fetchval("SELECT 1 FROM pg_settings WHERE name = 'reserved_connections'"):
+            reserved += int(await conn.fetchval("SHOW reserved_connections"))  # PostgreSQL 16+
+    finally:
+        await conn.close()
+    available, needed = max_connections - reserved, connections_needed(settings)
+    if needed > available:
+        raise SettingsError(
+            f"{settings.db_processes} processes x {CONNECTIONS_PER_POOL_SIZE} x DB_POOL_SIZE={settings.db_pool_size} "
+            f"= {needed} connections, but the server allows {available} (max_connections {max_connections} "
+            f"- {reserved} reserved): lower DB_POOL_SIZE or raise max_connections"
+        )
+    return available - needed

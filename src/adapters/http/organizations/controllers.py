@@ -35,6 +35,7 @@ from application.organizations import (
     ListMembers,
     ListMembersQuery,
     ListMyOrganizations,
+    ListMyOrganizationsQuery,
     RemoveMember,
     RenameOrganization,
     RenameOrganizationCommand,
@@ -58,9 +59,15 @@ class OrganizationController(Controller):
 
     @get("", summary="Organizations I belong to")
     async def mine(
-        self, principal: FromDishka[Principal], use_case: FromDishka[ListMyOrganizations]
+        self,
+        principal: FromDishka[Principal],
+        use_case: FromDishka[ListMyOrganizations],
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> OrganizationList:
-        return to_struct({"items": await use_case.execute(principal)}, OrganizationList)
+        page = await use_case.execute(principal, ListMyOrganizationsQuery(limit=limit, cursor=cursor))
+        items = [to_struct(v, OrganizationOut) for v in page.items]
+        return OrganizationList(items=items, next_cursor=page.next_cursor)
 
     @get("/{org_id:uuid}", summary="Read an organization")
     async def read(self, actor: FromDishka[Actor], use_case: FromDishka[GetOrganization]) -> OrganizationOut:

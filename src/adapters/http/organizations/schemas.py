@@ -42,6 +42,7 @@ class OrganizationOut(Struct):
 
 class OrganizationList(Struct):
     items: list[OrganizationOut]
+    next_cursor: str | None = None
 
 
 class MemberOut(Struct):
