@@ -5,7 +5,7 @@ Prints delivered/expected, p50/p99/max end-to-end latency (from just before the 
 arrival on each socket) and the servers' RSS before and after the sockets connect.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/0 \\
-        /work/main/.venv/bin/python bench/realtime_fanout.py --sockets 1000 --messages 300 --rate 20
+        .venv/bin/python bench/realtime_fanout.py --sockets 1000 --messages 300 --rate 20
 
 A fresh database is created (and dropped) for the run. Not a test: it asserts nothing and times everything.
 """
@@ -30,8 +30,8 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+from scripts import services  # noqa: E402
 from summary import emit  # noqa: E402
-from tests import support  # noqa: E402
 
 from adapters.security.tokens import HmacInvitationTokenCodec  # noqa: E402
 from entrypoints import database  # noqa: E402
@@ -61,7 +61,7 @@ def start_servers(database_url: str, redis_url: str) -> list[tuple[str, subproce
     chapterhouse = str(Path(sys.executable).with_name("chapterhouse"))
     servers = []
     for _ in range(2):
-        port = support.free_port()
+        port = services.free_port()
         proc = subprocess.Popen(
             [chapterhouse, "serve", "--port", str(port)],
             env=env,
@@ -223,9 +223,9 @@ def main() -> None:
     parser.add_argument("--py-spy", metavar="FILE", help="profile server 0 during the posts into FILE (raw stacks)")
     parser.add_argument("--users", type=int, default=5, help="member accounts the sockets share (free plan: <= 9)")
     args = parser.parse_args()
-    admin_url = support.admin_database_url()
-    redis_url, redis_proc = support.start_redis()
-    database_url = support.create_database(admin_url, prefix="chapterhouse_bench")
+    admin_url = services.admin_database_url()
+    redis_url, redis_proc = services.start_redis()
+    database_url = services.create_database(admin_url, prefix="chapterhouse_bench")
     servers: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
         database.upgrade(database_url)
@@ -241,7 +241,7 @@ def main() -> None:
         for _, proc in servers:
             proc.terminate()
             proc.wait(timeout=20)
-        support.drop_database(database_url)
+        services.drop_database(database_url)
         if redis_proc is not None:
             redis_proc.terminate()
 
