@@ -1,4 +1,5 @@
-"""Demo data: an organization with an owner, created once; running it again adds nothing."""
+"""Demo data: an organization with an owner and its world (entrypoints.demo), created once; running it again adds
+nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from application.ports.persistence import UnitOfWorkFactory
 from domain.errors import Conflict
 from domain.permissions import Principal
 from entrypoints.app import build_container
+from entrypoints.demo import seed_demo_world
 from entrypoints.settings import Settings
 
 DEMO_EMAIL = "owner@demo.chapterhouse.test"
@@ -53,4 +55,5 @@ async def seed_demo(settings: Settings) -> DemoLogin:
                 pass  # seeded before
     finally:
         await container.close()
-    return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG_SLUG, created)
+    world_created = await seed_demo_world(settings, DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG_SLUG)
+    return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG_SLUG, created or world_created)

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_SECRET = "dev-secret-change-me"
+DEFAULT_STRIPE_API_KEY = "sk_test_chapterhouse"  # a placeholder: dev starts a local Stripe for it
 APP_ROLE = "chapterhouse_app"
 
 
@@ -41,13 +42,15 @@ class Settings:
     job_redelivery_seconds: int = 300
     secret_key: str = DEFAULT_SECRET
     public_url: str = "http://127.0.0.1:8000"
-    stripe_api_key: str = "sk_test_chapterhouse"
+    stripe_api_key: str = DEFAULT_STRIPE_API_KEY
     stripe_webhook_secret: str = "whsec_chapterhouse"
     stripe_api_base: str | None = None
     data_dir: Path = Path(".data")
     db_pool_size: int = 20
     auth_rate_limit_per_minute: int = 20
     log_level: str = "INFO"
+    log_format: str | None = None  # json | console; unset: console at a terminal, JSON otherwise
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; empty: no CORS headers
     # Test-only negative control of the concurrency suite: order placement skips its row locks, so the
     # suite can show that it detects overselling. Refused outside APP_ENV=test.
     ticketing_unsafe_no_locks: bool = False
@@ -100,13 +103,15 @@ class Settings:
             job_redelivery_seconds=get_int("JOB_REDELIVERY_SECONDS", 300),
             secret_key=get("SECRET_KEY") or DEFAULT_SECRET,
             public_url=get("PUBLIC_URL") or f"http://127.0.0.1:{port}",
-            stripe_api_key=get("STRIPE_API_KEY") or "sk_test_chapterhouse",
+            stripe_api_key=get("STRIPE_API_KEY") or DEFAULT_STRIPE_API_KEY,
             stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET") or "whsec_chapterhouse",
             stripe_api_base=get("STRIPE_API_BASE"),
             data_dir=Path(get("DATA_DIR") or ".data"),
             db_pool_size=get_int("DB_POOL_SIZE", 20),
             auth_rate_limit_per_minute=get_int("AUTH_RATE_LIMIT_PER_MINUTE", 20),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            log_format=(get("LOG_FORMAT") or "").lower() or None,
+            cors_origins=tuple(o.strip().rstrip("/") for o in (get("CORS_ORIGINS") or "").split(",") if o.strip()),
             ticketing_unsafe_no_locks=get("TICKETING_UNSAFE_NO_LOCKS") in ("1", "true"),
             ws_rate_per_second=get_int("WS_RATE_PER_SECOND", 20),
             ws_queue_size=get_int("WS_QUEUE_SIZE", 256),
@@ -126,6 +131,8 @@ class Settings:
                 raise SettingsError("prod refuses to start without DATABASE_URL")
         if self.ticketing_unsafe_no_locks and self.env != Environment.TEST:
             raise SettingsError("TICKETING_UNSAFE_NO_LOCKS is a test-only switch: it needs APP_ENV=test")
+        if self.log_format not in (None, "json", "console"):
+            raise SettingsError("LOG_FORMAT must be json or console")
         if not 0 < self.port < 65536:
             raise SettingsError("PORT must be between 1 and 65535")
         if self.worker_metrics_port is not None and not 0 < self.worker_metrics_port < 65536:
