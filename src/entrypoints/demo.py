@@ -4,6 +4,7 @@ demo is exactly what a client could make; seeded once: a second run finds the de
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,7 +31,8 @@ class DemoError(RuntimeError):
 
 def _ok(response: Any, *statuses: int) -> dict[str, Any]:
     if response.status_code not in statuses:
-        raise DemoError(f"{response.request.method} {response.request.url.path}: {response.status_code} {response.text}")
+        request = response.request
+        raise DemoError(f"{request.method} {request.url.path}: {response.status_code} {response.text}")
     return dict(response.json()) if response.content else {}
 
 
@@ -73,8 +75,6 @@ async def _add_member(
 ) -> None:
     invitation = _ok(await client.post(f"{base}/invitations", json={"email": MEMBER_EMAIL}, headers=owner), 201)
     org_id = base.rsplit("/", 1)[1]
-    import uuid
-
     # The token the invitation email carries (the seed has the secret; a person would click the link).
     token = HmacInvitationTokenCodec(settings.secret_key).encode(uuid.UUID(org_id), uuid.UUID(invitation["id"]))
     _ok(await client.post(f"/api/invitations/{token}/accept", headers=member), 200, 409)
@@ -113,4 +113,5 @@ async def _add_channel(client: AsyncTestClient[Any], base: str, owner: dict[str,
     added = await client.post(f"{base}/channels/{channel['id']}/members", json={"user_id": member_id}, headers=owner)
     _ok(added, 200, 201, 409)
     for author, body in MESSAGES:
-        _ok(await client.post(f"{base}/channels/{channel['id']}/messages", json={"body": body}, headers=who[author]), 201)
+        messages = f"{base}/channels/{channel['id']}/messages"
+        _ok(await client.post(messages, json={"body": body}, headers=who[author]), 201)

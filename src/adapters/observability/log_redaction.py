@@ -50,7 +50,7 @@ def _redact_value(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, Mapping):
-        return {k: REDACTED if isinstance(k, str) and _is_secret_key(k) and v else _redact_value(v) for k, v in value.items()}
+        return {k: REDACTED if _is_secret_key(str(k)) and v else _redact_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_redact_value(v) for v in value]
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,6 +81,6 @@ async def test_log_sender_logs_the_recipient_and_saves_the_body_to_a_file(
             ]
         )
     assert "to=m@example.test" in caplog.text and "This is a reminder that AGM" not in caplog.text
-    [saved] = list(tmp_path.iterdir())
+    [saved] = await asyncio.to_thread(lambda: list(tmp_path.iterdir()))
     assert str(saved) in caplog.text
-    assert "This is a reminder that AGM" in saved.read_text(encoding="utf-8")
+    assert "This is a reminder that AGM" in await asyncio.to_thread(saved.read_text, encoding="utf-8")
