@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from entrypoints.dev_commands import add_dev_commands, tour
 from entrypoints.settings import Settings, SettingsError
@@ -91,6 +92,10 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     settings = _settings_with_database()
     assert settings.database_url
+    if args.port and not os.environ.get("PUBLIC_URL"):
+        # Links in emails and the local Stripe's webhooks must reach this server, on the port asked for.
+        os.environ["PUBLIC_URL"] = f"http://127.0.0.1:{args.port}"
+        settings = replace(settings, public_url=os.environ["PUBLIC_URL"])
     database.upgrade(settings.database_url)
     if dev_stripe.wants_local_stripe(settings):
         # The server process reads STRIPE_API_BASE when uvicorn calls the factory.

@@ -25,6 +25,7 @@ _STRIPE = re.compile(r"\b(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+|\b(?:sk|rk
 _RANDOM_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{22,}(?![A-Za-z0-9_-])")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _PLAIN_WORDS = re.compile(r"^[a-z0-9_:-]*$")  # snake_case names, lowercase hex ids, dates
+_CAMEL_CASE = re.compile(r"^(?:[A-Z][a-z]+)+$")  # class names (a random run is almost never shaped so)
 
 
 def _is_secret_key(key: str) -> bool:
@@ -34,7 +35,7 @@ def _is_secret_key(key: str) -> bool:
 
 def _random_run(match: re.Match[str]) -> str:
     run = match.group(0)
-    if _UUID.match(run) or _PLAIN_WORDS.match(run) or not re.search(r"[A-Z0-9]", run):
+    if _UUID.match(run) or _PLAIN_WORDS.match(run) or _CAMEL_CASE.match(run):
         return run
     return REDACTED
 
