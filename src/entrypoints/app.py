@@ -38,13 +38,13 @@ from adapters.memory.store import MemoryStore
 from adapters.observability.metrics import metrics_handler
 from adapters.persistence.queries import RequestConnection
 from adapters.realtime.websocket import realtime_socket
+from entrypoints.docs_site import docs_render_plugins, docs_routes
+from entrypoints.http_conventions import UtcJsonResponse, cors_config
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
 from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
 from entrypoints.providers_jobs import BrokerProvider, JobsUseCaseProvider, MemoryJobsProvider, PostgresJobsProvider
 from entrypoints.providers_realtime import realtime_providers
 from entrypoints.providers_ticketing import ticketing_providers
-from entrypoints.docs_site import docs_render_plugins, docs_routes
-from entrypoints.http_conventions import UtcJsonResponse, cors_config
 from entrypoints.settings import Settings
 
 API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]

@@ -69,10 +69,19 @@ def build_asyncapi(version: str, server_host: str = "127.0.0.1:8000") -> dict[st
     schemas: dict[str, Any] = dict(components)
     messages: dict[str, Any] = {}
     for name, (struct, summary) in (*_CLIENT_FRAMES.items(), *_SERVER_FRAMES.items()):
-        messages[name] = {"name": name, "title": struct.__name__, "summary": summary, "payload": generated[structs.index(struct)]}
+        messages[name] = {
+            "name": name,
+            "title": struct.__name__,
+            "summary": summary,
+            "payload": generated[structs.index(struct)],
+        }
     for name, (schema, summary) in _CONTROL_FRAMES.items():
         schemas[f"{name.capitalize()}Frame"] = schema
-        messages[name] = {"name": name, "summary": summary, "payload": {"$ref": _REF.format(name=f"{name.capitalize()}Frame")}}
+        messages[name] = {
+            "name": name,
+            "summary": summary,
+            "payload": {"$ref": _REF.format(name=f"{name.capitalize()}Frame")},
+        }
 
     def operation(action: str, name: str) -> dict[str, Any]:
         return {

@@ -46,6 +46,7 @@ class Page:
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.allowed: list[str] = []
         self.blocked: list[str] = []
+        self.something_blocked = asyncio.Event()
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
         message_id = next(self._ids)
@@ -77,15 +78,14 @@ class Page:
             await self.call("Fetch.continueRequest", requestId=paused["requestId"])
         else:
             self.blocked.append(url)
+            self.something_blocked.set()
             await self.call("Fetch.failRequest", requestId=paused["requestId"], errorReason="BlockedByClient")
 
 
-@contextlib.asynccontextmanager
-async def headless_page(user_data_dir: Path) -> AsyncIterator[Page]:
-    chromium = ensure_chromium()
+def _launch(user_data_dir: Path) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [
-            str(chromium),
+            str(ensure_chromium()),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -106,7 +106,25 @@ async def headless_page(user_data_dir: Path) -> AsyncIterator[Page]:
         port = _devtools_port(process, user_data_dir)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
             targets = json.loads(response.read())
-        page_url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
+        return process, next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
+    except BaseException:
+        _stop(process)
+        raise
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+@contextlib.asynccontextmanager
+async def headless_page(user_data_dir: Path) -> AsyncIterator[Page]:
+    process, page_url = await asyncio.to_thread(_launch, user_data_dir)
+    try:
         async with connect(page_url, max_size=2**26) as socket:
             page = Page(socket)
             pump = asyncio.get_running_loop().create_task(page.pump())
@@ -120,12 +138,7 @@ async def headless_page(user_data_dir: Path) -> AsyncIterator[Page]:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await pump
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        await asyncio.to_thread(_stop, process)
 
 
 def _devtools_port(process: subprocess.Popen[str], user_data_dir: Path, timeout: float = 60) -> int:
@@ -138,6 +151,8 @@ def _devtools_port(process: subprocess.Popen[str], user_data_dir: Path, timeout:
             if first_line and re.fullmatch(r"\d+", first_line[0]):
                 return int(first_line[0])
         if process.poll() is not None:
-            raise RuntimeError(f"chromium exited with {process.returncode}: {process.stderr.read() if process.stderr else ''}")
+            raise RuntimeError(
+                f"chromium exited with {process.returncode}: {process.stderr.read() if process.stderr else ''}"
+            )
         time.sleep(0.1)
     raise RuntimeError("chromium did not open its DevTools port")

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def dev(admin_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], Path]]:
+def dev(
+    admin_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str], Path]]:
     url = support.in_thread(support.create_database, admin_database_url, "chapterhouse_dev")
     try:
         with running_dev(url, tmp_path_factory.mktemp("dev")) as running:

@@ -61,7 +61,5 @@ async def test_the_browser_check_does_see_a_cdn_request(tmp_path: Path) -> None:
     async with headless_page(tmp_path / "profile") as page:
         html = "<html><head><script src='https://cdn.jsdelivr.net/npm/swagger-ui-dist/swagger-ui-bundle.js'></script>"
         await page.call("Page.navigate", url=f"data:text/html,{html}</head><body>x</body></html>")
-        deadline = time.monotonic() + 30
-        while not page.blocked and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+        await asyncio.wait_for(page.something_blocked.wait(), timeout=30)
     assert page.blocked == ["https://cdn.jsdelivr.net/npm/swagger-ui-dist/swagger-ui-bundle.js"]

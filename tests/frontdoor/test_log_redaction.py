@@ -79,18 +79,26 @@ def test_a_whole_run_logs_no_password_token_secret_or_ticket_code(
             status, event, _ = call(base, "POST", f"{orgs}/events", event_body | {"timezone": "Europe/Paris"}, owner)
             assert status == 201, event
             types = f"{orgs}/events/{event['id']}/ticket-types"
-            _, free, _ = call(base, "POST", types, {"name": "Free", "price_cents": 0, "currency": "EUR", "quantity": 9}, owner)
-            _, paid, _ = call(base, "POST", types, {"name": "Paid", "price_cents": 900, "currency": "EUR", "quantity": 9}, owner)
+            _, free, _ = call(
+                base, "POST", types, {"name": "Free", "price_cents": 0, "currency": "EUR", "quantity": 9}, owner
+            )
+            _, paid, _ = call(
+                base, "POST", types, {"name": "Paid", "price_cents": 900, "currency": "EUR", "quantity": 9}, owner
+            )
             assert call(base, "POST", f"{orgs}/events/{event['id']}/publish", token=owner)[0] == 200
             orders = f"{orgs}/events/{event['id']}/orders"
-            status, order, _ = call(base, "POST", orders, {"items": [{"ticket_type_id": free["id"], "quantity": 2}]}, invitee)
+            status, order, _ = call(
+                base, "POST", orders, {"items": [{"ticket_type_id": free["id"], "quantity": 2}]}, invitee
+            )
             assert status == 201, order
             for number, ticket in enumerate(order["tickets"]):
                 secrets[f"ticket code {number}"] = ticket["code"]
             code = order["tickets"][0]["code"]
             assert call(base, "POST", f"{orgs}/events/{event['id']}/check-ins", {"ticket_code": code}, owner)[0] == 200
             call(base, "POST", f"{orgs}/events/{event['id']}/check-ins", {"ticket_code": code + "x"}, owner)
-            status, paid_order, _ = call(base, "POST", orders, {"items": [{"ticket_type_id": paid["id"], "quantity": 1}]}, invitee)
+            status, paid_order, _ = call(
+                base, "POST", orders, {"items": [{"ticket_type_id": paid["id"], "quantity": 1}]}, invitee
+            )
             assert status == 201, paid_order
             secrets["client secret"] = paid_order["payment"]["client_secret"]
             _wait_for_mail(data_dir / "mail", "Logs night")
@@ -118,7 +126,7 @@ def test_a_whole_run_logs_no_password_token_secret_or_ticket_code(
 
 def test_redaction_keeps_identifiers_readable() -> None:
     request_id, ids = uuid.uuid4().hex, str(uuid.uuid4())
-    text = f"order {ids} request {request_id} task chapterhouse.orders.expire_pending_payments_now StaticEvaluationUnavailable"
+    text = f"order {ids} request {request_id} task chapterhouse.orders.expire_pending_now StaticEvaluationUnavailable"
     assert redact_text(text) == text
     event = {"event": "x", "password": "hunter2", "headers": {"Authorization": "Bearer abc"}, "count": 3}
     redacted = redact_secrets(None, "info", event)
