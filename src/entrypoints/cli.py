@@ -41,6 +41,7 @@ def cmd_db(args: argparse.Namespace) -> int:
         from alembic import command
 
         config = database.alembic_config(settings.database_url)
+        config.stdout = sys.stdout  # alembic's default is the stdout of when it was imported
         if args.action == "history":
             command.history(config, verbose=args.verbose)
         elif args.action == "current":
