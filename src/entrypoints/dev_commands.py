@@ -27,7 +27,7 @@ def tour(public_url: str, email: str, password: str) -> str:
     return "\n".join(
         [
             "try:",
-            f"  docs         {public_url}/schema (Swagger UI), {public_url}/schema/scalar, "
+            f"  docs         {public_url}/schema (Swagger UI), "
             f"{public_url}/schema/asyncapi.json (WebSocket)",
             f"  log in       {login}-d '{{\"email\": \"{email}\", \"password\": \"{password}\"}}'",
             f"  second user  {MEMBER_EMAIL} / {MEMBER_PASSWORD} (a member, in the channel 'general')",

@@ -2,7 +2,7 @@
 dependency) on a free loopback port unless a real Stripe is configured, points the API at it and has it sign
 and deliver its webhooks to the API, as Stripe would. `chapterhouse dev pay` pays an order with a test card.
 
-Run as `python -m entrypoints.dev_stripe --port N --state FILE`: localstripe's app, bound to 127.0.0.1, with its
+Run as `python -m entrypoints.dev_stripe --port N --state FILE --parent PID`: localstripe's app, bound to 127.0.0.1, with its
 store kept in FILE (not the machine-wide /tmp/localstripe.pickle) so payments survive a restart of `make run`.
 """
 
@@ -72,7 +72,10 @@ def start_local_stripe(settings: Settings) -> str:
     state = settings.data_dir / "localstripe.pickle"
     log = (settings.data_dir / "localstripe.log").open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "entrypoints.dev_stripe", "--port", str(port), "--state", str(state)],
+        [
+            *(sys.executable, "-m", "entrypoints.dev_stripe"),
+            *("--port", str(port), "--state", str(state), "--parent", str(os.getpid())),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
@@ -129,9 +132,24 @@ def _intent_of_order(url: str, api_key: str, order_id: str) -> str:
     raise LookupError(f"no PaymentIntent for order {order_id} on the local Stripe")
 
 
-def _serve(port: int, state: Path) -> None:
+def _exit_with(parent: int) -> None:
+    """The dev server may end without running atexit (uvicorn re-raises the signal that stopped it, and kill -9
+    runs nothing): localstripe leaves when its parent is gone instead of lingering on its port."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _serve(port: int, state: Path, parent: int) -> None:
     from aiohttp import web
     from localstripe import resources, server
+
+    _exit_with(parent)
 
     def load(store: Any) -> None:
         try:
@@ -156,5 +174,6 @@ if __name__ == "__main__":
     arguments = argparse.ArgumentParser(description="localstripe on loopback for `chapterhouse dev`")
     arguments.add_argument("--port", type=int, required=True)
     arguments.add_argument("--state", type=Path, required=True)
+    arguments.add_argument("--parent", type=int, required=True, help="exit when this process is gone")
     parsed = arguments.parse_args()
-    _serve(parsed.port, parsed.state)
+    _serve(parsed.port, parsed.state, parsed.parent)

@@ -72,6 +72,23 @@ def running_dev(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
+            _assert_local_stripe_gone(data_dir)
+
+
+def _assert_local_stripe_gone(data_dir: Path) -> None:
+    """The local Stripe that `dev` started leaves with it (no process left behind on a port)."""
+    import json
+
+    state = data_dir / "localstripe.json"
+    if not state.exists():
+        return
+    pid = int(json.loads(state.read_text())["pid"])
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if Path(f"/proc/{pid}").exists():
+        os.kill(pid, 9)
+        raise AssertionError("the local Stripe outlived `chapterhouse dev`")
 
 
 def _healthy(base: str) -> bool:
