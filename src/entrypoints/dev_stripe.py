@@ -2,8 +2,9 @@
 dependency) on a free loopback port unless a real Stripe is configured, points the API at it and has it sign
 and deliver its webhooks to the API, as Stripe would. `chapterhouse dev pay` pays an order with a test card.
 
-Run as `python -m entrypoints.dev_stripe --port N --state FILE --parent PID`: localstripe's app, bound to 127.0.0.1, with its
-store kept in FILE (not the machine-wide /tmp/localstripe.pickle) so payments survive a restart of `make run`.
+Run as `python -m entrypoints.dev_stripe --port N --state FILE --parent PID`: localstripe's app, bound to
+127.0.0.1, with its store kept in FILE (not the machine-wide /tmp/localstripe.pickle) so payments survive a
+restart of `make run`; it exits when PID does.
 """
 
 from __future__ import annotations
