@@ -9,8 +9,9 @@ import structlog
 from adapters.observability.log_redaction import redact_secrets
 
 LOG_FORMATS = ("json", "console")
-# Libraries that log routine work at INFO: an idle process stays quiet unless LOG_LEVEL=DEBUG.
-_CHATTY_LOGGERS = ("taskiq.cli.scheduler", "taskiq.scheduler", "taskiq.receiver")
+# Libraries that log routine work at INFO (every scheduled kick, every job run, three lines per Stripe call): an
+# idle process stays quiet, a busy one logs its own request lines; LOG_LEVEL=DEBUG shows them all again.
+_CHATTY_LOGGERS = ("taskiq.cli.scheduler", "taskiq.scheduler", "taskiq.receiver", "stripe", "httpx")
 
 
 def resolve_format(log_format: str | None, stream: Any = None) -> str:

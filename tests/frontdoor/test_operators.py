@@ -126,3 +126,25 @@ def test_plain_alembic_works_from_the_repository_root(database_url: str) -> None
         [str(alembic), "current"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert "0007 (head)" in current.stdout, current.stderr
+
+
+def test_commands_print_no_warning_with_the_embedded_database(tmp_path: Path) -> None:
+    """Without DATABASE_URL the embedded PostgreSQL is used: no RuntimeDirWarning (or any other) on stderr."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT / "src"),
+        "DATA_DIR": str(ROOT / ".data" / "test"),  # the suite's embedded server when it runs without DATABASE_URL
+    }
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "entrypoints.cli", "db", "url"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("postgresql://")
+    assert "Warning" not in result.stderr and "Traceback" not in result.stderr, result.stderr
