@@ -9,9 +9,23 @@ import structlog
 from adapters.observability.log_redaction import redact_secrets
 
 LOG_FORMATS = ("json", "console")
-# Libraries that log routine work at INFO (every scheduled kick, every job run, three lines per Stripe call): an
-# idle process stays quiet, a busy one logs its own request lines; LOG_LEVEL=DEBUG shows them all again.
-_CHATTY_LOGGERS = ("taskiq.cli.scheduler", "taskiq.scheduler", "taskiq.receiver", "stripe", "httpx")
+# Libraries that log routine work at INFO (every scheduled kick, three lines per Stripe call): an idle process
+# stays quiet, a busy one logs its own lines; LOG_LEVEL=DEBUG shows them all again.
+_CHATTY_LOGGERS = ("taskiq.cli.scheduler", "taskiq.scheduler", "stripe", "httpx")
+
+
+class _QuietScheduledRuns(logging.Filter):
+    """Job runs stay logged (with their job id), except the periodic maintenance ones the schedule starts every
+    minute or so whether anything happens or not: those are the chatter of an idle process."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from adapters.queue.tasks import SCHEDULES
+
+        self._periodic = tuple(f"Executing task {name} " for name in SCHEDULES)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or not record.getMessage().startswith(self._periodic)
 
 
 def resolve_format(log_format: str | None, stream: Any = None) -> str:
@@ -57,3 +71,7 @@ def configure_logging(level: str = "INFO", *, log_format: str | None = None) -> 
     quiet = logging.DEBUG if logging.getLevelName(level) == logging.DEBUG else logging.WARNING
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(quiet)
+    runs = logging.getLogger("taskiq.receiver.receiver")
+    runs.filters[:] = [f for f in runs.filters if not isinstance(f, _QuietScheduledRuns)]
+    if quiet != logging.DEBUG:
+        runs.addFilter(_QuietScheduledRuns())

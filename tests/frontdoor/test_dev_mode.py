@@ -137,5 +137,11 @@ def test_seeding_again_adds_nothing(dev: tuple[str, dict[str, str], Path]) -> No
 def test_the_console_shows_no_warning_traceback_nor_idle_job_chatter(dev: tuple[str, dict[str, str], Path]) -> None:
     _, _, output = dev
     printed = output.read_text()
-    for noise in ("Warning", "Traceback", "--- Logging error ---", "taskiq.cli.scheduler", "taskiq.receiver"):
+    for noise in (
+        "Warning",
+        "Traceback",
+        "--- Logging error ---",
+        "Sending task",
+        "Executing task chapterhouse.orders",
+    ):
         assert noise not in printed, noise

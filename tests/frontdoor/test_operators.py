@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import structlog
 
+from adapters.queue.tasks import DISPATCH_EVENT, EXPIRE_PENDING_ORDERS
 from entrypoints import database
 from entrypoints.cli import build_parser, main
 from entrypoints.logging_setup import configure_logging, resolve_format
@@ -60,14 +61,19 @@ def test_idle_schedulers_are_quiet_at_info_and_heard_at_debug(
     capsys: pytest.CaptureFixture[str], restore_logging: object
 ) -> None:
     configure_logging("INFO", log_format="json")
-    logging.getLogger("taskiq.cli.scheduler.run").info("Sending task chapterhouse.orders.expire_pending")
-    logging.getLogger("taskiq.receiver.receiver").info("Executing task chapterhouse.orders.expire_pending")
+    logging.getLogger("taskiq.cli.scheduler.run").info(f"Sending task {EXPIRE_PENDING_ORDERS} with schedule_id 1.")
+    logging.getLogger("taskiq.receiver.receiver").info(f"Executing task {EXPIRE_PENDING_ORDERS} with ID: 1")
+    logging.getLogger("taskiq.receiver.receiver").info(f"Executing task {DISPATCH_EVENT} with ID: 2")
     logging.getLogger("taskiq.cli.scheduler.run").warning("a schedule source failed")
     out = capsys.readouterr().out
-    assert "Sending task" not in out and "Executing task" not in out and "a schedule source failed" in out
+    assert "Sending task" not in out and f"Executing task {EXPIRE_PENDING_ORDERS}" not in out
+    assert f"Executing task {DISPATCH_EVENT}" in out  # work that something asked for stays visible
+    assert "a schedule source failed" in out
     configure_logging("DEBUG", log_format="json")
-    logging.getLogger("taskiq.cli.scheduler.run").info("Sending task chapterhouse.orders.expire_pending")
-    assert "Sending task" in capsys.readouterr().out
+    logging.getLogger("taskiq.cli.scheduler.run").info(f"Sending task {EXPIRE_PENDING_ORDERS} with schedule_id 1.")
+    logging.getLogger("taskiq.receiver.receiver").info(f"Executing task {EXPIRE_PENDING_ORDERS} with ID: 1")
+    out = capsys.readouterr().out
+    assert "Sending task" in out and "Executing task" in out
 
 
 def test_version_and_help_with_defaults(capsys: pytest.CaptureFixture[str]) -> None:
