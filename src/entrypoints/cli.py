@@ -97,12 +97,13 @@ def cmd_dev(args: argparse.Namespace) -> int:
         # Links in emails and the local Stripe's webhooks must reach this server, on the port asked for.
         os.environ["PUBLIC_URL"] = f"http://127.0.0.1:{args.port}"
         settings = replace(settings, public_url=os.environ["PUBLIC_URL"])
+    local_stripe = dev_stripe.LocalStripe(settings) if dev_stripe.wants_local_stripe(settings) else None
     database.upgrade(settings.database_url)
-    if dev_stripe.wants_local_stripe(settings):
+    cmd_seed(args)  # the seed places no paid order: it needs no Stripe
+    if local_stripe is not None:
         # The server process reads STRIPE_API_BASE when uvicorn calls the factory.
-        os.environ["STRIPE_API_BASE"] = dev_stripe.start_local_stripe(settings)
+        os.environ["STRIPE_API_BASE"] = local_stripe.ready()
         print(f"payments: local Stripe at {os.environ['STRIPE_API_BASE']} (pay an order: chapterhouse dev pay ID)")
-    cmd_seed(args)
     return cmd_serve(args)
 
 

@@ -66,40 +66,46 @@ def _post_form(url: str, data: dict[str, str], api_key: str | None = None) -> di
     return dict(json.loads(body)) if body else {}
 
 
-def start_local_stripe(settings: Settings) -> str:
-    """Start localstripe for this process's lifetime; returns its URL (also written to DATA_DIR)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    state = settings.data_dir / "localstripe.pickle"
-    log = (settings.data_dir / "localstripe.log").open("ab")
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "entrypoints.dev_stripe"),
-            *("--port", str(port), "--state", str(state), "--parent", str(os.getpid())),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
-    )
+class LocalStripe:
+    """localstripe for this process's lifetime, started at once; `ready()` waits for it and wires the webhook.
+    Starting it first lets it boot while the migrations and the seed run."""
 
-    def stop() -> None:
-        process.terminate()
+    def __init__(self, settings: Settings) -> None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self._settings = settings
+        self._port = _free_port()
+        state = settings.data_dir / "localstripe.pickle"
+        self._log = (settings.data_dir / "localstripe.log").open("ab")
+        self._process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "entrypoints.dev_stripe"),
+                *("--port", str(self._port), "--state", str(state), "--parent", str(os.getpid())),
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        )
+        atexit.register(self.stop)
+
+    def ready(self) -> str:
+        """Its URL (also written to DATA_DIR), once it listens and posts its events to this API."""
+        _wait_until_listening(self._process, self._port)
+        url = f"http://127.0.0.1:{self._port}"
+        # localstripe signs its events with our webhook secret and posts them to the API, as Stripe does.
+        _post_form(
+            f"{url}/_config/webhooks/{WEBHOOK_ID}",
+            {"url": f"{self._settings.public_url}/api/webhooks/stripe", "secret": self._settings.stripe_webhook_secret},
+        )
+        state_file(self._settings).write_text(json.dumps({"url": url, "pid": self._process.pid}), encoding="utf-8")
+        return url
+
+    def stop(self) -> None:
+        self._process.terminate()
         try:
-            process.wait(timeout=5)
+            self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-    atexit.register(stop)
-    _wait_until_listening(process, port)
-    url = f"http://127.0.0.1:{port}"
-    # localstripe signs its events with our webhook secret and posts them to the API, as Stripe does.
-    _post_form(
-        f"{url}/_config/webhooks/{WEBHOOK_ID}",
-        {"url": f"{settings.public_url}/api/webhooks/stripe", "secret": settings.stripe_webhook_secret},
-    )
-    state_file(settings).write_text(json.dumps({"url": url, "pid": process.pid}), encoding="utf-8")
-    return url
+            self._process.kill()
+        self._log.close()
 
 
 def local_stripe_url(settings: Settings) -> str | None:

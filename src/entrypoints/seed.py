@@ -11,7 +11,7 @@ from application.ports.persistence import UnitOfWorkFactory
 from domain.errors import Conflict
 from domain.permissions import Principal
 from entrypoints.app import build_container
-from entrypoints.demo import seed_demo_world
+from entrypoints.demo import MEMBER_EMAIL, seed_demo_world
 from entrypoints.settings import Settings
 
 DEMO_EMAIL = "owner@demo.chapterhouse.test"
@@ -35,6 +35,8 @@ async def seed_demo(settings: Settings) -> DemoLogin:
             uows = await scope.get(UnitOfWorkFactory)  # type: ignore[type-abstract]
             async with uows() as uow:
                 owner = await uow.users.get_by_email(DEMO_EMAIL)
+                # The demo member is the world's first row: with it there, the world was seeded (no app to start).
+                world_seeded = await uow.users.get_by_email(MEMBER_EMAIL) is not None
             if owner is None:
                 register = await scope.get(RegisterUser)
                 registered = await register.execute(
@@ -55,5 +57,6 @@ async def seed_demo(settings: Settings) -> DemoLogin:
                 pass  # seeded before
     finally:
         await container.close()
-    world_created = await seed_demo_world(settings, DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG_SLUG)
-    return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG_SLUG, created or world_created)
+    if not world_seeded:
+        created = await seed_demo_world(settings, DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG_SLUG) or created
+    return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG_SLUG, created)
