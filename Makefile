@@ -8,6 +8,9 @@ STAMP  := $(VENV)/.installed
 UV_VERSION := 0.13.9
 UV     ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
+# Byte-compile at install, as pip does: where PYTHONDONTWRITEBYTECODE is set, nothing else ever writes the .pyc
+# files and every start would compile SQLAlchemy & co. again (measured: 2-3x slower imports).
+export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: run test install lint lock lock-check bench fuzz chaos clean
