@@ -14,7 +14,6 @@ from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
@@ -35,6 +34,8 @@ from adapters.persistence.connection import RequestConnection
 from adapters.realtime.log_redaction import redact_socket_tokens
 from adapters.realtime.websocket import realtime_socket
 from entrypoints.container import build_container
+from entrypoints.docs_site import docs_render_plugins, docs_routes
+from entrypoints.http_conventions import UtcJsonResponse, cors_config
 from entrypoints.jobs import measure_outbox_lag
 from entrypoints.settings import Environment, Settings
 
@@ -155,8 +156,11 @@ def create_app(
             auth_router,
             api_router,
             Router(path="/", route_handlers=operations_handlers(checks)),
+            *docs_routes("0.1.0"),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        response_class=UtcJsonResponse,  # one timestamp form (UTC `Z`) in every body
+        cors_config=cors_config(settings),
         # The root logger is configure_logging's (JSON lines with request and job ids): Litestar keeps to its own.
         logging_config=LoggingConfig(configure_root_logger=False),
         stores={"rate_limit": rate_store},
@@ -168,7 +172,7 @@ def create_app(
             title="Chapterhouse API",
             version="0.1.0",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+            render_plugins=docs_render_plugins(),  # assets served by the app (no CDN)
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer"),

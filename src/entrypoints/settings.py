@@ -76,6 +76,8 @@ class Settings:
     retention_batch_size: int = 1000
     auth_rate_limit_per_minute: int = 20
     log_level: str = "INFO"
+    log_format: str | None = None  # json | console; unset: console at a terminal, JSON otherwise
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; empty: no CORS headers
     # Test-only negative control of the concurrency suite: order placement skips its row locks, so the
     # suite can show that it detects overselling. Refused outside APP_ENV=test.
     ticketing_unsafe_no_locks: bool = False
@@ -147,6 +149,8 @@ class Settings:
             retention_batch_size=get_int("RETENTION_BATCH_SIZE", 1000),
             auth_rate_limit_per_minute=get_int("AUTH_RATE_LIMIT_PER_MINUTE", 20),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            log_format=(get("LOG_FORMAT") or "").lower() or None,
+            cors_origins=tuple(o.strip().rstrip("/") for o in (get("CORS_ORIGINS") or "").split(",") if o.strip()),
             ticketing_unsafe_no_locks=get("TICKETING_UNSAFE_NO_LOCKS") in ("1", "true"),
             ws_rate_per_second=get_int("WS_RATE_PER_SECOND", 20),
             ws_queue_size=get_int("WS_QUEUE_SIZE", 256),
@@ -173,6 +177,8 @@ class Settings:
             raise SettingsError("HTTP_MAX_BODY_BYTES must be at least 1024 and HTTP_MAX_JSON_DEPTH at least 2")
         if self.retention_batch_size < 1:
             raise SettingsError("RETENTION_BATCH_SIZE must be at least 1")
+        if self.log_format not in (None, "json", "console"):
+            raise SettingsError("LOG_FORMAT must be json or console")
         if not 0 < self.port < 65536:
             raise SettingsError("PORT must be between 1 and 65535")
         if self.worker_metrics_port is not None and not 0 < self.worker_metrics_port < 65536:

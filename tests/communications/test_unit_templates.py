@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -64,8 +66,10 @@ def test_event_reminder_shows_time_with_zone() -> None:
     assert mail.html is not None and "<strong>AGM</strong>" in mail.html
 
 
-async def test_log_sender_writes_the_message_to_the_log(caplog: pytest.LogCaptureFixture) -> None:
-    sender = LogEmailSender(logging.getLogger("test.email"))
+async def test_log_sender_logs_the_recipient_and_saves_the_body_to_a_file(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    sender = LogEmailSender(logging.getLogger("test.email"), directory=tmp_path)
     with caplog.at_level(logging.INFO, logger="test.email"):
         await sender.send_many(
             [
@@ -76,4 +80,7 @@ async def test_log_sender_writes_the_message_to_the_log(caplog: pytest.LogCaptur
                 )
             ]
         )
-    assert "to=m@example.test" in caplog.text and "This is a reminder that AGM" in caplog.text
+    assert "to=m@example.test" in caplog.text and "This is a reminder that AGM" not in caplog.text
+    [saved] = await asyncio.to_thread(lambda: list(tmp_path.iterdir()))
+    assert str(saved) in caplog.text
+    assert "This is a reminder that AGM" in await asyncio.to_thread(saved.read_text, encoding="utf-8")
