@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.support import ROOT, free_port
+from scripts.services import ROOT, free_port
 
 
 def dev_env(database_url: str, data_dir: Path, port: int) -> dict[str, str]:

@@ -13,7 +13,7 @@ import pytest
 
 from entrypoints.demo import MEMBER_EMAIL, MEMBER_PASSWORD
 from entrypoints.seed import DEMO_EMAIL, DEMO_PASSWORD
-from tests import support
+from scripts import services as support
 from tests.frontdoor.dev_process import call, chapterhouse, running_dev
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.frontdoor.browser import headless_page
-from tests.server import running_server
+from tests.fixtures.server_process import running_server
 
 pytestmark = pytest.mark.slow
 

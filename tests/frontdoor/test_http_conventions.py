@@ -13,7 +13,7 @@ from adapters.memory.store import MemoryStore
 from entrypoints.app import create_app
 from entrypoints.http_conventions import utc_timestamps
 from entrypoints.settings import Environment, Settings
-from tests.conftest import TEST_SECRET, register
+from tests.fixtures.api import TEST_SECRET, register
 
 ORIGIN = "https://app.example.com"
 

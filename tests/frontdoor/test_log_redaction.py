@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 
 from adapters.observability.log_redaction import REDACTED, redact_secrets, redact_text
 from entrypoints.settings import DEFAULT_SECRET
-from tests import support
+from scripts import services as support
 from tests.frontdoor.dev_process import call, running_dev
 
 pytestmark = pytest.mark.slow

@@ -18,7 +18,7 @@ from adapters.queue.tasks import DISPATCH_EVENT, EXPIRE_PENDING_ORDERS
 from entrypoints import database
 from entrypoints.cli import build_parser, main
 from entrypoints.logging_setup import configure_logging, resolve_format
-from tests import support
+from scripts import services as support
 
 ROOT = support.ROOT
 

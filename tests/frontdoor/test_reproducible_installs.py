@@ -9,7 +9,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
-from tests.support import ROOT
+from scripts.services import ROOT
 
 
 def _uv() -> str:
