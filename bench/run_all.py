@@ -60,7 +60,7 @@ QUICK_ARGS: dict[str, list[str]] = {
     "announcement_fanout": ["--members", "1000"],
 }
 # Modules of bench/ that are not benchmarks (helpers, servers the benches start).
-NOT_BENCHES = {"run_all", "summary", "floor_app"}
+NOT_BENCHES = {"run_all", "summary", "floor_app", "floor_realtime", "lean_ws"}
 UNKNOWN_TIMEOUT = 900.0
 GRACE_SECONDS = 30.0  # after SIGINT, for the bench's own clean-up (stop servers, drop its database)
 NA = "n/a"
