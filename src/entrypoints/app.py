@@ -29,6 +29,7 @@ from adapters.memory.store import MemoryStore
 from adapters.observability.metrics import metrics_handler
 from adapters.persistence.queries import RequestConnection
 from adapters.realtime.websocket import realtime_socket
+from adapters.realtime.wire import expose_raw_send
 from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
 from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
 from entrypoints.providers_jobs import BrokerProvider, JobsUseCaseProvider, MemoryJobsProvider, PostgresJobsProvider
@@ -169,7 +170,7 @@ def create_app(
         # The root logger is configure_logging's (JSON lines with request and job ids): Litestar keeps to its own.
         logging_config=LoggingConfig(configure_root_logger=False),
         stores={"rate_limit": rate_store},
-        middleware=[request_context_middleware, prometheus.middleware]
+        middleware=[expose_raw_send, request_context_middleware, prometheus.middleware]
         + ([return_read_connection_early] if memory_store is None else []),
         on_startup=[settle_heap],
         on_shutdown=[close_container],
