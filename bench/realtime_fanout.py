@@ -35,7 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from lean_ws import Tally, open_socket  # noqa: E402
+from lean_ws import LeanSocket, Tally, open_socket  # noqa: E402
 from summary import emit  # noqa: E402
 from tests import support  # noqa: E402
 
@@ -150,6 +150,13 @@ async def app_world(address: str, users: int) -> tuple[str, str, str, list[str]]
     return owner_token, org, channel, tokens
 
 
+async def ping_every(sockets: list[LeanSocket], seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        for socket in sockets:
+            socket.send_text('{"type":"ping"}')
+
+
 async def drive(
     target: str,
     args: argparse.Namespace,
@@ -170,6 +177,7 @@ async def drive(
         opened += await asyncio.gather(
             *(open_socket(urls[i % len(urls)], tally, subscribe, lambda t: '"subscribed"' in t) for i in batch)
         )
+    keepalive = asyncio.create_task(ping_every(opened, 20.0))  # the app closes sockets idle for 90 s
     await asyncio.sleep(1)
     rss_after = [rss_mb(pid) for pid in pids]
     path, headers = post
@@ -185,6 +193,7 @@ async def drive(
     window = (tally.last_arrival if tally.frames else time.perf_counter()) - started
     client_cpu = (time.process_time() - cpu0) / window if window > 0 else float("nan")
     server_cpu = [(cpu_ticks(p) - s) / window for p, s in zip(pids, server0, strict=True)]
+    keepalive.cancel()
     for client in clients:
         await client.aclose()
     for socket in opened:

@@ -87,8 +87,8 @@ class RealtimeProvider(Provider):
     scope = Scope.APP
 
     @provide
-    def hub(self) -> LocalHub:
-        return LocalHub()
+    def hub(self, metrics: SocketMetrics) -> LocalHub:
+        return LocalHub(counter=metrics)
 
     @provide
     async def fanout(self, settings: Settings, hub: LocalHub) -> AsyncIterator[Fanout]:

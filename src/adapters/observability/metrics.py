@@ -35,6 +35,10 @@ WEBSOCKET_CONNECTIONS = Gauge(f"{PREFIX}_websocket_connections", "Open WebSocket
 WEBSOCKET_FRAMES_SENT = Counter(
     f"{PREFIX}_websocket_messages_delivered_total", "Frames sent to WebSocket clients by this process"
 )
+REALTIME_FRAMES_RECEIVED = Counter(
+    f"{PREFIX}_realtime_frames_received_total",
+    "Frames this process received from the fan-out (only the topics its own sockets follow)",
+)
 
 OUTBOX_UNPUBLISHED = Gauge(f"{PREFIX}_outbox_unpublished", "Outbox rows not yet handed to the job queue")
 OUTBOX_OLDEST_AGE = Gauge(
@@ -75,6 +79,7 @@ class PrometheusSocketMetrics:
 
     def __init__(self) -> None:
         self._connections, self._frames = WEBSOCKET_CONNECTIONS, WEBSOCKET_FRAMES_SENT
+        self._received = REALTIME_FRAMES_RECEIVED
 
     def opened(self) -> None:
         self._connections.inc()
@@ -84,6 +89,9 @@ class PrometheusSocketMetrics:
 
     def delivered(self, frames: int) -> None:
         self._frames.inc(frames)
+
+    def received(self, frames: int) -> None:
+        self._received.inc(frames)
 
 
 def record_outbox_lag(lag: OutboxLag) -> None:

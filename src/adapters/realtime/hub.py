@@ -29,8 +29,13 @@ class TopicFeed(Protocol):
     def unfollow(self, topic: str) -> None: ...
 
 
+class FrameCounter(Protocol):
+    def received(self, frames: int) -> None: ...
+
+
 class LocalHub:
-    def __init__(self) -> None:
+    def __init__(self, counter: FrameCounter | None = None) -> None:
+        self._counter = counter
         self._topics: dict[str, set[Subscriber]] = {}
         self._live: dict[str, asyncio.Future[None]] = {}
         self._feed: TopicFeed | None = None
@@ -65,6 +70,8 @@ class LocalHub:
 
     def dispatch(self, topic: str, payload: str) -> int:
         """Open the published envelope once, then hand it to every local follower of the topic."""
+        if self._counter is not None:
+            self._counter.received(1)
         followers = self._topics.get(topic)
         if not followers:
             return 0

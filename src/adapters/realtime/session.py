@@ -69,6 +69,10 @@ class SocketMetrics(Protocol):
 
     def delivered(self, frames: int) -> None: ...
 
+    def received(self, frames: int) -> None:
+        """Frames the process received from the fan-out (counted by the hub, once per broadcast)."""
+        ...
+
 
 class NoSocketMetrics:
     def opened(self) -> None:
@@ -78,6 +82,9 @@ class NoSocketMetrics:
         """Not counted."""
 
     def delivered(self, frames: int) -> None:
+        """Not counted."""
+
+    def received(self, frames: int) -> None:
         """Not counted."""
 
 
