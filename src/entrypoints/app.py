@@ -170,7 +170,7 @@ def create_app(
         # The root logger is configure_logging's (JSON lines with request and job ids): Litestar keeps to its own.
         logging_config=LoggingConfig(configure_root_logger=False),
         stores={"rate_limit": rate_store},
-        middleware=[expose_raw_send, request_context_middleware, prometheus.middleware]
+        middleware=[request_context_middleware, prometheus.middleware]
         + ([return_read_connection_early] if memory_store is None else []),
         on_startup=[settle_heap],
         on_shutdown=[close_container],
@@ -189,4 +189,5 @@ def create_app(
         debug=False,
     )
     setup_dishka(container, app)
+    app.asgi_handler = expose_raw_send(app.asgi_handler)  # outside Litestar's own send wrappers
     return app

@@ -22,7 +22,8 @@ RAW_SEND = "chapterhouse.raw_send"
 
 
 def expose_raw_send(app: ASGIApp) -> ASGIApp:
-    """Outermost middleware: keeps the server's own `send` in the socket's scope for RawWriter.for_scope."""
+    """Wraps the application's ASGI handler (`app.asgi_handler`: outside the send wrappers Litestar adds per
+    route) to keep the server's own `send` in the socket's scope, for RawWriter.for_scope."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.WEBSOCKET:
