@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -198,6 +199,9 @@ async def drive(
         await client.aclose()
     for socket in opened:
         socket.abort()
+    closed = collections.Counter(s.close_code for s in opened if s.close_code is not None)
+    if closed:
+        print(f"{target}: sockets closed by the server during the run (code: count): {dict(closed)}", flush=True)
     latencies = sorted(x * 1000 for x in tally.latencies)
     return Result(
         target, sockets, tally.frames, tally.expected, latencies, client_cpu, server_cpu,

@@ -16,9 +16,11 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
+from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from redis.asyncio.cluster import RedisCluster
 
 from adapters.http.auth import HttpAuthProvider
 from adapters.http.errors import EXCEPTION_HANDLERS
@@ -132,11 +134,11 @@ def create_app(
         path="/", route_handlers=RATE_LIMITED_ROUTE_HANDLERS, middleware=[auth_rate_limit.middleware]
     )
     api_router = DishkaRouter(path="/", route_handlers=API_CONTROLLERS)
-    rate_store = (
-        RedisStore.with_client(url=settings.redis_url, namespace="chapterhouse-rl")
-        if settings.redis_url
-        else MemoryKeyValueStore()
-    )
+    rate_store: Store = MemoryKeyValueStore()
+    if settings.redis_url and settings.redis_cluster:  # one key per client and window: any slot will do
+        rate_store = RedisStore(RedisCluster.from_url(settings.redis_url), namespace="chapterhouse-rl")  # type: ignore[arg-type]
+    elif settings.redis_url:
+        rate_store = RedisStore.with_client(url=settings.redis_url, namespace="chapterhouse-rl")
 
     async def close_container() -> None:
         await container.close()

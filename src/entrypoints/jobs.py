@@ -24,6 +24,7 @@ from taskiq.serializers import JSONSerializer
 from adapters.memory.store import MemoryStore
 from adapters.observability.metrics import JobMetricsMiddleware, record_job_outcome, record_outbox_lag
 from adapters.queue import ReliableRedisStreamBroker
+from adapters.queue.cluster import ClusterReliableStreamBroker
 from adapters.queue.retry import DelayedKicks, InProcessDelayedKicks, RedisDelayedKicks, RetryMiddleware
 from adapters.queue.tasks import register_tasks
 from application.outbox import ListDeadLetters, MeasureOutboxLag, RelayOutbox, ReplayDeadLetter
@@ -43,7 +44,8 @@ def build_broker(settings: Settings) -> AsyncBroker:
     broker: AsyncBroker
     if settings.redis_url:
         redelivery_ms = settings.job_redelivery_seconds * 1000
-        broker = ReliableRedisStreamBroker(
+        kind = ClusterReliableStreamBroker if settings.redis_cluster else ReliableRedisStreamBroker
+        broker = kind(
             settings.redis_url,
             queue_name=settings.job_queue,
             consumer_group_name=CONSUMER_GROUP,

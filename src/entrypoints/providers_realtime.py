@@ -36,7 +36,7 @@ from adapters.persistence.chat_repositories import (
 )
 from adapters.persistence.queries import RequestConnection
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
-from adapters.realtime.fanout import Fanout, InProcessFanout, RedisFanout
+from adapters.realtime.fanout import Fanout, InProcessFanout, redis_fanout
 from adapters.realtime.hub import LocalHub
 from adapters.realtime.log_redaction import redact_socket_tokens
 from adapters.realtime.publisher import FanoutRealtimePublisher
@@ -92,7 +92,11 @@ class RealtimeProvider(Provider):
 
     @provide
     async def fanout(self, settings: Settings, hub: LocalHub) -> AsyncIterator[Fanout]:
-        fanout: Fanout = RedisFanout(settings.redis_url, hub) if settings.redis_url else InProcessFanout(hub)
+        fanout: Fanout = (
+            redis_fanout(settings.redis_url, hub, cluster=settings.redis_cluster)
+            if settings.redis_url
+            else InProcessFanout(hub)
+        )
         await fanout.start()
         yield fanout
         await fanout.close()

@@ -31,6 +31,7 @@ class Settings:
     database_url: str | None = None  # the owner's URL: migrations run with it
     app_database_url: str | None = None  # the runtime role's URL (derived when unset)
     redis_url: str | None = None
+    redis_cluster: bool = False  # REDIS_URL names one node of a Redis Cluster (REDIS_CLUSTER=1)
     smtp_url: str | None = None
     email_from: str = "no-reply@chapterhouse.local"
     # Jobs: runs in total before a dead letter, the first retry delay (doubling), and how long a delivered
@@ -92,9 +93,10 @@ class Settings:
             database_url=get("DATABASE_URL"),
             app_database_url=get("APP_DATABASE_URL"),
             redis_url=get("REDIS_URL"),
+            redis_cluster=get("REDIS_CLUSTER") in ("1", "true"),
             smtp_url=get("SMTP_URL"),
             email_from=get("EMAIL_FROM") or "no-reply@chapterhouse.local",
-            job_queue=get("JOB_QUEUE") or "chapterhouse:jobs",
+            job_queue=hash_tagged(get("JOB_QUEUE") or "chapterhouse:jobs", get("REDIS_CLUSTER") in ("1", "true")),
             job_max_attempts=get_int("JOB_MAX_ATTEMPTS", 5),
             job_retry_base_seconds=float(get("JOB_RETRY_BASE_SECONDS") or 2.0),
             job_redelivery_seconds=get_int("JOB_REDELIVERY_SECONDS", 300),
@@ -126,6 +128,8 @@ class Settings:
                 raise SettingsError("prod refuses to start without DATABASE_URL")
         if self.ticketing_unsafe_no_locks and self.env != Environment.TEST:
             raise SettingsError("TICKETING_UNSAFE_NO_LOCKS is a test-only switch: it needs APP_ENV=test")
+        if self.redis_cluster and not self.redis_url:
+            raise SettingsError("REDIS_CLUSTER=1 needs REDIS_URL (any node of the cluster)")
         if not 0 < self.port < 65536:
             raise SettingsError("PORT must be between 1 and 65535")
         if self.worker_metrics_port is not None and not 0 < self.worker_metrics_port < 65536:
@@ -142,6 +146,12 @@ class Settings:
         if not self.database_url:
             raise SettingsError("no DATABASE_URL")
         return as_role(self.database_url, APP_ROLE)
+
+
+def hash_tagged(queue: str, cluster: bool) -> str:
+    """On a cluster, the job stream's name carries a hash tag, so the stream and the keys named after it
+    (delayed retries, reclaim lock) share one slot and its Lua scripts stay on one node."""
+    return f"{{{queue}}}" if cluster and "{" not in queue else queue
 
 
 def as_role(url: str, role: str) -> str:

@@ -23,7 +23,7 @@ from adapters.realtime.redis_topics import PREFIX, TopicConnection
 
 log = logging.getLogger("chapterhouse.realtime")
 
-__all__ = ["PREFIX", "Fanout", "InProcessFanout", "RedisFanout"]
+__all__ = ["PREFIX", "Fanout", "InProcessFanout", "RedisFanout", "redis_fanout"]
 
 
 class Fanout(Protocol):
@@ -102,3 +102,12 @@ class RedisFanout:
 
     def _on_lost(self, topics: set[str]) -> None:
         self._hub.abort_topics(topics, WS_1012_SERVICE_RESTART, "real-time backend restarting: reconnect and resume")
+
+
+def redis_fanout(url: str, hub: LocalHub, *, cluster: bool) -> Fanout:
+    """Plain pub/sub on one Redis; sharded pub/sub on a Redis Cluster (cluster_fanout.py)."""
+    if cluster:
+        from adapters.realtime.cluster_fanout import ClusterFanout
+
+        return ClusterFanout(url, hub)
+    return RedisFanout(url, hub)
