@@ -49,6 +49,20 @@ class Cluster:
         _wait_for_port(port)
 
 
+def _cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is free too, so both fit below 65536."""
+    while True:
+        port = free_port()
+        if port > 55000:
+            continue
+        with socket.socket() as bus:
+            try:
+                bus.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+
+
 def _start_node(server: str, port: int, directory: Path) -> subprocess.Popen[bytes]:
     node_dir = directory / str(port)
     node_dir.mkdir(exist_ok=True)
@@ -90,7 +104,7 @@ def _cluster_ok(cli: str, port: int) -> bool:
 def running_cluster(masters: int = 3) -> Iterator[Cluster]:
     server, cli = redis_binaries()
     directory = Path(tempfile.mkdtemp(prefix="chapterhouse-cluster-"))
-    cluster = Cluster(ports=[free_port() for _ in range(masters)], directory=directory, server=server)
+    cluster = Cluster(ports=[_cluster_port() for _ in range(masters)], directory=directory, server=server)
     try:
         for port in cluster.ports:
             cluster.processes[port] = _start_node(server, port, directory)
