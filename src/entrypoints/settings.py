@@ -58,6 +58,8 @@ class Settings:
     ws_access_recheck_seconds: float = 2.0  # the process-wide token watch (one query per interval)
     ws_channel_recheck_seconds: float = 30.0
     worker_metrics_port: int | None = None  # the worker's Prometheus endpoint; off unless set
+    # Test-only: the scheduler runs every scheduled job each N seconds instead of by its cron.
+    scheduler_tick_seconds: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -116,6 +118,7 @@ class Settings:
             ws_access_recheck_seconds=get_float("WS_ACCESS_RECHECK_SECONDS", 2.0),
             ws_channel_recheck_seconds=get_float("WS_CHANNEL_RECHECK_SECONDS", 30.0),
             worker_metrics_port=get_int("WORKER_METRICS_PORT", 0) or None,
+            scheduler_tick_seconds=get_int("SCHEDULER_TICK_SECONDS", 0) or None,
         )
         settings.validate()
         return settings
@@ -130,6 +133,8 @@ class Settings:
             raise SettingsError("TICKETING_UNSAFE_NO_LOCKS is a test-only switch: it needs APP_ENV=test")
         if self.redis_cluster and not self.redis_url:
             raise SettingsError("REDIS_CLUSTER=1 needs REDIS_URL (any node of the cluster)")
+        if self.scheduler_tick_seconds and self.env != Environment.TEST:
+            raise SettingsError("SCHEDULER_TICK_SECONDS is a test-only switch: it needs APP_ENV=test")
         if not 0 < self.port < 65536:
             raise SettingsError("PORT must be between 1 and 65535")
         if self.worker_metrics_port is not None and not 0 < self.worker_metrics_port < 65536:

@@ -62,9 +62,13 @@ class ClusterFanout:
 
     # --- TopicFeed (called by the hub, on the event loop) -------------------------------------------------
     def follow(self, topic: str) -> asyncio.Future[None]:
-        if self._initialized.is_set():
-            return self._shard_for(topic).follow(topic)
         live: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self._initialized.is_set():
+            try:
+                return self._shard_for(topic).follow(topic)
+            except RedisError as error:  # no master serves the slot right now: the subscribe says so
+                live.set_exception(error)
+                return live
 
         async def once_initialized() -> None:
             await self._initialized.wait()
