@@ -48,6 +48,8 @@ BENCHES: dict[str, float] = {
     "realtime_fanout": 900,
     "ticket_rush": 900,
     "announcement_fanout": 900,
+    "jobs_cluster": 600,
+    "realtime_scale": 1200,
 }
 QUICK_TIMEOUT = 420.0
 QUICK_ARGS: dict[str, list[str]] = {
@@ -55,9 +57,11 @@ QUICK_ARGS: dict[str, list[str]] = {
     "jobs_throughput": ["--jobs", "5000"],
     "events_list": ["--orgs", "100", "--small-orgs", "10", "--per-org", "500", "--requests", "200"],
     "stripe_webhooks": ["--deliveries", "100"],
-    "realtime_fanout": ["--sockets", "200", "--messages", "60"],
+    "realtime_fanout": ["--sockets", "200,400", "--messages", "60"],
     "ticket_rush": ["--attempts", "300", "--seats", "50"],
     "announcement_fanout": ["--members", "1000"],
+    "jobs_cluster": ["--jobs", "3000"],
+    "realtime_scale": ["--idle-sockets", "1000", "--idle-seconds", "10", "--orgs", "8", "--org-seconds", "3"],
 }
 # Modules of bench/ that are not benchmarks (helpers, servers the benches start).
 NOT_BENCHES = {"run_all", "summary", "floor_app", "floor_realtime", "lean_ws"}
