@@ -1,8 +1,9 @@
 """The floor for bench/realtime_fanout.py: the least a Litestar process can do to fan a chat line out.
 
-`/ws`: accept, read one subscribe frame, answer `subscribed`, join an in-process hub. `POST /publish`
-(`{"body": ...}`): encode a message frame of the app's shape once and PUBLISH it on Redis. Each process
-SUBSCRIBEs to the one topic and writes every frame it receives to its local sockets in a plain loop. No
+`/ws`: accept, read one subscribe frame (`{"channel": ...}`), answer `subscribed`, join an in-process hub.
+`POST /publish` (`{"body": ..., "channel": ...}`): encode a message frame of the app's shape once and PUBLISH
+it on Redis. Each process pattern-subscribes once and writes every frame it receives to the local sockets of
+its channel in a plain loop (`send_text` per socket). No
 token, no database, no dishka, no middleware, no per-socket queue or task; uvicorn with the options of
 `chapterhouse serve`, and the same heap settling at start-up.
 
@@ -26,29 +27,34 @@ from litestar import Litestar, WebSocket, get, post, websocket
 from litestar.exceptions import WebSocketDisconnect
 from redis.asyncio import Redis
 
-TOPIC = "chapterhouse-floor:rt:bench"
+PREFIX = "chapterhouse-floor:rt:"
 
 
 class Publish(msgspec.Struct):
     body: str
+    channel: str = "bench"
+
+
+class Subscribe(msgspec.Struct):
+    channel: str = "bench"
 
 
 def create_app(redis_url: str) -> Litestar:
-    followers: set[WebSocket[Any, Any, Any]] = set()
+    followers: dict[str, set[WebSocket[Any, Any, Any]]] = {}
     state: dict[str, Any] = {}
     channel, author = str(uuid.uuid4()), str(uuid.uuid4())
 
     async def read_forever() -> None:
         client = Redis.from_url(redis_url)
         pubsub = client.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(TOPIC)
+        await pubsub.psubscribe(PREFIX + "*")
         state["subscribed"].set()
         while True:
             message = await pubsub.get_message(timeout=5.0)
-            if message is None or message["type"] != "message":
+            if message is None or message["type"] != "pmessage":
                 continue
             frame = message["data"].decode()
-            for socket in list(followers):
+            for socket in list(followers.get(message["channel"].decode()[len(PREFIX) :], ())):
                 with contextlib.suppress(Exception):
                     await socket.send_text(frame)
 
@@ -68,16 +74,17 @@ def create_app(redis_url: str) -> Litestar:
     @websocket("/ws")
     async def ws(socket: WebSocket[Any, Any, Any]) -> None:
         await socket.accept()
+        channel = ""
         try:
-            await socket.receive_text()  # the subscribe frame; its content does not matter here
-            await socket.send_text('{"type":"subscribed","channel":"bench"}')
-            followers.add(socket)
+            channel = msgspec.json.decode(await socket.receive_text(), type=Subscribe).channel
+            await socket.send_text(f'{{"type":"subscribed","channel":"{channel}"}}')
+            followers.setdefault(channel, set()).add(socket)
             while True:
-                await socket.receive_text()
+                await socket.receive_text()  # pings
         except WebSocketDisconnect:
             pass
         finally:
-            followers.discard(socket)
+            followers.get(channel, set()).discard(socket)
 
     @post("/publish", status_code=202)
     async def publish(data: Publish) -> None:
@@ -91,7 +98,7 @@ def create_app(redis_url: str) -> Litestar:
                 "created_at": datetime.now(UTC).isoformat(),
             }
         ).decode()
-        await state["publisher"].publish(TOPIC, frame)
+        await state["publisher"].publish(PREFIX + data.channel, frame)
 
     @get("/health", sync_to_thread=False)
     def health() -> dict[str, str]:

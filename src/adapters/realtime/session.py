@@ -115,6 +115,8 @@ class SocketSession:
         self._order = ChannelOrder(self, limits.max_pending_per_subscription)
         self._access = ChannelAccess(self, limits)
         self._closing = asyncio.Event()
+        # What run() waits on besides its tasks: a plain future, not one more task per socket.
+        self._closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._close_code, self._close_reason = WS_1000_NORMAL, ""
 
     @property
@@ -145,6 +147,8 @@ class SocketSession:
         if not self._closing.is_set():
             self._close_code, self._close_reason = code, reason
             self._closing.set()
+            if not self._closed.done():
+                self._closed.set_result(None)
 
     # --- what ordering and the re-checks use ----------------------------------------------------------
     def send_live(self, topic: str, delivery: Delivery) -> None:
@@ -193,10 +197,9 @@ class SocketSession:
             asyncio.create_task(self._receive_loop(), name="ws-receive"),
             asyncio.create_task(self._send_loop(), name="ws-send"),
             asyncio.create_task(self._access.watchdog(), name="ws-watchdog"),
-            asyncio.create_task(self._closing.wait(), name="ws-closing"),
         ]
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait([*tasks, self._closed], return_when=asyncio.FIRST_COMPLETED)
         finally:
             for task in tasks:
                 task.cancel()
