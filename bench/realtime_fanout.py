@@ -24,6 +24,7 @@ import collections
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -195,6 +196,17 @@ async def drive(
     client_cpu = (time.process_time() - cpu0) / window if window > 0 else float("nan")
     server_cpu = [(cpu_ticks(p) - s) / window for p, s in zip(pids, server0, strict=True)]
     keepalive.cancel()
+    gc_notes = []
+    for client in clients:
+        text = (await client.get("/metrics")).text if target == "app" else ""
+        longest = re.search(r"^chapterhouse_gc_longest_pause_seconds (\S+)$", text, re.MULTILINE)
+        full = re.search(r'^chapterhouse_gc_pause_seconds_count\{generation="2"\} (\S+)$', text, re.MULTILINE)
+        if longest and full:
+            gc_notes.append(
+                f"{float(full.group(1)):.0f} full GCs, longest pause {float(longest.group(1)) * 1000:.1f} ms"
+            )
+    if gc_notes:
+        print(f"{target} {sockets} sockets, GC since start-up per server: " + "; ".join(gc_notes), flush=True)
     for client in clients:
         await client.aclose()
     for socket in opened:

@@ -28,7 +28,7 @@ from adapters.http.middleware import request_context_middleware
 from adapters.http.operations.controllers import operations_handlers
 from adapters.http.routes import RATE_LIMITED_ROUTE_HANDLERS, ROUTE_HANDLERS
 from adapters.memory.store import MemoryStore
-from adapters.observability.metrics import metrics_handler
+from adapters.observability.metrics import metrics_handler, watch_gc_pauses
 from adapters.persistence.queries import RequestConnection
 from adapters.realtime.websocket import realtime_socket
 from adapters.realtime.wire import expose_raw_send
@@ -149,6 +149,7 @@ def create_app(
         gc.collect()
         gc.freeze()
         gc.set_threshold(10_000, 50, 100)
+        watch_gc_pauses()
 
     # Request count and latency by route template (not raw path: ids would explode the label set).
     # /ws is left out: a socket's "latency" is its lifetime, and the wrapper would run on every frame sent.
