@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from redis.asyncio.cluster import RedisCluster
 
 from entrypoints.settings import Settings
 from tests.jobs.conftest import SmtpSink
@@ -46,7 +47,6 @@ def job_settings(settings: Settings, redis_cluster: Cluster, smtp_sink: tuple[Sm
 
 
 async def test_the_job_stream_and_its_keys_live_on_one_slot(job_settings: Settings, redis_cluster: Cluster) -> None:
-    from redis.asyncio.cluster import RedisCluster
 
     from entrypoints.jobs import build_broker
 
@@ -60,3 +60,74 @@ async def test_the_job_stream_and_its_keys_live_on_one_slot(job_settings: Settin
         await client.aclose()
     finally:
         await broker.shutdown()
+
+
+async def test_killing_the_streams_master_loses_no_acknowledged_job(redis_cluster: Cluster) -> None:
+    """kill -9 the master that owns the job stream mid-run (no replica: the loss is an error until it returns),
+    bring it back on its append-only file: every job whose kick was acknowledged runs."""
+    import asyncio
+
+    from taskiq.receiver import Receiver
+
+    from adapters.queue.cluster import ClusterReliableStreamBroker
+    from tests.jobs.conftest import eventually
+
+    queue = f"{{chaos-jobs:{uuid.uuid4().hex[:8]}}}"
+    client = RedisCluster.from_url(redis_cluster.url)
+    await client.initialize()
+    owner = client.get_node_from_key(queue)
+    assert owner is not None
+    # The effects are counted on another master: a task that fails while the stream's master is down would
+    # be a failed job (the retry policy's business), not the loss this test looks for.
+    done_key = next(
+        key for key in (f"chaos-done:{i}" for i in range(100)) if client.get_node_from_key(key) not in (None, owner)
+    )
+    broker = ClusterReliableStreamBroker(
+        redis_cluster.url, queue_name=queue, consumer_group_name="chaos", idle_timeout=1000, reclaim_interval=0.25,
+        xread_block=200, socket_connect_timeout=1, socket_timeout=2,
+    )  # fmt: skip
+
+    @broker.task(task_name="tests.cluster.record")
+    async def record(n: int) -> None:
+        # Retried in place, as the retry policy would: the shared client's connections may be mid-reconnect.
+        for _ in range(50):
+            try:
+                await broker.redis.sadd(done_key, n)
+                break
+            except Exception:
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(0.01)
+
+    await broker.startup()
+    for n in range(300):
+        await record.kiq(n)  # returns once the stream holds it: acknowledged
+    finish = asyncio.Event()
+
+    async def keep_receiving() -> None:  # what `chapterhouse worker` does: a receiver restarted on failure
+        broker.is_worker_process = True
+        while not finish.is_set():
+            try:
+                await Receiver(broker, run_startup=False, max_async_tasks=20).listen(finish)
+            except Exception:
+                await asyncio.sleep(0.2)
+
+    receiving = asyncio.create_task(keep_receiving())
+    try:
+        await eventually(lambda: _done_at_least(client, done_key, 30), what="some jobs done")
+        redis_cluster.kill(int(owner.port))
+        await asyncio.sleep(1.0)
+        redis_cluster.restart(int(owner.port))
+        await eventually(lambda: _done_at_least(client, done_key, 300), within=60, what="every acknowledged job")
+        assert await client.scard(done_key) == 300
+    finally:
+        finish.set()
+        await asyncio.wait_for(receiving, 20)
+        await broker.shutdown()
+        await client.aclose()
+
+
+async def _done_at_least(client: RedisCluster, key: str, n: int) -> bool:
+    try:
+        return int(await client.scard(key)) >= n
+    except Exception:  # the master is down: not yet
+        return False
