@@ -183,7 +183,9 @@ async def drive(
     await asyncio.sleep(1)
     rss_after = [rss_mb(pid) for pid in pids]
     path, headers = post
-    clients = [httpx.AsyncClient(base_url=f"http://{a}", timeout=30) for a, _ in servers]
+    # uvicorn drops a connection idle for 5 s; reusing one just then fails the request: expire sooner.
+    limits = httpx.Limits(keepalive_expiry=2.0)
+    clients = [httpx.AsyncClient(base_url=f"http://{a}", timeout=30, limits=limits) for a, _ in servers]
     cpu0, server0, started = time.process_time(), [cpu_ticks(p) for p in pids], time.perf_counter()
     for n in range(args.messages):
         await asyncio.sleep(max(0.0, started + n / args.rate - time.perf_counter()))

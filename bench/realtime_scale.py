@@ -39,11 +39,15 @@ from tests import support
 from entrypoints import database
 
 ACTIVE = 1000
+# uvicorn drops a connection idle for 5 s; reusing one just then fails the request (ReadError): expire sooner.
+KEEPALIVE = httpx.Limits(keepalive_expiry=2.0)
 RECEIVED = re.compile(r"^chapterhouse_realtime_frames_received_total (\S+)$", re.MULTILINE)
 
 
-async def connect_all(urls: list[str], frames: list[str], tally: Tally) -> list[LeanSocket]:
-    opened: list[LeanSocket] = []
+async def connect_all(
+    urls: list[str], frames: list[str], tally: Tally, opened: list[LeanSocket] | None = None
+) -> list[LeanSocket]:
+    opened = [] if opened is None else opened
     for first in range(0, len(urls), 100):
         batch = range(first, min(len(urls), first + 100))
         opened += await asyncio.gather(
@@ -59,12 +63,13 @@ async def idle_run(target: str, args: argparse.Namespace, servers, urls, channel
     tally.expected = ACTIVE * args.idle_seconds
     frames = [json.dumps({"type": "subscribe", "channel": channels[0 if i < ACTIVE else 1]}) for i in range(len(urls))]
     rss_before = sum(rss_mb(p) for p in pids)
-    opened = await connect_all(urls, frames, tally)
-    keepalive = asyncio.create_task(ping_every(opened, 30.0))
+    opened: list[LeanSocket] = []
+    keepalive = asyncio.create_task(ping_every(opened, 30.0))  # from the first socket: connecting takes a while
+    await connect_all(urls, frames, tally, opened)
     await asyncio.sleep(2)
     rss_after = sum(rss_mb(p) for p in pids)
     path, headers, body_extra = post
-    clients = [httpx.AsyncClient(base_url=f"http://{a}", timeout=30) for a, _ in servers]
+    clients = [httpx.AsyncClient(base_url=f"http://{a}", timeout=30, limits=KEEPALIVE) for a, _ in servers]
     cpu0, started = time.process_time(), time.perf_counter()
     for n in range(args.idle_seconds):
         await asyncio.sleep(max(0.0, started + n - time.perf_counter()))
@@ -135,7 +140,7 @@ async def received(http: httpx.AsyncClient) -> float:
 
 async def orgs_run(args: argparse.Namespace, servers) -> dict[str, object]:
     addresses = [a for a, _ in servers]
-    https = [httpx.AsyncClient(base_url=f"http://{a}", timeout=30) for a in addresses]
+    https = [httpx.AsyncClient(base_url=f"http://{a}", timeout=30, limits=KEEPALIVE) for a in addresses]
     owners, channels = [], []
     for i in range(args.orgs):
         http = https[i % 4]
@@ -150,7 +155,9 @@ async def orgs_run(args: argparse.Namespace, servers) -> dict[str, object]:
     tally = Tally(args.orgs * seconds * rate)
     urls = [f"ws://{addresses[i % 4]}/ws?token={owners[i][1]}" for i in range(args.orgs) for _ in range(50)]
     frames = [json.dumps({"type": "subscribe", "channel": channels[i]}) for i in range(args.orgs) for _ in range(50)]
-    opened = await connect_all(urls, frames, tally)
+    opened: list[LeanSocket] = []
+    keepalive = asyncio.create_task(ping_every(opened, 30.0))
+    await connect_all(urls, frames, tally, opened)
     before = [await received(h) for h in https]
     posted = [0] * args.orgs
 
@@ -182,6 +189,7 @@ async def orgs_run(args: argparse.Namespace, servers) -> dict[str, object]:
     after = [await received(h) for h in https]
     own = [sum(posted[i] for i in range(args.orgs) if i % 4 == p) for p in range(4)]
     got = [int(a - b) for a, b in zip(after, before, strict=True)]
+    keepalive.cancel()
     for socket in opened:
         socket.abort()
     for http in https:

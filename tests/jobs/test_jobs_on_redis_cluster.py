@@ -47,7 +47,6 @@ def job_settings(settings: Settings, redis_cluster: Cluster, smtp_sink: tuple[Sm
 
 
 async def test_the_job_stream_and_its_keys_live_on_one_slot(job_settings: Settings, redis_cluster: Cluster) -> None:
-
     from entrypoints.jobs import build_broker
 
     broker = build_broker(job_settings)
