@@ -48,8 +48,8 @@ async def two_processes(request, redis_url) -> AsyncIterator[tuple[Fanout, Local
 async def test_frames_reach_the_followers_of_their_topic_only_in_order(two_processes):
     fanout, hub = two_processes
     following, other = Inbox(), Inbox()
-    hub.add("chat:1", following)
-    hub.add("chat:2", other)
+    for topic, inbox in (("chat:1", following), ("chat:2", other)):
+        await asyncio.wait_for(hub.add(topic, inbox), 10)  # the process receives the topic from now on
     for i in range(20):
         await fanout.publish("chat:1", envelope(uuid.uuid4(), f'{{"n":{i}}}', ordered=False))
     await fanout.publish("chat:3", envelope(uuid.uuid4(), "{}", ordered=False))  # nobody follows it

@@ -44,7 +44,31 @@ def user_and_token() -> tuple[MemoryStore, User, str]:
     return store, user, token
 
 
-def session_for(store: MemoryStore, user: User, token: str, socket: FakeSocket, hub: LocalHub, **overrides: Any):
+class FakeWriter:
+    """Stands in for the transport writer (wire.RawWriter): a stalled client never takes what was written."""
+
+    def __init__(self, *, stalled: bool = False) -> None:
+        self.frames: list[dict[str, Any]] = []
+        self.buffered = 0
+        self.open = True
+        self._stalled = stalled
+
+    def write(self, frame: bytes) -> None:
+        header = 4 if frame[1] == 126 else 2
+        self.frames.append(json.loads(frame[header:]))
+        if self._stalled:
+            self.buffered += len(frame)
+
+
+def session_for(
+    store: MemoryStore,
+    user: User,
+    token: str,
+    socket: FakeSocket,
+    hub: LocalHub,
+    writer: FakeWriter | None = None,
+    **overrides: Any,
+):
     container = FakeContainer(
         {
             Authenticator: MemoryAuthenticator(store, FixedClock()),
@@ -58,7 +82,31 @@ def session_for(store: MemoryStore, user: User, token: str, socket: FakeSocket, 
         limits=SocketLimits(**{"channel_recheck_seconds": 3600, **overrides}),
         token_hash=hash_token(token),
         principal=Principal(user.id),
+        writer=writer,  # type: ignore[arg-type]
     )
+
+
+async def test_live_frames_are_written_once_encoded_and_a_client_that_stops_reading_is_closed(user_and_token):
+    """The direct path: frames go straight to the transport (no send task, no per-socket encoding); a client
+    whose unread bytes pass the budget is closed with 1013, the others keep getting everything."""
+    store, user, token = user_and_token
+    hub = LocalHub()
+    sockets, writers = (FakeSocket(), FakeSocket()), (FakeWriter(), FakeWriter(stalled=True))
+    sessions = [session_for(store, user, token, s, hub, w, queue_size=1) for s, w in zip(sockets, writers, strict=True)]
+    runs = [asyncio.create_task(s.run()) for s in sessions]
+    for socket in sockets:
+        socket.feed({"type": "subscribe", "channel": "notifications"})
+    await settle()
+    for i in range(40):
+        hub.dispatch(user_topic(user.id), note(n=i, padding="x" * 100))
+    await asyncio.wait_for(runs[1], 5)  # the stalled session ended on its own
+    assert sockets[1].closed is not None and sockets[1].closed[0] == 1013
+    assert 0 < len(writers[1].frames) < 40
+    assert [f["n"] for f in writers[0].frames] == list(range(40))
+    assert sockets[0].sent == [{"type": "subscribed", "channel": "notifications"}]  # live frames: written directly
+    assert not runs[0].done()
+    sockets[0].incoming.put_nowait({"type": "websocket.disconnect", "code": 1000})
+    await asyncio.wait_for(runs[0], 5)
 
 
 async def test_a_socket_that_stops_reading_is_dropped_and_the_others_get_everything(user_and_token):

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scripts import services as support
 
 from entrypoints.demo import MEMBER_EMAIL, MEMBER_PASSWORD
 from entrypoints.seed import DEMO_EMAIL, DEMO_PASSWORD
-from scripts import services as support
 from tests.frontdoor.dev_process import call, chapterhouse, running_dev
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.frontdoor.browser import headless_page
 from tests.fixtures.server_process import running_server
+from tests.frontdoor.browser import headless_page
 
 pytestmark = pytest.mark.slow
 

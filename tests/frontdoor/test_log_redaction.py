@@ -11,11 +11,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from scripts import services as support
 from websockets.asyncio.client import connect
 
 from adapters.observability.log_redaction import REDACTED, redact_secrets, redact_text
 from entrypoints.settings import DEFAULT_SECRET
-from scripts import services as support
 from tests.frontdoor.dev_process import call, running_dev
 
 pytestmark = pytest.mark.slow

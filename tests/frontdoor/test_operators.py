@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 import structlog
+from scripts import services as support
 
 from adapters.queue.tasks import DISPATCH_EVENT, EXPIRE_PENDING_ORDERS
 from entrypoints import database
 from entrypoints.cli import build_parser, main
 from entrypoints.logging_setup import configure_logging, resolve_format
-from scripts import services as support
 
 ROOT = support.ROOT
 

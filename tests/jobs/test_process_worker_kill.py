@@ -31,6 +31,7 @@ def start_worker(job_settings: Settings) -> Iterator[object]:
             "APP_ENV": "test",
             "DATABASE_URL": job_settings.database_url or "",
             "REDIS_URL": job_settings.redis_url or "",
+            "REDIS_CLUSTER": "1" if job_settings.redis_cluster else "",
             "JOB_QUEUE": job_settings.job_queue,
             "JOB_REDELIVERY_SECONDS": str(job_settings.job_redelivery_seconds),
             "SECRET_KEY": job_settings.secret_key,
