@@ -4,8 +4,8 @@ also tells whether the organization of the path is scheduled for deletion (same 
 Expand/contract: app_authenticate() stays for API processes of the previous release; a later migration
 drops it once none calls it.
 
-Revision ID: 0008_organization_deletion
-Revises: 0007_accounts
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 00:05:00
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from helpers import APP_ROLE
 
-revision: str = "0008_organization_deletion"
-down_revision: str | None = "0007_accounts"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,8 +16,8 @@ from adapters.security.clock import SystemClock
 from application.organization_deletion import PurgeDeletedOrganizations
 from entrypoints.database import create_engine, create_read_pool
 from entrypoints.settings import Settings, asyncpg_url
-from tests.conftest import register
-from tests.isolation.world import _invitation_token, build_tenant
+from tests.fixtures.api import invitation_token, register
+from tests.isolation.tenants import build_tenant
 
 
 async def rows_per_table(conn: asyncpg.Connection, organization_id: str) -> dict[str, int]:
@@ -44,7 +44,7 @@ async def test_deletion_is_owner_only_blocks_the_routes_and_can_be_restored(clie
     invitations = await client.post(
         f"/api/orgs/{org}/invitations", json={"email": admin.email, "role": "admin"}, headers=owner.headers
     )
-    token = _invitation_token(invitations.json()["id"], org)
+    token = invitation_token(org, invitations.json()["id"])
     assert (await client.post(f"/api/invitations/{token}/accept", headers=admin.headers)).status_code == 200
 
     assert (await client.delete(f"/api/orgs/{org}", headers=admin.headers)).status_code == 403

@@ -4,18 +4,10 @@ behave the same on the in-memory twins and on PostgreSQL."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
-from adapters.memory.organization_deletion import MemoryOrganizationPurger
-from adapters.memory.store import MemoryStore
-from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
-from adapters.persistence.organization_deletion import PgOrganizationPurger
-from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.security.common_passwords import ZxcvbnCommonPasswords
 from adapters.security.tokens import HmacAccountTokenCodec
 from application.account_tokens import account_token_hash
@@ -24,30 +16,9 @@ from domain.errors import Conflict, InvalidToken
 from domain.identity import User
 from domain.organizations import Organization
 from domain.permissions import Actor, Role
-from entrypoints.database import create_engine, create_read_pool
+from tests.fixtures.backends import Backend
 
 NOW = datetime.now(UTC)
-
-
-@dataclass
-class Backend:
-    uow: Any
-    purger: Any
-
-
-@pytest.fixture(params=["memory", "postgres"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    if request.param == "memory":
-        store = MemoryStore()
-        yield Backend(MemoryUnitOfWorkFactory(store), MemoryOrganizationPurger(store))
-        return
-    settings = request.getfixturevalue("settings")
-    engine, pool = create_engine(settings), await create_read_pool(settings)
-    try:
-        yield Backend(SqlaUnitOfWorkFactory(engine), PgOrganizationPurger(pool))
-    finally:
-        await pool.close()
-        await engine.dispose()
 
 
 async def a_user(backend: Backend) -> User:
@@ -133,15 +104,15 @@ async def test_the_purger_removes_only_due_organizations_rows(backend: Backend) 
         assert organization is not None
         organization.schedule_deletion(Actor(owner.id, due.id, Role.OWNER), NOW - timedelta(days=31))
         await uow.commit()
-    assert due.id in await backend.purger.due(NOW - timedelta(days=30))
-    assert kept.id not in await backend.purger.due(NOW)
-    assert due.id not in await backend.purger.due(NOW - timedelta(days=40))
+    assert due.id in await backend.organization_purger.due(NOW - timedelta(days=30))
+    assert kept.id not in await backend.organization_purger.due(NOW)
+    assert due.id not in await backend.organization_purger.due(NOW - timedelta(days=40))
     removed = []
-    while batch := await backend.purger.purge_batch(due.id, 1):
+    while batch := await backend.organization_purger.purge_batch(due.id, 1):
         removed.append(batch)
     assert removed and set(removed) == {1}
-    await backend.purger.forget(due.id)
-    await backend.purger.forget(kept.id)  # not scheduled: kept
+    await backend.organization_purger.forget(due.id)
+    await backend.organization_purger.forget(kept.id)  # not scheduled: kept
     async with backend.uow(due.id, owner.id) as uow:
         assert await uow.organizations.get(due.id) is None
         assert await uow.memberships.get(owner.id) is None

@@ -13,10 +13,10 @@ from litestar.testing import AsyncTestClient
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.conftest import register
-from tests.server import running_server
+from tests.fixtures.api import register
+from tests.fixtures.server_process import running_server
 
-PASSWORD = "correct horse battery"  # what tests.conftest.register signs up with
+PASSWORD = "correct horse battery"  # what tests.fixtures.api.register signs up with
 NEW_PASSWORD = "a brand new passphrase"
 
 

@@ -12,11 +12,11 @@ from litestar.testing import AsyncTestClient
 from entrypoints.app import create_app
 from entrypoints.jobs import JobRunner
 from entrypoints.settings import Settings, asyncpg_url
-from tests.conftest import register
-from tests.identity.helpers import RESET_SUBJECT, VERIFY_SUBJECT, mails, tampered, token_in
-from tests.jobs.conftest import SmtpSink, eventually
+from tests.fixtures.accounts import RESET_SUBJECT, VERIFY_SUBJECT, mails, tampered, token_in
+from tests.fixtures.api import register
+from tests.fixtures.jobs import SmtpSink, eventually
 
-OLD_PASSWORD = "correct horse battery"  # what tests.conftest.register signs up with
+OLD_PASSWORD = "correct horse battery"  # what tests.fixtures.api.register signs up with
 NEW_PASSWORD = "a brand new passphrase"
 
 
