@@ -19,6 +19,7 @@ from adapters.memory.store import MemoryStore
 from adapters.memory.ticketing import MEMORY_TICKETING_REPOSITORIES
 from adapters.persistence.billing_repositories import SQL_BILLING_REPOSITORIES
 from adapters.persistence.jobs import SQL_JOBS_REPOSITORIES
+from adapters.persistence.member_pages import AsyncpgMemberPages
 from adapters.persistence.queries import (
     AsyncpgAuthenticator,
     AsyncpgMemberQueries,
@@ -34,6 +35,7 @@ from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import HmacInvitationTokenCodec
 from application.identity import GetMe, LogIn, LogOut, RegisterUser
 from application.invitations import AcceptInvitation, InviteMember
+from application.member_list import ListMembersByToken, SequentialMemberPages
 from application.organizations import (
     ChangeMemberRole,
     CreateOrganization,
@@ -45,6 +47,7 @@ from application.organizations import (
 )
 from application.ports.auth import Authenticator
 from application.ports.clock import Clock
+from application.ports.member_pages import MemberPagesByToken
 from application.ports.persistence import UnitOfWorkFactory
 from application.ports.queries import MemberQueries, UserQueries
 from application.ports.security import InvitationTokenCodec, PasswordHasher
@@ -92,6 +95,7 @@ class UseCaseProvider(Provider):
     rename_organization = provide(RenameOrganization)
     list_my_organizations = provide(ListMyOrganizations)
     list_members = provide(ListMembers)
+    list_members_by_token = provide(ListMembersByToken)
     change_member_role = provide(ChangeMemberRole)
     remove_member = provide(RemoveMember)
     invite_member = provide(InviteMember)
@@ -136,6 +140,7 @@ class PostgresProvider(Provider):
     authenticator = provide(AsyncpgAuthenticator, scope=Scope.REQUEST, provides=Authenticator)
     member_queries = provide(AsyncpgMemberQueries, scope=Scope.REQUEST, provides=MemberQueries)
     user_queries = provide(AsyncpgUserQueries, scope=Scope.REQUEST, provides=UserQueries)
+    member_pages = provide(AsyncpgMemberPages, scope=Scope.REQUEST, provides=MemberPagesByToken)
 
 
 class MemoryProvider(Provider):
@@ -168,3 +173,7 @@ class MemoryProvider(Provider):
     @provide(scope=Scope.REQUEST)
     def user_queries(self, store: MemoryStore) -> UserQueries:
         return MemoryUserQueries(store)
+
+    @provide(scope=Scope.REQUEST)
+    def member_pages(self, authenticator: Authenticator, queries: MemberQueries) -> MemberPagesByToken:
+        return SequentialMemberPages(authenticator, queries)

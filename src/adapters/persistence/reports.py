@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import registry
 
 from adapters.persistence.jobs_tables import reports
+from adapters.persistence.scope import SET_TENANT
 from application.ports.reports import CsvRow
 from domain.reports import Report
 
@@ -88,7 +89,7 @@ class AsyncpgReportSource:
 
     async def event_exists(self, organization_id: uuid.UUID, event_id: uuid.UUID) -> bool:
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT set_config('app.organization_id', $1, true)", str(organization_id))
+            await conn.execute(SET_TENANT, organization_id)
             found = await conn.fetchval(
                 "SELECT 1 FROM events WHERE organization_id = $1 AND id = $2", organization_id, event_id
             )
@@ -96,6 +97,6 @@ class AsyncpgReportSource:
 
     async def _stream(self, organization_id: uuid.UUID, query: str, *args: object) -> AsyncIterator[CsvRow]:
         async with self._pool.acquire() as conn, conn.transaction(readonly=True):
-            await conn.execute("SELECT set_config('app.organization_id', $1, true)", str(organization_id))
+            await conn.execute(SET_TENANT, organization_id)
             async for record in conn.cursor(query, *args, prefetch=_CURSOR_PREFETCH):
                 yield tuple(_text(value) for value in record)
