@@ -35,6 +35,10 @@ def cmd_db(args: argparse.Namespace) -> int:
         print("models and migrations agree")
     elif args.action == "url":
         print(settings.database_url)
+    elif args.action == "distribute":
+        from entrypoints.distribute import run
+
+        return run(settings.database_url)
     return 0
 
 
@@ -164,8 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--workers", type=int, default=1)
         p.set_defaults(handler=handler)
 
-    db = sub.add_parser("db", help="schema migrations")
-    db.add_argument("action", choices=["upgrade", "downgrade", "check", "url"])
+    db = sub.add_parser("db", help="schema migrations; `db distribute` spreads the schema over a Citus cluster")
+    db.add_argument("action", choices=["upgrade", "downgrade", "check", "url", "distribute"])
     db.add_argument("revision", nargs="?")
     db.set_defaults(handler=cmd_db)
 
