@@ -132,8 +132,10 @@ class PostgresProvider(Provider):
         return FairGate(settings.db_pool_size)
 
     @provide(scope=Scope.REQUEST)
-    async def request_connection(self, pool: asyncpg.Pool, gate: FairGate) -> AsyncIterator[RequestConnection]:
-        connection = RequestConnection(pool, gate)
+    async def request_connection(
+        self, pool: asyncpg.Pool, gate: FairGate, settings: Settings
+    ) -> AsyncIterator[RequestConnection]:
+        connection = RequestConnection(pool, gate, single_statements=not settings.db_transaction_pooler)
         yield connection
         await connection.release()
 

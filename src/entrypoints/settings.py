@@ -46,6 +46,9 @@ class Settings:
     stripe_api_base: str | None = None
     data_dir: Path = Path(".data")
     db_pool_size: int = 20
+    # The database URL leads to a transaction pooler (PgBouncer pool_mode=transaction, before 1.21): no
+    # prepared statement outlives a transaction, and every read runs inside one (docs/scaling.md).
+    db_transaction_pooler: bool = False
     auth_rate_limit_per_minute: int = 20
     log_level: str = "INFO"
     # Test-only negative control of the concurrency suite: order placement skips its row locks, so the
@@ -105,6 +108,7 @@ class Settings:
             stripe_api_base=get("STRIPE_API_BASE"),
             data_dir=Path(get("DATA_DIR") or ".data"),
             db_pool_size=get_int("DB_POOL_SIZE", 20),
+            db_transaction_pooler=get("DB_TRANSACTION_POOLER") in ("1", "true"),
             auth_rate_limit_per_minute=get_int("AUTH_RATE_LIMIT_PER_MINUTE", 20),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             ticketing_unsafe_no_locks=get("TICKETING_UNSAFE_NO_LOCKS") in ("1", "true"),

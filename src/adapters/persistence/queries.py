@@ -75,9 +75,12 @@ class RequestConnection:
     a transaction to a function that authenticates, scopes and reads in one statement (its own transaction).
     """
 
-    def __init__(self, pool: asyncpg.Pool, gate: FairGate | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, gate: FairGate | None = None, *, single_statements: bool = True) -> None:
         self._pool = pool
         self._gate = gate
+        # Behind a transaction pooler without prepared statements, a statement outside a transaction takes two
+        # round trips (prepare, execute) that the pooler may send to different servers: read in a transaction.
+        self._single_statements = single_statements
         self._conn: asyncpg.pool.PoolConnectionProxy | None = None
         self._transaction: asyncpg.transaction.Transaction | None = None
 
@@ -95,7 +98,7 @@ class RequestConnection:
         return self._conn
 
     async def for_single_statement(self) -> asyncpg.pool.PoolConnectionProxy:
-        return await self._borrow()
+        return await self._borrow() if self._single_statements else await self.get()
 
     async def get(self) -> asyncpg.pool.PoolConnectionProxy:
         conn = await self._borrow()
