@@ -1,6 +1,7 @@
 """Real requests through a real PgBouncer in transaction mode (Debian's 1.18: no prepared statements across
-transactions): the app, its read side and its write side connect only through it, with two server
-connections for everything, and the cross-tenant matrix holds while both organizations read their own data."""
+transactions): the app, its read side and its write side connect only through it, with three server
+connections for everything (a request may hold three transactions at once: its reads, its unit of work, and
+an announcement's audience or a report's lookup), and the cross-tenant matrix holds while both organizations read their own data."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from tests.pgbouncer import log_of, running_pgbouncer, via
 
 @pytest.fixture(scope="module")
 def pgbouncer_port(database_url: str) -> Iterator[int]:
-    with running_pgbouncer(database_url, users=("postgres", APP_ROLE), server_pool_size=2) as port:
+    with running_pgbouncer(database_url, users=("postgres", APP_ROLE), server_pool_size=3) as port:
         yield port
 
 

@@ -13,6 +13,7 @@ import pytest
 from adapters.persistence.member_pages import AsyncpgMemberPages
 from adapters.persistence.queries import AsyncpgAuthenticator, RequestConnection, keep_session
 from application.identity import hash_token
+from domain.errors import NotFound
 from entrypoints.settings import asyncpg_url
 from tests.conftest import register
 
@@ -54,21 +55,27 @@ async def test_a_request_transaction_scopes_its_reads_and_leaves_nothing(client,
 async def test_the_one_statement_members_page_leaves_nothing(client, one_connection) -> None:
     owner = await register(client)
     org = await owner.create_org("One statement")
-    pages = AsyncpgMemberPages(RequestConnection(one_connection))
-    authentication, members = await pages.members_page(
+    request = RequestConnection(one_connection)
+    authentication, members = await AsyncpgMemberPages(request).members_page(
         hash_token(owner.token), uuid.UUID(org["id"]), limit=10, after=None
     )
     assert authentication.actor is not None and [m.user_id for m in members] == [uuid.UUID(owner.id)]
-    await _no_scope_left(one_connection)  # same connection, never returned through release(): nothing left
+    conn = await request.for_single_statement()
+    assert not conn.is_in_transaction()  # the statement was its own transaction: nothing to end
+    await request.release()
+    await _no_scope_left(one_connection)
 
 
 async def test_a_stranger_gets_no_rows_from_the_members_page(client, one_connection) -> None:
     owner = await register(client)
     stranger = await register(client)
     org = await owner.create_org("Not yours")
-    pages = AsyncpgMemberPages(RequestConnection(one_connection))
-    with pytest.raises(Exception, match="organization not found"):
-        await pages.members_page(hash_token(stranger.token), uuid.UUID(org["id"]), limit=10, after=None)
+    request = RequestConnection(one_connection)
+    with pytest.raises(NotFound, match="organization not found"):
+        await AsyncpgMemberPages(request).members_page(
+            hash_token(stranger.token), uuid.UUID(org["id"]), limit=10, after=None
+        )
+    await request.release()
     await _no_scope_left(one_connection)
 
 

@@ -84,12 +84,8 @@ def sql_queries(pool: Any, connections: list[RequestConnection]) -> QueriesFacto
         connection = RequestConnection(pool)
         connections.append(connection)
         conn = await connection.get()
-        # What app_authenticate() does for a request: the tenant and the user on this connection.
-        await conn.execute(
-            "SELECT set_config('app.organization_id', $1, false), set_config('app.user_id', $2, false)",
-            str(organization_id or ""),
-            str(user_id or ""),
-        )
+        # What app_authenticate_scoped() does for a request: the tenant and the user, for its transaction.
+        await conn.execute("SELECT app_scope($1, $2)", organization_id, user_id)
         return Queries(
             AsyncpgTicketingQueries(connection), AsyncpgCommunityQueries(connection), AsyncpgAuditQueries(connection)
         )
