@@ -1,7 +1,8 @@
 """Real requests through a real PgBouncer in transaction mode (Debian's 1.18: no prepared statements across
 transactions): the app, its read side and its write side connect only through it, with three server
 connections for everything (a request may hold three transactions at once: its reads, its unit of work, and
-an announcement's audience or a report's lookup), and the cross-tenant matrix holds while both organizations read their own data."""
+an announcement's audience or a report's lookup), and the cross-tenant matrix holds while both organizations
+read their own data."""
 
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
 """The isolation matrix on connections shared between tenants, the way PgBouncer's transaction mode shares them.
 
 The app runs with pools of three connections (read pool and write engine), and two organizations' requests
-interleave, one request of each in turn (the test client serves one request at a time, and asyncpg's pool hands
-out the most recently released connection, so the reads all go through one connection): each cross-tenant call of the matrix (A's owner with B's ids, and B's owner with A's) is
-interleaved with the other organization's legitimate reads of its own data, so nearly every request's
-statements run on a connection whose previous transaction was another tenant's. Any scope that survived a
-transaction would show up as a 200 (or another organization's name) where 404 is due, or as a legitimate
-read that sees the wrong tenant.
+interleave, one request of each in turn (the test client serves one request at a time, and asyncpg's pool
+hands out the most recently released connection, so the reads all go through one connection): each
+cross-tenant call of the matrix (A's owner with B's ids, and B's owner with A's) alternates with the other
+organization's legitimate reads of its own data, so nearly every request's statements run on a connection
+whose previous transaction was another tenant's. Any scope that survived a transaction would show up as a
+200 (or another organization's name) where 404 is due, or as a legitimate read that sees the wrong tenant.
 """
 
 from __future__ import annotations
