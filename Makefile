@@ -20,7 +20,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations bench scripts
-	$(BIN)/mypy src/domain src/application
+	$(BIN)/mypy src
 	$(BIN)/lint-imports --config importlinter.ini
 
 ## Lint, type-check, layering, then every test (real PostgreSQL and Redis: from the environment, else embedded).

@@ -12,7 +12,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.persistence.tables import metadata
+from adapters.persistence.all_tables import metadata
 
 sys.path.insert(0, os.path.dirname(__file__))  # migrations/helpers.py
 

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from application.pagination import clamp_limit, decode_cursor, encode_cursor
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.audit import AuditEntryView, AuditQueries
 from application.ports.queries import Page
 from domain.permissions import Actor, Permission
 
-
-@dataclass(frozen=True)
-class ListAuditLogQuery:
-    limit: int | None = None
-    cursor: str | None = None
+ListAuditLogQuery = PageQuery
 
 
 class ListAuditLog:
@@ -26,7 +20,4 @@ class ListAuditLog:
         rows = await self._queries.list_entries(
             actor.organization_id, limit=limit + 1, before=decode_cursor(query.cursor)
         )
-        if len(rows) <= limit:
-            return Page(items=rows, next_cursor=None)
-        last = rows[limit - 1]
-        return Page(items=rows[:limit], next_cursor=encode_cursor(last.occurred_at, last.id))
+        return page_of(rows, limit, lambda e: (e.occurred_at, e.id))

@@ -198,7 +198,7 @@ class ChangeSubscription:
                 organization_id=actor.organization_id,
                 name=organization.name,
                 email=user.email if user else None,
-                idempotency_key=row.customer_key(),
+                idempotency_key=row.customer_key(name=organization.name, email=user.email if user else None),
             )
             await uow.billing_customers.link(row.stripe_customer_id, actor.organization_id)
         if payment_method:
@@ -213,8 +213,11 @@ class ChangeSubscription:
                 subscription_id=cast(str, row.stripe_subscription_id), price_id=price_id
             )
         else:
+            key = row.subscription_key(
+                customer_id=row.stripe_customer_id, price_id=price_id, payment_method=payment_method
+            )
             info = await self._gateway.create_subscription(
-                customer_id=row.stripe_customer_id, price_id=price_id, idempotency_key=row.subscription_key()
+                customer_id=row.stripe_customer_id, price_id=price_id, idempotency_key=key
             )
         row.mirror(
             plan_id=plan.id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from application.notifications import DeliverNotifications, NotifyCommand
-from application.pagination import clamp_limit, decode_cursor, encode_cursor
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.auth import Authenticator
 from application.ports.chat import (
     AuthorView,
@@ -93,10 +93,7 @@ class CreateChannel:
         return channel_view(channel)
 
 
-@dataclass(frozen=True)
-class ListChannelsQuery:
-    limit: int | None = None
-    cursor: str | None = None
+ListChannelsQuery = PageQuery
 
 
 class ListChannels:
@@ -112,10 +109,7 @@ class ListChannels:
             limit=limit + 1,
             after=decode_cursor(query.cursor),
         )
-        if len(rows) <= limit:
-            return Page(items=rows, next_cursor=None)
-        last = rows[limit - 1]
-        return Page(items=rows[:limit], next_cursor=encode_cursor(last.created_at, last.id))
+        return page_of(rows, limit, lambda c: (c.created_at, c.id))
 
 
 class GetChannel:
@@ -230,9 +224,7 @@ class ListMessages:
         limit = clamp_limit(query.limit)
         channel = await visible_channel(self._channels, self._policy, actor, query.channel_id)
         rows = await self._queries.latest(actor.organization_id, channel.id, before=query.before, limit=limit + 1)
-        if len(rows) <= limit:
-            return Page(items=rows, next_cursor=None)
-        return Page(items=rows[:limit], next_cursor=str(rows[limit - 1].id))
+        return page_of(rows, limit, lambda m: m.id)
 
 
 class ChannelGate:

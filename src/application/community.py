@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.pagination import clamp_limit, decode_cursor, encode_cursor
+from application.pagination import PageQuery as PageQuery  # the HTTP adapter imports it from here
+from application.pagination import clamp_limit, decode_cursor, page_of
 from application.ports.clock import Clock
 from application.ports.community import (
+    ChapterMemberRepository,
     ChapterView,
     CommunityQueries,
     CommunityUnitOfWork,
@@ -23,17 +25,13 @@ from domain.errors import Conflict, NotFound
 from domain.permissions import Actor, ChapterRole, Permission
 
 
-def _page(rows: list[Any], limit: int, at: str, row_id: str) -> Page[Any]:
-    if len(rows) <= limit:
-        return Page(items=rows, next_cursor=None)
-    last = rows[limit - 1]
-    return Page(items=rows[:limit], next_cursor=encode_cursor(getattr(last, at), getattr(last, row_id)))
-
-
-async def _role_in(uow: CommunityUnitOfWork, actor: Actor, chapter_id: uuid.UUID | None) -> ChapterRole | None:
+async def chapter_role_of(
+    members: ChapterMemberRepository, actor: Actor, chapter_id: uuid.UUID | None
+) -> ChapterRole | None:
+    """The actor's role in a chapter (None outside any chapter)."""
     if chapter_id is None:
         return None
-    member = await uow.chapter_members.get(chapter_id, actor.user_id)
+    member = await members.get(chapter_id, actor.user_id)
     return None if member is None else member.role
 
 
@@ -51,15 +49,17 @@ async def _team(uow: CommunityUnitOfWork, team_id: uuid.UUID) -> Team:
     return team
 
 
+async def _team_with_role(
+    uow: CommunityUnitOfWork, actor: Actor, team_id: uuid.UUID
+) -> tuple[Team, ChapterRole | None]:
+    """The team (NotFound if it is not the organization's) and the actor's role in the team's chapter."""
+    team = await _team(uow, team_id)
+    return team, await chapter_role_of(uow.chapter_members, actor, team.chapter_id)
+
+
 async def _require_org_member(uow: CommunityUnitOfWork, user_id: uuid.UUID) -> None:
     if await uow.memberships.get(user_id) is None:
         raise NotFound("member not found")
-
-
-@dataclass(frozen=True)
-class PageQuery:
-    limit: int | None = None
-    cursor: str | None = None
 
 
 # --- chapters -------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ class UpdateChapter:
             chapter = await _chapter(uow, command.chapter_id)
             current = {"name": chapter.name, "slug": chapter.slug, "city": chapter.city, "timezone": chapter.timezone}
             merged = {**current, **{k: v for k, v in command.changes.items() if k in current}}
-            chapter.revise(actor, chapter_role=await _role_in(uow, actor, chapter.id), **merged)
+            chapter.revise(actor, chapter_role=await chapter_role_of(uow.chapter_members, actor, chapter.id), **merged)
             if chapter.slug != current["slug"] and await uow.chapters.slug_taken(chapter.slug, other_than=chapter.id):
                 raise Conflict("a chapter with this slug exists")
             uow.collect(chapter)
@@ -152,7 +152,7 @@ class ListChapters:
         rows = await self._queries.list_chapters(
             actor.organization_id, limit=limit + 1, after=decode_cursor(query.cursor)
         )
-        return _page(rows, limit, "created_at", "id")
+        return page_of(rows, limit, lambda r: (r.created_at, r.id))
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ class AddChapterMember:
                 chapter,
                 user_id=user_id,
                 role=command.role,
-                actor_chapter_role=await _role_in(uow, actor, chapter.id),
+                actor_chapter_role=await chapter_role_of(uow.chapter_members, actor, chapter.id),
                 now=self._clock.now(),
             )
             await _require_org_member(uow, user_id)
@@ -203,7 +203,7 @@ class ListChapterMembers:
         async with self._uow(actor.organization_id, actor.user_id) as uow:
             await _chapter(uow, chapter_id)
         rows = await self._queries.list_chapter_members(actor.organization_id, chapter_id, limit=limit + 1, after=after)
-        return _page(rows, limit, "joined_at", "user_id")
+        return page_of(rows, limit, lambda m: (m.joined_at, m.user_id))
 
 
 # --- teams ----------------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ class CreateTeam:
                 actor,
                 name=command.name,
                 chapter_id=command.chapter_id,
-                chapter_role=await _role_in(uow, actor, command.chapter_id),
+                chapter_role=await chapter_role_of(uow.chapter_members, actor, command.chapter_id),
                 now=self._clock.now(),
             )
             await uow.teams.add(team)
@@ -262,8 +262,8 @@ class RenameTeam:
 
     async def execute(self, actor: Actor, command: RenameTeamCommand) -> TeamView:
         async with self._uow(actor.organization_id, actor.user_id) as uow:
-            team = await _team(uow, command.team_id)
-            team.rename(actor, command.name, chapter_role=await _role_in(uow, actor, team.chapter_id))
+            team, role = await _team_with_role(uow, actor, command.team_id)
+            team.rename(actor, command.name, chapter_role=role)
             uow.collect(team)
             await uow.commit()
         return team_view(team)
@@ -275,17 +275,15 @@ class DeleteTeam:
 
     async def execute(self, actor: Actor, team_id: uuid.UUID) -> None:
         async with self._uow(actor.organization_id, actor.user_id) as uow:
-            team = await _team(uow, team_id)
-            uow.record(team.removal_event(actor, chapter_role=await _role_in(uow, actor, team.chapter_id)))
+            team, role = await _team_with_role(uow, actor, team_id)
+            uow.record(team.removal_event(actor, chapter_role=role))
             await uow.teams.remove(team)
             await uow.commit()
 
 
-@dataclass(frozen=True)
-class ListTeamsQuery:
+@dataclass(frozen=True, kw_only=True)
+class ListTeamsQuery(PageQuery):
     chapter_id: uuid.UUID | None = None
-    limit: int | None = None
-    cursor: str | None = None
 
 
 class ListTeams:
@@ -298,7 +296,7 @@ class ListTeams:
         rows = await self._queries.list_teams(
             actor.organization_id, chapter_id=query.chapter_id, limit=limit + 1, after=decode_cursor(query.cursor)
         )
-        return _page(rows, limit, "created_at", "id")
+        return page_of(rows, limit, lambda r: (r.created_at, r.id))
 
 
 @dataclass(frozen=True)
@@ -314,14 +312,8 @@ class AddTeamMember:
     async def execute(self, actor: Actor, command: TeamMemberCommand) -> GroupMemberResult:
         user_id = command.user_id or actor.user_id
         async with self._uow(actor.organization_id, actor.user_id) as uow:
-            team = await _team(uow, command.team_id)
-            member = TeamMember.enrol(
-                actor,
-                team,
-                user_id=user_id,
-                chapter_role=await _role_in(uow, actor, team.chapter_id),
-                now=self._clock.now(),
-            )
+            team, role = await _team_with_role(uow, actor, command.team_id)
+            member = TeamMember.enrol(actor, team, user_id=user_id, chapter_role=role, now=self._clock.now())
             await _require_org_member(uow, user_id)
             await uow.team_members.add(member)
             uow.collect(member)
@@ -336,11 +328,10 @@ class RemoveTeamMember:
     async def execute(self, actor: Actor, command: TeamMemberCommand) -> None:
         user_id = command.user_id or actor.user_id
         async with self._uow(actor.organization_id, actor.user_id) as uow:
-            team = await _team(uow, command.team_id)
+            team, role = await _team_with_role(uow, actor, command.team_id)
             member = await uow.team_members.get(team.id, user_id)
             if member is None:
                 raise NotFound("team member not found")
-            role = await _role_in(uow, actor, team.chapter_id)
             uow.record(member.removal_event(actor, team, chapter_role=role))
             await uow.team_members.remove(member)
             await uow.commit()
@@ -357,4 +348,4 @@ class ListTeamMembers:
         async with self._uow(actor.organization_id, actor.user_id) as uow:
             await _team(uow, team_id)
         rows = await self._queries.list_team_members(actor.organization_id, team_id, limit=limit + 1, after=after)
-        return _page(rows, limit, "joined_at", "user_id")
+        return page_of(rows, limit, lambda m: (m.joined_at, m.user_id))

@@ -32,9 +32,7 @@ class ListMembersByToken:
             # Who is asking is answered first (401 / 404 before a bad cursor), as on every other route.
             await self._pages.members_page(token_hash, organization_id, limit=0, after=None)
             raise
-        authentication, rows = await self._pages.members_page(
-            token_hash, organization_id, limit=limit + 1, after=after
-        )
+        authentication, rows = await self._pages.members_page(token_hash, organization_id, limit=limit + 1, after=after)
         actor = authentication.actor
         if actor is None:
             raise NotFound("organization not found")

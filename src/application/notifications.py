@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.pagination import clamp_limit, decode_cursor, encode_cursor
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.clock import Clock
 from application.ports.notifications import NotificationQueries, NotificationsUnitOfWorkFactory, NotificationView
 from application.ports.queries import Page
@@ -17,19 +17,6 @@ from domain.notifications import Notification
 from domain.permissions import Principal
 
 MAX_RESUME_BACKLOG = 1000
-
-
-def notification_view(n: Notification) -> NotificationView:
-    return NotificationView(
-        id=n.id,
-        organization_id=n.organization_id,
-        kind=n.kind,
-        title=n.title,
-        body=n.body,
-        data=dict(n.data),
-        created_at=n.created_at,
-        read_at=n.read_at,
-    )
 
 
 @dataclass(frozen=True)
@@ -67,17 +54,15 @@ class DeliverNotifications:
             for notification in notifications:
                 await uow.notifications.add(notification)
             await uow.commit()
-        views = [notification_view(n) for n in notifications]
+        views = [NotificationView.of(n) for n in notifications]
         for notification, view in zip(notifications, views, strict=True):
             await self._publisher.publish_notification(notification.user_id, view)
         return views
 
 
-@dataclass(frozen=True)
-class ListNotificationsQuery:
+@dataclass(frozen=True, kw_only=True)
+class ListNotificationsQuery(PageQuery):
     unread_only: bool = False
-    limit: int | None = None
-    cursor: str | None = None
 
 
 class ListMyNotifications:
@@ -89,10 +74,7 @@ class ListMyNotifications:
         rows = await self._queries.list_for_user(
             principal.user_id, unread_only=query.unread_only, limit=limit + 1, before=decode_cursor(query.cursor)
         )
-        if len(rows) <= limit:
-            return Page(items=rows, next_cursor=None)
-        last = rows[limit - 1]
-        return Page(items=rows[:limit], next_cursor=encode_cursor(last.created_at, last.id))
+        return page_of(rows, limit, lambda n: (n.created_at, n.id))
 
 
 class MarkNotificationRead:
@@ -110,7 +92,7 @@ class MarkNotificationRead:
                 raise NotFound("notification not found")
             notification.mark_read(principal.user_id, self._clock.now())
             await uow.commit()
-        return notification_view(notification)
+        return NotificationView.of(notification)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.pagination import clamp_limit, decode_cursor, encode_cursor
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.clock import Clock
 from application.ports.persistence import UnitOfWorkFactory
 from application.ports.queries import MemberQueries, MemberView, OrganizationView, Page, UserQueries
@@ -83,18 +83,30 @@ class RenameOrganization:
         return OrganizationResult.of(org, actor.role)
 
 
+@dataclass(frozen=True)
+class ListMyOrganizationsQuery:
+    limit: int | None = None
+    cursor: str | None = None
+
+
 class ListMyOrganizations:
+    """A user's organizations by (created_at, id) cursor. A user belongs to few organizations, so the page is
+    cut from the whole list here rather than in every query adapter."""
+
     def __init__(self, queries: UserQueries) -> None:
         self._queries = queries
 
-    async def execute(self, principal: Principal) -> list[OrganizationView]:
-        return await self._queries.organizations_of(principal.user_id)
+    async def execute(
+        self, principal: Principal, query: ListMyOrganizationsQuery = ListMyOrganizationsQuery()
+    ) -> Page[OrganizationView]:
+        limit, after = clamp_limit(query.limit), decode_cursor(query.cursor)
+        rows = sorted(await self._queries.organizations_of(principal.user_id), key=lambda v: (v.created_at, v.id))
+        if after is not None:
+            rows = [v for v in rows if (v.created_at, v.id) > after]
+        return page_of(rows[: limit + 1], limit, key=lambda v: (v.created_at, v.id))
 
 
-@dataclass(frozen=True)
-class ListMembersQuery:
-    limit: int | None = None
-    cursor: str | None = None
+ListMembersQuery = PageQuery
 
 
 class ListMembers:
@@ -107,10 +119,7 @@ class ListMembers:
         rows = await self._queries.list_members(
             actor.organization_id, limit=limit + 1, after=decode_cursor(query.cursor)
         )
-        if len(rows) <= limit:
-            return Page(items=rows, next_cursor=None)
-        last = rows[limit - 1]
-        return Page(items=rows[:limit], next_cursor=encode_cursor(last.joined_at, last.user_id))
+        return page_of(rows, limit, lambda m: (m.joined_at, m.user_id))
 
 
 @dataclass(frozen=True)

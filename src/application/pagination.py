@@ -6,11 +6,25 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
+from application.ports.queries import Page
 from domain.errors import InvalidInput
 
+T = TypeVar("T")
+
 MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """Which page of a list: at most `limit` rows after `cursor` (a list's filters extend it, keyword-only)."""
+
+    limit: int | None = None
+    cursor: str | None = None
 
 
 def clamp_limit(limit: int | None, default: int = 50) -> int:
@@ -35,3 +49,15 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
         return datetime.fromisoformat(at), uuid.UUID(row_id)
     except (ValueError, TypeError, binascii.Error, UnicodeError) as exc:
         raise InvalidInput("cursor is not valid") from exc
+
+
+def page_of(rows: Sequence[T], limit: int, key: Callable[[T], tuple[datetime, uuid.UUID] | uuid.UUID]) -> Page[T]:
+    """The page of a keyset read that fetched up to `limit + 1` rows: the extra row only says a next page exists.
+
+    `key` gives the last row's position: a (timestamp, id) pair becomes an opaque cursor; a bare id is handed
+    out as it is (message history pages by id)."""
+    if len(rows) <= limit:
+        return Page(items=list(rows), next_cursor=None)
+    position = key(rows[limit - 1])
+    cursor = str(position) if isinstance(position, uuid.UUID) else encode_cursor(*position)
+    return Page(items=list(rows[:limit]), next_cursor=cursor)

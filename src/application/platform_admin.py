@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.pagination import clamp_limit, decode_cursor, encode_cursor
+from application.pagination import PageQuery, clamp_limit, decode_cursor, page_of
 from application.ports.admin import AdminQueries, OrganizationUsageRow
 from application.ports.billing import BillingUnitOfWorkFactory
 from application.ports.clock import Clock
@@ -45,10 +45,10 @@ class SetPlatformAdmin:
             if user.platform_admin != platform_admin:
                 user.platform_admin = platform_admin
                 uow.record(
-                    DomainEvent(
-                        name="platform_admin.granted" if platform_admin else "platform_admin.revoked",
-                        organization_id=None,
-                        payload={"user_id": str(user.id), "email": user.email},
+                    DomainEvent.of(
+                        "platform_admin.granted" if platform_admin else "platform_admin.revoked",
+                        None,
+                        {"user_id": str(user.id), "email": user.email},
                     )
                 )
             await uow.commit()
@@ -77,10 +77,7 @@ class AdminOrganizationView:
     over_limits: list[str]
 
 
-@dataclass(frozen=True)
-class ListOrganizationsQuery:
-    limit: int | None = None
-    cursor: str | None = None
+ListOrganizationsQuery = PageQuery
 
 
 class ListOrganizationsForAdmin:
@@ -91,13 +88,11 @@ class ListOrganizationsForAdmin:
         platform.require_platform_admin(principal)
         limit = clamp_limit(query.limit)
         rows = await self._queries.organizations(limit=limit + 1, after=decode_cursor(query.cursor))
-        page, more = rows[:limit], len(rows) > limit
+        page = page_of(rows, limit, lambda r: (r.created_at, r.id))
         plans = await self._plans(
-            {effective_plan_id(r.plan_id, r.subscription_status, r.stripe_subscription_id) for r in page}
+            {effective_plan_id(r.plan_id, r.subscription_status, r.stripe_subscription_id) for r in page.items}
         )
-        items = [self._view(row, plans) for row in page]
-        next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if more else None
-        return Page(items=items, next_cursor=next_cursor)
+        return Page(items=[self._view(row, plans) for row in page.items], next_cursor=page.next_cursor)
 
     async def _plans(self, plan_ids: set[str]) -> dict[str, Plan]:
         async with self._uow() as uow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,16 +69,22 @@ class RequestReport:
         return _view(report)
 
 
+async def _report_for_admins(uow: ReportsUnitOfWorkFactory, actor: Actor, report_id: uuid.UUID) -> Report:
+    """Reports hold members' email addresses: the organization's admins only."""
+    actor.require(Permission.MEMBERS_MANAGE)
+    async with uow(actor.organization_id, actor.user_id) as reports:
+        report = await reports.reports.get(report_id)
+    if report is None:
+        raise NotFound("report not found")
+    return report
+
+
 class GetReport:
     def __init__(self, uow: ReportsUnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def execute(self, actor: Actor, report_id: uuid.UUID) -> ReportView:
-        actor.require(Permission.MEMBERS_MANAGE)
-        async with self._uow(actor.organization_id, actor.user_id) as uow:
-            report = await uow.reports.get(report_id)
-        if report is None:
-            raise NotFound("report not found")
+        report = await _report_for_admins(self._uow, actor, report_id)
         return _view(report)
 
 
@@ -95,15 +101,23 @@ class DownloadReport:
         self._uow, self._files = uow, files
 
     async def execute(self, actor: Actor, report_id: uuid.UUID) -> ReportDownload:
-        actor.require(Permission.MEMBERS_MANAGE)
-        async with self._uow(actor.organization_id, actor.user_id) as uow:
-            report = await uow.reports.get(report_id)
-        if report is None:
-            raise NotFound("report not found")
+        report = await _report_for_admins(self._uow, actor, report_id)
         if report.status != ReportStatus.READY or report.file_key is None:
             raise Conflict(f"this report is {report.status.value}, not ready")
         filename = f"{report.kind.value}-{report.requested_at:%Y%m%d-%H%M%S}.csv"
-        return ReportDownload(filename=filename, chunks=self._files.read(report.file_key))
+        chunks = self._files.read(report.file_key)
+        # Open the file now: a missing one is a 404 before the response starts, not a stream broken after a 200.
+        try:
+            first = await anext(chunks)
+        except StopAsyncIteration:
+            first = b""
+        return ReportDownload(filename=filename, chunks=_starting_with(first, chunks))
+
+
+async def _starting_with(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        yield chunk
 
 
 def _safe_cell(value: str) -> str:
@@ -125,11 +139,22 @@ async def csv_chunks(header: CsvRow, rows: AsyncIterable[CsvRow], counter: list[
     yield buffer.getvalue().encode()
 
 
+# What the organization's admins read when generation fails; the cause itself goes to the log only.
+GENERATION_FAILED = (
+    "The report could not be generated. It is retried automatically; if it stays failed, request it again."
+)
+
+
 class GenerateReport:
     """On ``report.requested``: stream the rows into the file store, then mark the report ready.
 
-    Idempotent by state: a report no longer pending is left alone, and the file key is the report's own,
-    so a repeated run overwrites the same file with the same content.
+    Idempotent by state: a ready report is left alone, and the file key is the report's own, so a repeated
+    run overwrites the same file with the same content.
+
+    When generation raises, the report is marked failed at once (so nobody waits on a report stuck in
+    pending), and the error re-raised so the job's retries run it again: a later successful attempt, or a
+    replay of the dead letter, still completes it. The handler does not know which attempt is the last, and
+    need not: `failed` is only final once the job's retries are spent.
     """
 
     name = "reports.generate"
@@ -146,19 +171,34 @@ class GenerateReport:
         report_id = uuid.UUID(str(event.payload["report_id"]))
         async with self._uow(organization_id) as uow:
             report = await uow.reports.get(report_id)
-        if report is None or report.status != ReportStatus.PENDING:
+        if report is None or not report.to_generate:
             return
+        try:
+            key, row_count = await self._write(report)
+        except Exception:
+            await self._settle(
+                organization_id, report_id, lambda r: r.fail(error=GENERATION_FAILED, now=self._clock.now())
+            )
+            raise
+        await self._settle(
+            organization_id, report_id, lambda r: r.complete(file_key=key, row_count=row_count, now=self._clock.now())
+        )
+
+    async def _write(self, report: Report) -> tuple[str, int]:
         if report.kind == ReportKind.ATTENDEES and report.event_id is not None:
-            rows = self._source.attendees(organization_id, report.event_id)
+            rows = self._source.attendees(report.organization_id, report.event_id)
         else:
-            rows = self._source.members(organization_id)
+            rows = self._source.members(report.organization_id)
         counter = [0]
         key = report.file_key_for()
         await self._files.write(key, csv_chunks(self._source.header(report.kind.value), rows, counter))
+        return key, counter[0]
+
+    async def _settle(self, organization_id: uuid.UUID, report_id: uuid.UUID, change: Callable[[Report], None]) -> None:
         async with self._uow(organization_id) as uow:
             report = await uow.reports.get(report_id)
-            if report is None or report.status != ReportStatus.PENDING:
-                return
-            report.complete(file_key=key, row_count=counter[0], now=self._clock.now())
+            if report is None or not report.to_generate:
+                return  # completed meanwhile by a concurrent run
+            change(report)
             await uow.reports.add(report)
             await uow.commit()

@@ -19,17 +19,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from application.ports.billing import BillingUnitOfWork, BillingUnitOfWorkFactory, StripeEventRecord
+from application.ports.billing import BillingUnitOfWork, StripeEventRecord
 from application.ports.clock import Clock
-from application.ports.payments import PaymentGateway, WebhookEvent
+from application.ports.payments import WEBHOOK_MAX_TIMESTAMP, PaymentGateway, WebhookEvent
+from application.ports.webhooks import WebhookUnitOfWork, WebhookUnitOfWorkFactory
 
 
 class WebhookHandler(Protocol):
-    async def organization_of(self, uow: BillingUnitOfWork, event: WebhookEvent) -> uuid.UUID | None:
+    async def organization_of(self, uow: WebhookUnitOfWork, event: WebhookEvent) -> uuid.UUID | None:
         """The organization the event is about, or None when it is none of ours (recorded, then ignored)."""
         ...
 
-    async def apply(self, uow: BillingUnitOfWork, event: WebhookEvent) -> str:
+    async def apply(self, uow: WebhookUnitOfWork, event: WebhookEvent) -> str:
         """Apply the event's effects in the organization's unit of work (no commit); returns the outcome."""
         ...
 
@@ -48,10 +49,6 @@ class WebhookHandlers:
     def get(self, event_type: str) -> WebhookHandler | None:
         return self._by_type.get(event_type)
 
-    @property
-    def event_types(self) -> list[str]:
-        return sorted(self._by_type)
-
 
 @dataclass(frozen=True)
 class WebhookResult:
@@ -63,7 +60,7 @@ class WebhookResult:
 class ProcessStripeWebhook:
     def __init__(
         self,
-        uow: BillingUnitOfWorkFactory,
+        uow: WebhookUnitOfWorkFactory,
         gateway: PaymentGateway,
         handlers: WebhookHandlers,
         clock: Clock,
@@ -145,13 +142,19 @@ class SubscriptionEventHandler:
             plan_id=plan.id,
             subscription_id=row.stripe_subscription_id,
             status=status,
-            current_period_end=datetime.fromtimestamp(period_end, UTC) if isinstance(period_end, int) else None,
+            current_period_end=_timestamp(period_end),
             cancel_at_period_end=bool(subscription.get("cancel_at_period_end")),
             as_of=event.created,
             now=self._clock.now(),
         )
         uow.collect(row)
         return "applied" if changed else "no change: older than or equal to the state held"
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= WEBHOOK_MAX_TIMESTAMP:
+        return None
+    return datetime.fromtimestamp(value, UTC)
 
 
 def _id_of(value: Any) -> str | None:

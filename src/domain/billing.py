@@ -7,6 +7,7 @@ from a plan's entitlements is not granted (fail closed), so a new entitlement mu
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -118,13 +119,15 @@ class OrganizationSubscription(Aggregate):
     def effective_plan_id(self) -> str:
         return effective_plan_id(self.plan_id, self.status, self.stripe_subscription_id)
 
-    def subscription_key(self) -> str:
-        """Idempotency key of the next Stripe subscription create: derived from the organization and the
-        generation, so a retried request reuses the same key and never subscribes twice."""
-        return f"org:{self.organization_id}:subscription:{self.generation + 1}"
+    def subscription_key(self, *, customer_id: str, price_id: str, payment_method: str | None) -> str:
+        """Idempotency key of the next Stripe subscription create: the organization, the generation and the
+        parameters it guards. A retried request reuses the key and never subscribes twice; a retry with other
+        terms (another card after a refusal: Stripe replays a refused answer for its key) gets a key of its own."""
+        guarded = _digest(customer_id, price_id, payment_method or "")
+        return f"org:{self.organization_id}:subscription:{self.generation + 1}:{guarded}"
 
-    def customer_key(self) -> str:
-        return customer_idempotency_key(self.organization_id)
+    def customer_key(self, *, name: str, email: str | None) -> str:
+        return customer_idempotency_key(self.organization_id, name=name, email=email)
 
     def mirror(
         self,
@@ -196,9 +199,15 @@ def effective_plan_id(plan_id: str | None, status: str | None, stripe_subscripti
     return plan_id if status in ENTITLED_STATUSES else FREE_PLAN_ID
 
 
-def customer_idempotency_key(organization_id: uuid.UUID) -> str:
-    """One Stripe customer per organization, however often creating it is retried."""
-    return f"org:{organization_id}:customer"
+def customer_idempotency_key(organization_id: uuid.UUID, *, name: str, email: str | None) -> str:
+    """One Stripe customer per organization and parameters, however often creating it is retried. Stripe
+    refuses a key reused with other parameters for 24 h, so a retry by another billing manager (another email)
+    or after a rename must not reuse the first attempt's key."""
+    return f"org:{organization_id}:customer:{_digest(name, email or '')}"
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
 
 def check_plan_id(raw: str) -> str:

@@ -87,11 +87,11 @@ class Channel(Aggregate):
             created_at=now,
         )
         channel.record(
-            DomainEvent(
-                name="channel.created",
-                organization_id=actor.organization_id,
-                payload={"channel_id": str(channel.id), "name": channel.name, "scope": scope.value},
-                actor_id=actor.user_id,
+            DomainEvent.of(
+                "channel.created",
+                actor.organization_id,
+                {"channel_id": str(channel.id), "name": channel.name, "scope": scope.value},
+                actor.user_id,
             )
         )
         return channel
@@ -112,11 +112,11 @@ class Channel(Aggregate):
 
     def add_member_event(self, actor: Actor, user_id: uuid.UUID) -> DomainEvent:
         actor.require(Permission.CHANNELS_MANAGE)
-        return DomainEvent(
-            name="channel.member_added",
-            organization_id=self.organization_id,
-            payload={"channel_id": str(self.id), "user_id": str(user_id)},
-            actor_id=actor.user_id,
+        return DomainEvent.of(
+            "channel.member_added",
+            self.organization_id,
+            {"channel_id": str(self.id), "user_id": str(user_id)},
+            actor.user_id,
         )
 
 

@@ -12,7 +12,7 @@ from domain.identity import check_text, clean_name
 from domain.ids import new_id
 from domain.organizations import check_slug
 from domain.permissions import Actor, ChapterRole, Permission
-from domain.ticketing import check_timezone
+from domain.ticketing.rules import check_timezone
 
 
 def _clean_city(raw: str | None) -> str | None:
@@ -77,21 +77,13 @@ class Chapter(Aggregate):
 
     def removal_event(self, actor: Actor) -> DomainEvent:
         actor.require(Permission.CHAPTERS_MANAGE)
-        return DomainEvent(
-            name="chapter.deleted",
-            organization_id=self.organization_id,
-            payload={"chapter_id": str(self.id), "slug": self.slug},
-            actor_id=actor.user_id,
+        return DomainEvent.of(
+            "chapter.deleted", self.organization_id, {"chapter_id": str(self.id), "slug": self.slug}, actor.user_id
         )
 
     def _record(self, actor: Actor, event_name: str, **payload: str) -> None:
         self.record(
-            DomainEvent(
-                name=event_name,
-                organization_id=self.organization_id,
-                payload={"chapter_id": str(self.id), **payload},
-                actor_id=actor.user_id,
-            )
+            DomainEvent.of(event_name, self.organization_id, {"chapter_id": str(self.id), **payload}, actor.user_id)
         )
 
 
@@ -126,11 +118,11 @@ class ChapterMember(Aggregate):
             joined_at=now,
         )
         member.record(
-            DomainEvent(
-                name="chapter.member_added",
-                organization_id=chapter.organization_id,
-                payload={"chapter_id": str(chapter.id), "user_id": str(user_id), "role": role.value},
-                actor_id=actor.user_id,
+            DomainEvent.of(
+                "chapter.member_added",
+                chapter.organization_id,
+                {"chapter_id": str(chapter.id), "user_id": str(user_id), "role": role.value},
+                actor.user_id,
             )
         )
         return member
@@ -167,21 +159,11 @@ class Team(Aggregate):
 
     def removal_event(self, actor: Actor, *, chapter_role: ChapterRole | None) -> DomainEvent:
         require_team_manager(actor, self.chapter_id, chapter_role)
-        return DomainEvent(
-            name="team.deleted",
-            organization_id=self.organization_id,
-            payload={"team_id": str(self.id)},
-            actor_id=actor.user_id,
-        )
+        return DomainEvent.of("team.deleted", self.organization_id, {"team_id": str(self.id)}, actor.user_id)
 
     def _record(self, actor: Actor, event_name: str, **payload: str) -> None:
         self.record(
-            DomainEvent(
-                name=event_name,
-                organization_id=self.organization_id,
-                payload={"team_id": str(self.id), **payload},
-                actor_id=actor.user_id,
-            )
+            DomainEvent.of(event_name, self.organization_id, {"team_id": str(self.id), **payload}, actor.user_id)
         )
 
 
@@ -209,11 +191,11 @@ class TeamMember(Aggregate):
             require_team_manager(actor, team.chapter_id, chapter_role)
         member = cls(organization_id=team.organization_id, team_id=team.id, user_id=user_id, joined_at=now)
         member.record(
-            DomainEvent(
-                name="team.member_added",
-                organization_id=team.organization_id,
-                payload={"team_id": str(team.id), "user_id": str(user_id)},
-                actor_id=actor.user_id,
+            DomainEvent.of(
+                "team.member_added",
+                team.organization_id,
+                {"team_id": str(team.id), "user_id": str(user_id)},
+                actor.user_id,
             )
         )
         return member
@@ -222,9 +204,9 @@ class TeamMember(Aggregate):
         """Anyone leaves a team; managers remove others."""
         if self.user_id != actor.user_id:
             require_team_manager(actor, team.chapter_id, chapter_role)
-        return DomainEvent(
-            name="team.member_removed",
-            organization_id=self.organization_id,
-            payload={"team_id": str(self.team_id), "user_id": str(self.user_id)},
-            actor_id=actor.user_id,
+        return DomainEvent.of(
+            "team.member_removed",
+            self.organization_id,
+            {"team_id": str(self.team_id), "user_id": str(self.user_id)},
+            actor.user_id,
         )

@@ -20,6 +20,13 @@ class DomainEvent:
     id: uuid.UUID = field(default_factory=new_id)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
+    @classmethod
+    def of(
+        cls, name: str, organization_id: uuid.UUID | None, payload: dict[str, Any], actor_id: uuid.UUID | None = None
+    ) -> DomainEvent:
+        """The usual event in one line: what happened, where, with what, and who did it (None: the system)."""
+        return cls(name=name, organization_id=organization_id, payload=payload, actor_id=actor_id)
+
 
 class Aggregate:
     """Mixin: collects events until the unit of work takes them.

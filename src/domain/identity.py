@@ -63,13 +63,7 @@ class User(Aggregate):
     @classmethod
     def register(cls, *, email: str, name: str, password_hash: str, now: datetime) -> User:
         user = cls(email=normalize_email(email), name=clean_name(name), password_hash=password_hash, created_at=now)
-        user.record(
-            DomainEvent(
-                name="user.registered",
-                organization_id=None,
-                payload={"user_id": str(user.id), "email": user.email},
-            )
-        )
+        user.record(DomainEvent.of("user.registered", None, {"user_id": str(user.id), "email": user.email}))
         return user
 
 

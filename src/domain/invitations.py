@@ -42,11 +42,11 @@ class Invitation(Aggregate):
             expires_at=now + INVITATION_TTL,
         )
         invitation.record(
-            DomainEvent(
-                name="invitation.created",
-                organization_id=actor.organization_id,
-                payload={"invitation_id": str(invitation.id), "email": invitation.email, "role": role.value},
-                actor_id=actor.user_id,
+            DomainEvent.of(
+                "invitation.created",
+                actor.organization_id,
+                {"invitation_id": str(invitation.id), "email": invitation.email, "role": role.value},
+                actor.user_id,
             )
         )
         return invitation
@@ -61,11 +61,11 @@ class Invitation(Aggregate):
             raise NotFound("invitation not found")
         self.accepted_at, self.accepted_by = now, user_id
         self.record(
-            DomainEvent(
-                name="invitation.accepted",
-                organization_id=self.organization_id,
-                payload={"invitation_id": str(self.id), "user_id": str(user_id), "role": self.role.value},
-                actor_id=user_id,
+            DomainEvent.of(
+                "invitation.accepted",
+                self.organization_id,
+                {"invitation_id": str(self.id), "user_id": str(user_id), "role": self.role.value},
+                user_id,
             )
         )
         return Membership(organization_id=self.organization_id, user_id=user_id, role=self.role, joined_at=now)

@@ -36,11 +36,11 @@ class Organization(Aggregate):
         org = cls(name=clean_name(name), slug=check_slug(slug), created_at=now)
         owner = Membership(organization_id=org.id, user_id=owner_id, role=Role.OWNER, joined_at=now)
         org.record(
-            DomainEvent(
-                name="organization.created",
-                organization_id=org.id,
-                payload={"name": org.name, "slug": org.slug, "owner_id": str(owner_id)},
-                actor_id=owner_id,
+            DomainEvent.of(
+                "organization.created",
+                org.id,
+                {"name": org.name, "slug": org.slug, "owner_id": str(owner_id)},
+                owner_id,
             )
         )
         return org, owner
@@ -50,14 +50,7 @@ class Organization(Aggregate):
         new_name = clean_name(name)
         if new_name != self.name:
             old, self.name = self.name, new_name
-            self.record(
-                DomainEvent(
-                    name="organization.renamed",
-                    organization_id=self.id,
-                    payload={"from": old, "to": new_name},
-                    actor_id=actor.user_id,
-                )
-            )
+            self.record(DomainEvent.of("organization.renamed", self.id, {"from": old, "to": new_name}, actor.user_id))
 
 
 @dataclass(eq=False)
@@ -77,11 +70,11 @@ class Membership(Aggregate):
         if new_role != self.role:
             old, self.role = self.role, new_role
             self.record(
-                DomainEvent(
-                    name="member.role_changed",
-                    organization_id=self.organization_id,
-                    payload={"user_id": str(self.user_id), "from": old.value, "to": new_role.value},
-                    actor_id=actor.user_id,
+                DomainEvent.of(
+                    "member.role_changed",
+                    self.organization_id,
+                    {"user_id": str(self.user_id), "from": old.value, "to": new_role.value},
+                    actor.user_id,
                 )
             )
 
@@ -95,9 +88,4 @@ class Membership(Aggregate):
             raise Conflict("the last owner cannot leave or be removed")
 
     def removal_event(self, actor: Actor) -> DomainEvent:
-        return DomainEvent(
-            name="member.removed",
-            organization_id=self.organization_id,
-            payload={"user_id": str(self.user_id)},
-            actor_id=actor.user_id,
-        )
+        return DomainEvent.of("member.removed", self.organization_id, {"user_id": str(self.user_id)}, actor.user_id)

@@ -22,11 +22,11 @@ def suspend(organization: Organization, admin: Principal, *, reason: str | None,
         raise Conflict("the organization is suspended already")
     organization.suspended_at = now
     organization.record(
-        DomainEvent(
-            name="organization.suspended",
-            organization_id=organization.id,
-            payload={"by_platform_admin": str(admin.user_id), "reason": reason},
-            actor_id=admin.user_id,
+        DomainEvent.of(
+            "organization.suspended",
+            organization.id,
+            {"by_platform_admin": str(admin.user_id), "reason": reason},
+            admin.user_id,
         )
     )
 
@@ -37,10 +37,7 @@ def reactivate(organization: Organization, admin: Principal) -> None:
         raise Conflict("the organization is not suspended")
     organization.suspended_at = None
     organization.record(
-        DomainEvent(
-            name="organization.reactivated",
-            organization_id=organization.id,
-            payload={"by_platform_admin": str(admin.user_id)},
-            actor_id=admin.user_id,
+        DomainEvent.of(
+            "organization.reactivated", organization.id, {"by_platform_admin": str(admin.user_id)}, admin.user_id
         )
     )

@@ -56,11 +56,11 @@ class Report(Aggregate):
             event_id=event_id,
         )
         report.record(
-            DomainEvent(
-                name=REPORT_REQUESTED,
-                organization_id=actor.organization_id,
-                payload={"report_id": str(report.id), "kind": kind.value},
-                actor_id=actor.user_id,
+            DomainEvent.of(
+                REPORT_REQUESTED,
+                actor.organization_id,
+                {"report_id": str(report.id), "kind": kind.value},
+                actor.user_id,
             )
         )
         return report
@@ -68,12 +68,19 @@ class Report(Aggregate):
     def file_key_for(self) -> str:
         return f"reports/{self.organization_id}/{self.id}.csv"
 
+    @property
+    def to_generate(self) -> bool:
+        """Pending, or failed: a retry of its job (or a replay) may still complete a failed report."""
+        return self.status != ReportStatus.READY
+
     def complete(self, *, file_key: str, row_count: int, now: datetime) -> None:
-        if self.status != ReportStatus.PENDING:
-            raise Conflict("this report is no longer pending")
+        if not self.to_generate:
+            raise Conflict("this report is ready already")
         self.status, self.file_key, self.row_count, self.completed_at = ReportStatus.READY, file_key, row_count, now
+        self.error = None
 
     def fail(self, *, error: str, now: datetime) -> None:
-        if self.status != ReportStatus.PENDING:
-            raise Conflict("this report is no longer pending")
+        """`error` is shown to the organization's admins: plain words, never the exception's internals."""
+        if not self.to_generate:
+            raise Conflict("this report is ready already")
         self.status, self.error, self.completed_at = ReportStatus.FAILED, error[:500], now

@@ -1,4 +1,4 @@
-"""The Litestar application factory: wires adapters to ports; holds no logic of its own."""
+"""The Litestar application factory: the HTTP and WebSocket app over the container (entrypoints.container)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
-from dishka import AsyncContainer, Provider, make_async_container
-from dishka.integrations.litestar import DishkaRouter, LitestarProvider, setup_dishka
+from dishka import AsyncContainer, Provider
+from dishka.integrations.litestar import DishkaRouter, setup_dishka
 from litestar import Litestar, Router
+from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -18,40 +19,27 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Middleware, Receive, Scope, Send
 
-from adapters.http.admin import PlatformAdminController
-from adapters.http.announcements import AnnouncementController
-from adapters.http.audit import AuditLogController
-from adapters.http.auth import HttpAuthProvider
-from adapters.http.billing import PlanController, SubscriptionController
-from adapters.http.chat import ChannelController, NotificationController
-from adapters.http.community import ChapterController, TeamController
+from adapters.http.body_limits import body_limits
 from adapters.http.errors import EXCEPTION_HANDLERS
-from adapters.http.identity import AuthController, MeController
+from adapters.http.metrics_access import metrics_guard
 from adapters.http.middleware import request_context_middleware
-from adapters.http.operations import operations_handlers
-from adapters.http.organizations import InvitationController, OrganizationController
-from adapters.http.reports import ReportController
-from adapters.http.ticketing import EventController, MyTicketsController, OrderController
-from adapters.http.webhooks import StripeWebhookController
+from adapters.http.operations.controllers import operations_handlers
+from adapters.http.rate_limit_store import FallbackStore
+from adapters.http.routes import RATE_LIMITED_ROUTE_HANDLERS, ROUTE_HANDLERS
+from adapters.http.security_headers import add_security_headers
 from adapters.memory.store import MemoryStore
 from adapters.observability.metrics import metrics_handler
-from adapters.persistence.queries import RequestConnection
+from adapters.persistence.connection import RequestConnection
+from adapters.realtime.log_redaction import redact_socket_tokens
 from adapters.realtime.websocket import realtime_socket
-from entrypoints.providers import CoreProvider, MemoryProvider, PostgresProvider, UseCaseProvider
-from entrypoints.providers_billing import BillingUseCaseProvider, MemoryBillingProvider, PostgresBillingProvider
-from entrypoints.providers_jobs import BrokerProvider, JobsUseCaseProvider, MemoryJobsProvider, PostgresJobsProvider
-from entrypoints.providers_realtime import realtime_providers
-from entrypoints.providers_ticketing import ticketing_providers
-from entrypoints.settings import Settings
+from entrypoints.container import build_container
+from entrypoints.jobs import measure_outbox_lag
+from entrypoints.settings import Environment, Settings
 
-API_CONTROLLERS: list[Any] = [MeController, OrganizationController, InvitationController]
-API_CONTROLLERS += [PlanController, SubscriptionController, StripeWebhookController, PlatformAdminController]
-API_CONTROLLERS += [ChapterController, TeamController, EventController, OrderController, MyTicketsController]
-API_CONTROLLERS += [AuditLogController]
-API_CONTROLLERS += [ReportController, AnnouncementController]
-API_CONTROLLERS += [ChannelController, NotificationController, realtime_socket]
+# Every route handler behind the API router, in one place.
+API_CONTROLLERS: list[Any] = [*ROUTE_HANDLERS, realtime_socket]
 
 
 class DatabaseCheck:
@@ -82,28 +70,11 @@ class RedisCheck:
             await client.aclose()
 
 
-def build_container(
-    settings: Settings, *, memory_store: MemoryStore | None = None, extra_providers: Sequence[Provider] = ()
-) -> AsyncContainer:
-    storage: Provider = MemoryProvider(memory_store) if memory_store is not None else PostgresProvider()
-    billing: Provider = MemoryBillingProvider() if memory_store is not None else PostgresBillingProvider()
-    jobs: Provider = MemoryJobsProvider() if memory_store is not None else PostgresJobsProvider()
-    return make_async_container(
-        CoreProvider(),
-        UseCaseProvider(),
-        storage,
-        billing,
-        BillingUseCaseProvider(),
-        jobs,
-        JobsUseCaseProvider(),
-        BrokerProvider(),
-        HttpAuthProvider(),
-        LitestarProvider(),
-        *ticketing_providers(memory=memory_store is not None),
-        *realtime_providers(memory=memory_store is not None),
-        *extra_providers,
-        context={Settings: settings},
-    )
+def rate_limit_redis(url: str) -> Any:
+    from redis.asyncio import Redis
+
+    # Short timeouts: while Redis is down, a login waits at most this long before the local limiter takes over.
+    return Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0)
 
 
 def return_read_connection_early(app: ASGIApp) -> ASGIApp:
@@ -115,7 +86,7 @@ def return_read_connection_early(app: ASGIApp) -> ASGIApp:
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
 
@@ -135,6 +106,7 @@ def return_read_connection_early(app: ASGIApp) -> ASGIApp:
 def create_app(
     settings: Settings, *, memory_store: MemoryStore | None = None, extra_providers: Sequence[Provider] = ()
 ) -> Litestar:
+    redact_socket_tokens()  # the socket's token travels in its URL, which uvicorn logs
     container = build_container(settings, memory_store=memory_store, extra_providers=extra_providers)
     checks: list[Any] = [] if memory_store is not None else [DatabaseCheck(container)]
     if settings.redis_url:
@@ -142,10 +114,12 @@ def create_app(
 
     # Only sign-up and log-in are throttled (per client address), so the hot paths pay nothing.
     auth_rate_limit = RateLimitConfig(rate_limit=("minute", settings.auth_rate_limit_per_minute), store="rate_limit")
-    auth_router = DishkaRouter(path="/", route_handlers=[AuthController], middleware=[auth_rate_limit.middleware])
+    auth_router = DishkaRouter(
+        path="/", route_handlers=RATE_LIMITED_ROUTE_HANDLERS, middleware=[auth_rate_limit.middleware]
+    )
     api_router = DishkaRouter(path="/", route_handlers=API_CONTROLLERS)
     rate_store = (
-        RedisStore.with_client(url=settings.redis_url, namespace="chapterhouse-rl")
+        FallbackStore(RedisStore(rate_limit_redis(settings.redis_url), namespace="chapterhouse-rl"))
         if settings.redis_url
         else MemoryKeyValueStore()
     )
@@ -155,7 +129,7 @@ def create_app(
 
     def settle_heap() -> None:
         # Objects alive after start-up live for the whole process: keep them out of every GC pass,
-        # and collect less often, so full collections stop pausing requests (STACK-NOTES: 70-120 ms).
+        # and collect less often, so full collections stop pausing requests (70-120 ms pauses under load).
         gc.collect()
         gc.freeze()
         gc.set_threshold(10_000, 50, 100)
@@ -166,14 +140,18 @@ def create_app(
         app_name="chapterhouse", prefix="chapterhouse", group_path=True, exclude=["^/metrics", "^/health", "^/ws"]
     )
 
-    from entrypoints.jobs import measure_outbox_lag  # here: entrypoints.jobs imports this module
-
     async def before_scrape() -> None:
         await measure_outbox_lag(container)  # one indexed query per scrape: the API shows the lag too
 
+    middleware: list[Middleware] = [request_context_middleware, prometheus.middleware]
+    if memory_store is None:
+        middleware.append(return_read_connection_early)
+    middleware.append(body_limits(max_bytes=settings.http_max_body_bytes, max_depth=settings.http_max_json_depth))
     app = Litestar(
         route_handlers=[
-            metrics_handler(before_scrape),
+            metrics_handler(
+                before_scrape, [metrics_guard(settings.metrics_token, loopback_only=settings.env == Environment.PROD)]
+            ),
             auth_router,
             api_router,
             Router(path="/", route_handlers=operations_handlers(checks)),
@@ -182,8 +160,8 @@ def create_app(
         # The root logger is configure_logging's (JSON lines with request and job ids): Litestar keeps to its own.
         logging_config=LoggingConfig(configure_root_logger=False),
         stores={"rate_limit": rate_store},
-        middleware=[request_context_middleware, prometheus.middleware]
-        + ([return_read_connection_early] if memory_store is None else []),
+        middleware=middleware,
+        before_send=[add_security_headers],
         on_startup=[settle_heap],
         on_shutdown=[close_container],
         openapi_config=OpenAPIConfig(

@@ -52,10 +52,17 @@ def cmd_seed(_: argparse.Namespace) -> int:
     return 0
 
 
+def _check_pool_budget(settings: Settings) -> None:
+    from entrypoints.database import check_pool_budget
+
+    asyncio.run(check_pool_budget(settings))  # SettingsError (exit 2) when the pools would not fit
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings_with_database()
+    _check_pool_budget(settings)
     uvicorn.run(
         "entrypoints.asgi:app_factory",
         factory=True,
@@ -103,6 +110,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not settings.redis_url:
         print("the worker needs REDIS_URL (without it, `chapterhouse dev` runs jobs in process)", file=sys.stderr)
         return 2
+    _check_pool_budget(settings)
     asyncio.run(run_worker(settings, concurrency=args.concurrency, relay=not args.no_relay))
     return 0
 

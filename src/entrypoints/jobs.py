@@ -1,4 +1,4 @@
-"""Composition of background work: the broker from settings, the worker, the relay, the dev in-process runner.
+"""Background work: the worker, the outbox relay, the scheduler, dead letters, the dev in-process runner.
 
 With ``REDIS_URL``: a ``ReliableRedisStreamBroker`` (acks after the task, reclaim of a dead worker's jobs);
 ``chapterhouse worker`` runs taskiq's receiver, the outbox relay and the mover of due retries. Without it
@@ -15,11 +15,10 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from dishka import AsyncContainer, Provider
-from dishka.integrations.taskiq import TaskiqProvider, setup_dishka
+from dishka.integrations.taskiq import setup_dishka
 from litestar import Litestar
 from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.receiver import Receiver
-from taskiq.serializers import JSONSerializer
 
 from adapters.memory.store import MemoryStore
 from adapters.observability.metrics import JobMetricsMiddleware, record_job_outcome, record_outbox_lag
@@ -28,36 +27,15 @@ from adapters.queue.retry import DelayedKicks, InProcessDelayedKicks, RedisDelay
 from adapters.queue.tasks import register_tasks
 from application.outbox import ListDeadLetters, MeasureOutboxLag, RelayOutbox, ReplayDeadLetter
 from application.ports.jobs import DeadLetter, DeadLetters
-from entrypoints.providers_jobs import BrokerProvider
+from entrypoints.broker import build_broker
+from entrypoints.container import build_container
 from entrypoints.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CONSUMER_GROUP = "chapterhouse-workers"
 RELAY_IDLE_SECONDS = 0.2
 RELAY_ERROR_BACKOFF_SECONDS = 1.0
 OUTBOX_LAG_INTERVAL_SECONDS = 5.0  # how often the relay measures its lag for the worker's metrics
-
-
-def build_broker(settings: Settings) -> AsyncBroker:
-    broker: AsyncBroker
-    if settings.redis_url:
-        redelivery_ms = settings.job_redelivery_seconds * 1000
-        broker = ReliableRedisStreamBroker(
-            settings.redis_url,
-            queue_name=settings.job_queue,
-            consumer_group_name=CONSUMER_GROUP,
-            idle_timeout=redelivery_ms,
-            reclaim_interval=min(redelivery_ms / 4000, 30.0),
-            xread_block=1000,
-            # Fail fast when Redis is unreachable: the relay then leaves rows in the outbox and retries.
-            socket_connect_timeout=3,
-            socket_timeout=10,
-        )
-    else:
-        broker = InMemoryBroker()
-    # JSON, not taskiq's default pickle: job payloads cross a process (and trust) boundary.
-    return broker.with_serializer(JSONSerializer())
 
 
 def wire_broker(broker: AsyncBroker, container: AsyncContainer, settings: Settings) -> DelayedKicks:
@@ -70,7 +48,8 @@ def wire_broker(broker: AsyncBroker, container: AsyncContainer, settings: Settin
         delayed = InProcessDelayedKicks(broker)
 
     async def dead_letters() -> DeadLetters:
-        return await container.get(DeadLetters)
+        letters: DeadLetters = await container.get(DeadLetters)
+        return letters
 
     broker.add_middlewares(
         # First: its pre_execute binds job_id before anything logs, its post_execute runs last.
@@ -94,13 +73,7 @@ def job_container(
     memory_store: MemoryStore | None = None,
     extra_providers: Sequence[Provider] = (),
 ) -> AsyncContainer:
-    from entrypoints.app import build_container
-
-    return build_container(
-        settings,
-        memory_store=memory_store,
-        extra_providers=[BrokerProvider(broker), TaskiqProvider(), *extra_providers],
-    )
+    return build_container(settings, memory_store=memory_store, broker=broker, extra_providers=extra_providers)
 
 
 async def measure_outbox_lag(container: AsyncContainer) -> None:

@@ -8,7 +8,7 @@ import structlog
 
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     """JSON lines on stdout; stdlib loggers (uvicorn, alembic) go through the same renderer."""
-    shared = [
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from application.platform_admin import SetPlatformAdmin
 from domain.errors import DomainError
-from entrypoints.app import build_container
+from entrypoints.container import build_container
 from entrypoints.settings import Settings
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.identity import RegisterUser, RegisterUserCommand
 from application.organizations import CreateOrganization, CreateOrganizationCommand
-from application.ports.persistence import UnitOfWorkFactory
 from domain.errors import Conflict
 from domain.permissions import Principal
-from entrypoints.app import build_container
+from entrypoints.container import build_container
 from entrypoints.settings import Settings
 
 DEMO_EMAIL = "owner@demo.chapterhouse.test"
@@ -30,7 +30,7 @@ async def seed_demo(settings: Settings) -> DemoLogin:
     created = False
     try:
         async with container() as scope:
-            uows = await scope.get(UnitOfWorkFactory)  # type: ignore[type-abstract]
+            uows = await scope.get(SqlaUnitOfWorkFactory)  # the demo data goes into the database
             async with uows() as uow:
                 owner = await uow.users.get_by_email(DEMO_EMAIL)
             if owner is None:

@@ -10,6 +10,18 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_SECRET = "dev-secret-change-me"
+DEFAULT_STRIPE_API_KEY = "sk_test_chapterhouse"
+DEFAULT_STRIPE_WEBHOOK_SECRET = "whsec_chapterhouse"
+# Secrets that appear in this repository (defaults, tests, demos): prod refuses every one of them.
+KNOWN_SECRETS = frozenset(
+    {
+        DEFAULT_SECRET,
+        DEFAULT_STRIPE_API_KEY,
+        DEFAULT_STRIPE_WEBHOOK_SECRET,
+        "test-secret-key-that-is-long-enough-0123456789",
+        "whsec_billing_e2e",
+    }
+)
 APP_ROLE = "chapterhouse_app"
 
 
@@ -41,14 +53,30 @@ class Settings:
     job_redelivery_seconds: int = 300
     secret_key: str = DEFAULT_SECRET
     public_url: str = "http://127.0.0.1:8000"
-    stripe_api_key: str = "sk_test_chapterhouse"
-    stripe_webhook_secret: str = "whsec_chapterhouse"
+    stripe_api_key: str = DEFAULT_STRIPE_API_KEY
+    stripe_webhook_secret: str = DEFAULT_STRIPE_WEBHOOK_SECRET
     stripe_api_base: str | None = None
     data_dir: Path = Path(".data")
-    db_pool_size: int = 20
+    # Each process opens up to 3 x db_pool_size connections (the engine's pool and overflow, the read pool);
+    # start-up refuses when db_processes of them would not fit the server's max_connections (docs/operations.md).
+    db_pool_size: int = 10
+    db_processes: int = 3
     # The database URL leads to a transaction pooler (PgBouncer pool_mode=transaction, before 1.21): no
     # prepared statement outlives a transaction, and every read runs inside one (docs/scaling.md).
     db_transaction_pooler: bool = False
+    db_pool_timeout_seconds: float = 5.0  # waiting longer for a connection answers 503 instead
+    # Request bodies: bigger or deeper JSON is refused at the edge (400) before any handler runs.
+    http_max_body_bytes: int = 1_048_576
+    http_max_json_depth: int = 32
+    metrics_token: str | None = None  # /metrics: this bearer token; without one, loopback only in prod
+    # Retention (days) of what the scheduled purge deletes, in batches of retention_batch_size rows.
+    retention_outbox_days: float = 7
+    retention_processed_events_days: float = 30
+    retention_stripe_events_days: float = 30
+    retention_expired_tokens_days: float = 1
+    retention_expired_invitations_days: float = 30
+    retention_reports_days: float = 30
+    retention_batch_size: int = 1000
     auth_rate_limit_per_minute: int = 20
     log_level: str = "INFO"
     # Test-only negative control of the concurrency suite: order placement skips its row locks, so the
@@ -103,12 +131,24 @@ class Settings:
             job_redelivery_seconds=get_int("JOB_REDELIVERY_SECONDS", 300),
             secret_key=get("SECRET_KEY") or DEFAULT_SECRET,
             public_url=get("PUBLIC_URL") or f"http://127.0.0.1:{port}",
-            stripe_api_key=get("STRIPE_API_KEY") or "sk_test_chapterhouse",
-            stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET") or "whsec_chapterhouse",
+            stripe_api_key=get("STRIPE_API_KEY") or DEFAULT_STRIPE_API_KEY,
+            stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET") or DEFAULT_STRIPE_WEBHOOK_SECRET,
             stripe_api_base=get("STRIPE_API_BASE"),
             data_dir=Path(get("DATA_DIR") or ".data"),
-            db_pool_size=get_int("DB_POOL_SIZE", 20),
+            db_pool_size=get_int("DB_POOL_SIZE", 10),
+            db_processes=get_int("DB_PROCESSES", 3),
             db_transaction_pooler=get("DB_TRANSACTION_POOLER") in ("1", "true"),
+            db_pool_timeout_seconds=get_float("DB_POOL_TIMEOUT_SECONDS", 5.0),
+            http_max_body_bytes=get_int("HTTP_MAX_BODY_BYTES", 1_048_576),
+            http_max_json_depth=get_int("HTTP_MAX_JSON_DEPTH", 32),
+            metrics_token=get("METRICS_TOKEN"),
+            retention_outbox_days=get_float("RETENTION_OUTBOX_DAYS", 7),
+            retention_processed_events_days=get_float("RETENTION_PROCESSED_EVENTS_DAYS", 30),
+            retention_stripe_events_days=get_float("RETENTION_STRIPE_EVENTS_DAYS", 30),
+            retention_expired_tokens_days=get_float("RETENTION_EXPIRED_TOKENS_DAYS", 1),
+            retention_expired_invitations_days=get_float("RETENTION_EXPIRED_INVITATIONS_DAYS", 30),
+            retention_reports_days=get_float("RETENTION_REPORTS_DAYS", 30),
+            retention_batch_size=get_int("RETENTION_BATCH_SIZE", 1000),
             auth_rate_limit_per_minute=get_int("AUTH_RATE_LIMIT_PER_MINUTE", 20),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             ticketing_unsafe_no_locks=get("TICKETING_UNSAFE_NO_LOCKS") in ("1", "true"),
@@ -128,12 +168,30 @@ class Settings:
                 raise SettingsError("prod refuses to start without a SECRET_KEY of at least 32 characters")
             if not self.database_url:
                 raise SettingsError("prod refuses to start without DATABASE_URL")
+            self._refuse_test_secrets()
         if self.ticketing_unsafe_no_locks and self.env != Environment.TEST:
             raise SettingsError("TICKETING_UNSAFE_NO_LOCKS is a test-only switch: it needs APP_ENV=test")
+        if self.db_pool_size < 1 or self.db_processes < 1 or self.db_pool_timeout_seconds <= 0:
+            raise SettingsError("DB_POOL_SIZE and DB_PROCESSES must be at least 1, DB_POOL_TIMEOUT_SECONDS above 0")
+        if self.http_max_body_bytes < 1024 or self.http_max_json_depth < 2:
+            raise SettingsError("HTTP_MAX_BODY_BYTES must be at least 1024 and HTTP_MAX_JSON_DEPTH at least 2")
+        if self.retention_batch_size < 1:
+            raise SettingsError("RETENTION_BATCH_SIZE must be at least 1")
         if not 0 < self.port < 65536:
             raise SettingsError("PORT must be between 1 and 65535")
         if self.worker_metrics_port is not None and not 0 < self.worker_metrics_port < 65536:
             raise SettingsError("WORKER_METRICS_PORT must be between 1 and 65535")
+
+    def _refuse_test_secrets(self) -> None:
+        """Prod runs on live Stripe keys and secrets of its own: anything from the repository is public."""
+        if self.secret_key in KNOWN_SECRETS:
+            raise SettingsError("prod refuses a SECRET_KEY that is a default or test value")
+        if self.stripe_webhook_secret in KNOWN_SECRETS or len(self.stripe_webhook_secret) < 24:
+            raise SettingsError("prod refuses to start without a STRIPE_WEBHOOK_SECRET of its own (whsec_...)")
+        if self.stripe_api_key in KNOWN_SECRETS or not self.stripe_api_key.startswith(("sk_live_", "rk_live_")):
+            raise SettingsError("prod refuses a test or default STRIPE_API_KEY: it needs sk_live_ or rk_live_")
+        if self.metrics_token is not None and (self.metrics_token in KNOWN_SECRETS or len(self.metrics_token) < 24):
+            raise SettingsError("METRICS_TOKEN must be at least 24 characters in prod")
 
     def with_database(self, url: str) -> Settings:
         return replace(self, database_url=url)

@@ -106,8 +106,10 @@ def test_a_change_records_one_event_and_a_repeat_records_none() -> None:
 
 def test_idempotency_keys_come_from_the_organization_and_the_generation() -> None:
     row = subscription()
-    first = row.subscription_key()
-    assert first == row.subscription_key()  # a retry reuses it
+    terms = {"customer_id": "cus_1", "price_id": "price_team", "payment_method": None}
+    first = row.subscription_key(**terms)  # type: ignore[arg-type]
+    assert first == row.subscription_key(**terms)  # type: ignore[arg-type]  # a retry reuses it
+    assert first != row.subscription_key(**{**terms, "payment_method": "pm_card_visa"})  # type: ignore[arg-type]
     row.mirror(
         plan_id="team",
         subscription_id="sub_1",
@@ -118,5 +120,7 @@ def test_idempotency_keys_come_from_the_organization_and_the_generation() -> Non
         now=NOW,
         new_generation=True,
     )
-    assert row.subscription_key() != first
-    assert row.customer_key() == f"org:{row.organization_id}:customer"
+    assert row.subscription_key(**terms) != first  # type: ignore[arg-type]
+    owls = row.customer_key(name="Owls", email="a@example.com")
+    assert owls == row.customer_key(name="Owls", email="a@example.com")
+    assert owls != row.customer_key(name="Owls", email="b@example.com") != row.customer_key(name="Owls2", email=None)

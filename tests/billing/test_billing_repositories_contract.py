@@ -14,12 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from adapters.memory.admin import MemoryAdminQueries
-from adapters.memory.billing import MEMORY_BILLING_REPOSITORIES
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
-from adapters.persistence.admin_queries import AsyncpgAdminQueries
-from adapters.persistence.billing_repositories import SQL_BILLING_REPOSITORIES
-from adapters.persistence.queries import RequestConnection
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
+from adapters.persistence.admin import PgAdminQueries
+from adapters.persistence.connection import RequestConnection
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.ports.billing import StripeEventRecord
 from domain.billing import OrganizationSubscription
@@ -45,7 +43,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     if request.param == "memory":
         store = MemoryStore()
         yield Backend(
-            MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_BILLING_REPOSITORIES),
+            MemoryUnitOfWorkFactory(store),
             MemoryAdminQueries(store),
             sql=False,
         )
@@ -56,8 +54,8 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     connection = RequestConnection(pool)
     try:
         yield Backend(
-            SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_BILLING_REPOSITORIES),
-            AsyncpgAdminQueries(connection),
+            SqlaUnitOfWorkFactory(engine),
+            PgAdminQueries(connection),
             sql=True,
         )
     finally:

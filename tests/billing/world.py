@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from adapters.memory.billing import MEMORY_BILLING_REPOSITORIES
 from adapters.memory.payments import MemoryPaymentGateway
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
-from adapters.security.clock import FixedClock
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from adapters.security.tokens import HmacInvitationTokenCodec
 from application.billing import ChangeSubscription, Entitlements, GetSubscription, ListPlans
 from application.identity import RegisterUser, RegisterUserCommand
@@ -17,6 +15,7 @@ from application.invitations import AcceptInvitation, InviteMember, InviteMember
 from application.organizations import CreateOrganization, CreateOrganizationCommand
 from application.webhooks import ProcessStripeWebhook, default_webhook_handlers
 from domain.permissions import Actor, Principal, Role
+from tests.fixtures.doubles import FixedClock
 
 WEBHOOK_SECRET = "whsec_billing_tests"
 
@@ -36,7 +35,7 @@ class BillingWorld:
     def __init__(self) -> None:
         self.store = MemoryStore()
         self.clock = FixedClock()
-        self.uow: Any = MemoryUnitOfWorkFactory(self.store, extra_repositories=MEMORY_BILLING_REPOSITORIES)
+        self.uow: Any = MemoryUnitOfWorkFactory(self.store)
         self.codec = HmacInvitationTokenCodec("k")
         self.gateway = MemoryPaymentGateway(WEBHOOK_SECRET, clock=lambda: self.clock.now().timestamp())
         self.entitlements = Entitlements(self.uow)

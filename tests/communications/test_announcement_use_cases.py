@@ -11,9 +11,8 @@ from adapters.email import EmailTemplates
 from adapters.memory.announcements import MemoryAudienceQueries
 from adapters.memory.email import MemoryEmailSender
 from adapters.memory.jobs import MemoryProcessedEvents
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
-from adapters.security.clock import FixedClock
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from application.announcements import (
     ANNOUNCEMENT_BATCH_SIZE,
     DeliverAnnouncementBatch,
@@ -26,7 +25,7 @@ from application.ports.jobs import OutboxEvent
 from domain.announcements import ANNOUNCEMENT_CREATED, Audience
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.permissions import Role
-from entrypoints.providers import MEMORY_REPOSITORIES
+from tests.fixtures.doubles import FixedClock
 from tests.ticketing.conftest import Backend, memory_queries
 
 
@@ -49,7 +48,7 @@ class CollectingPublisher:
 @pytest.fixture
 def backend() -> Backend:
     store = MemoryStore()
-    uow = MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES)
+    uow = MemoryUnitOfWorkFactory(store)
     return Backend(
         "memory", uow, FixedClock(datetime(2026, 11, 28, 12, tzinfo=UTC)), memory_queries(store), store=store
     )

@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from adapters.memory.announcements import MemoryAudienceQueries
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
-from adapters.persistence.announcements import AsyncpgAudienceQueries
-from adapters.persistence.queries import RequestConnection
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
+from adapters.persistence.announcements import PgAudienceQueries
+from adapters.persistence.connection import RequestConnection
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
-from adapters.security.clock import FixedClock
 from application.community import (
     AddChapterMember,
     AddChapterMemberCommand,
@@ -31,8 +30,8 @@ from application.community import (
 from domain.announcements import Audience
 from domain.permissions import ChapterRole, Role
 from entrypoints.database import create_engine, create_read_pool
-from entrypoints.providers import MEMORY_REPOSITORIES, SQL_REPOSITORIES
 from entrypoints.settings import Settings
+from tests.fixtures.doubles import FixedClock
 from tests.jobs.test_scheduled_jobs import published_event
 from tests.ticketing.conftest import Backend, memory_queries, sql_queries
 from tests.ticketing.test_use_cases import place
@@ -49,14 +48,14 @@ async def world(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
     clock = FixedClock(datetime.now(UTC))
     if request.param == "memory":
         store = MemoryStore()
-        uow = MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES)
+        uow = MemoryUnitOfWorkFactory(store)
         yield World(Backend("memory", uow, clock, memory_queries(store), store=store), MemoryAudienceQueries(store))
         return
     engine, pool = create_engine(settings), await create_read_pool(settings)
     connections: list[RequestConnection] = []
     try:
-        uow = SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES)
-        yield World(Backend("sql", uow, clock, sql_queries(pool, connections)), AsyncpgAudienceQueries(pool))
+        uow = SqlaUnitOfWorkFactory(engine)
+        yield World(Backend("sql", uow, clock, sql_queries(pool, connections)), PgAudienceQueries(pool))
     finally:
         for connection in connections:
             await connection.release()

@@ -9,15 +9,11 @@ from typing import Any
 
 import pytest
 
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
-from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
+from adapters.memory.identity.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.store import MemoryStore
-from adapters.persistence.queries import (
-    AsyncpgAuthenticator,
-    AsyncpgMemberQueries,
-    AsyncpgUserQueries,
-    RequestConnection,
-)
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
+from adapters.persistence.connection import RequestConnection
+from adapters.persistence.identity.queries import PgAuthenticator, PgMemberQueries, PgUserQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from adapters.security.clock import SystemClock
 from application.identity import hash_token
@@ -56,9 +52,9 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     try:
         yield Backend(
             SqlaUnitOfWorkFactory(engine),
-            AsyncpgAuthenticator(connection),
-            AsyncpgMemberQueries(connection),
-            AsyncpgUserQueries(connection),
+            PgAuthenticator(connection),
+            PgMemberQueries(connection),
+            PgUserQueries(connection),
         )
     finally:
         await connection.release()

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.persistence import tables as t
+from adapters.persistence.jobs import tables as t
 from domain.ids import new_id
 from entrypoints.database import create_engine
 from entrypoints.settings import Settings

@@ -17,7 +17,8 @@ from application.outbox import EventHandlers
 from application.ports.jobs import OutboxEvent
 from application.ports.persistence import UnitOfWorkFactory
 from domain.events import DomainEvent
-from entrypoints.jobs import JobRunner, build_broker, job_container
+from entrypoints.broker import build_broker
+from entrypoints.jobs import JobRunner, job_container
 from entrypoints.settings import Settings
 
 KILL_EFFECT_EVENT = "test.kill_effect"

@@ -15,17 +15,16 @@ import sqlalchemy as sa
 
 from adapters.files.local import LocalFileStore
 from adapters.memory.jobs import MemoryDeadLetters, MemoryOutbox, MemoryProcessedEvents
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.reports import MemoryFileStore
 from adapters.memory.store import MemoryStore
-from adapters.persistence import tables as t
-from adapters.persistence.jobs import SqlDeadLetters, SqlOutbox, SqlProcessedEvents
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
+from adapters.persistence.jobs import tables as t
+from adapters.persistence.jobs.repositories import SqlaDeadLetters, SqlaOutbox, SqlaProcessedEvents
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.ports.jobs import DeadLetter, OutboxEvent
 from domain.errors import NotFound
 from domain.events import DomainEvent
 from entrypoints.database import create_engine
-from entrypoints.providers import MEMORY_REPOSITORIES, SQL_REPOSITORIES
 from entrypoints.settings import Settings
 
 
@@ -54,7 +53,7 @@ async def backend(request: pytest.FixtureRequest, settings: Settings) -> AsyncIt
             MemoryOutbox(store),
             MemoryProcessedEvents(store),
             MemoryDeadLetters(store),
-            MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES),
+            MemoryUnitOfWorkFactory(store),
             store,
         )
         return
@@ -62,10 +61,10 @@ async def backend(request: pytest.FixtureRequest, settings: Settings) -> AsyncIt
     try:
         yield JobsBackend(
             "sql",
-            SqlOutbox(engine),
-            SqlProcessedEvents(engine),
-            SqlDeadLetters(engine),
-            SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES),
+            SqlaOutbox(engine),
+            SqlaProcessedEvents(engine),
+            SqlaDeadLetters(engine),
+            SqlaUnitOfWorkFactory(engine),
         )
     finally:
         await engine.dispose()
@@ -215,9 +214,7 @@ async def test_local_file_store_refuses_keys_outside_its_root(tmp_path: Path) ->
 async def test_sql_outbox_marks_rows_published(settings: Settings) -> None:
     engine = create_engine(settings)
     try:
-        backend = JobsBackend(
-            "sql", SqlOutbox(engine), None, None, SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES)
-        )
+        backend = JobsBackend("sql", SqlaOutbox(engine), None, None, SqlaUnitOfWorkFactory(engine))
         mine = events(2)
         await backend.add_events(mine)
         await drain(backend, Collector())

@@ -8,19 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.memory.jobs import (
-    MemoryDeadLetters,
-    MemoryEventPublisher,
-    MemoryJobQueue,
-    MemoryOutbox,
-    MemoryProcessedEvents,
-)
+from adapters.memory.jobs import MemoryDeadLetters, MemoryOutbox, MemoryProcessedEvents
 from adapters.memory.store import MemoryStore
-from adapters.security.clock import FixedClock
 from application.outbox import DispatchEvent, EventHandlers, RelayOutbox, ReplayDeadLetter
 from application.ports.jobs import DeadLetter, OutboxEvent
 from domain.errors import NotFound
 from domain.events import DomainEvent
+from tests.fixtures.doubles import FixedClock, MemoryEventPublisher, MemoryJobQueue
 
 
 def an_event(name: str = "thing.happened") -> DomainEvent:

@@ -14,21 +14,20 @@ from adapters.email import EmailTemplates
 from adapters.memory.email import MemoryEmailSender
 from adapters.memory.jobs import MemoryProcessedEvents
 from adapters.memory.maintenance import MemoryMaintenanceQueries
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
-from adapters.persistence.jobs import SqlProcessedEvents
-from adapters.persistence.maintenance import AsyncpgMaintenanceQueries
-from adapters.persistence.queries import RequestConnection
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
+from adapters.persistence.connection import RequestConnection
+from adapters.persistence.jobs.repositories import SqlaProcessedEvents
+from adapters.persistence.maintenance import PgMaintenanceQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
-from adapters.security.clock import FixedClock
 from adapters.security.tokens import HmacInvitationTokenCodec
 from application.invitations import InviteMember, InviteMemberCommand
 from application.scheduled import PurgeExpiredInvitations, SendEventReminders
 from domain.permissions import Role
 from entrypoints.database import create_engine, create_read_pool
-from entrypoints.providers import MEMORY_REPOSITORIES, SQL_REPOSITORIES
 from entrypoints.settings import Settings
 from tests.conftest import TEST_SECRET
+from tests.fixtures.doubles import FixedClock
 from tests.jobs.test_scheduled_jobs import published_event
 from tests.ticketing.conftest import Backend, memory_queries, sql_queries
 from tests.ticketing.test_use_cases import place
@@ -49,7 +48,7 @@ async def world(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
         store = MemoryStore()
         backend = Backend(
             "memory",
-            MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES),
+            MemoryUnitOfWorkFactory(store),
             clock,
             memory_queries(store),
             store=store,
@@ -63,9 +62,7 @@ async def world(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
     engine = create_engine(settings)
     pool = await create_read_pool(settings)
     connections: list[RequestConnection] = []
-    backend = Backend(
-        "sql", SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES), clock, sql_queries(pool, connections)
-    )
+    backend = Backend("sql", SqlaUnitOfWorkFactory(engine), clock, sql_queries(pool, connections))
 
     async def exists_in_sql(organization_id: Any, invitation_id: Any) -> bool:
         async with pool.acquire() as conn, conn.transaction():
@@ -73,7 +70,7 @@ async def world(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
             return bool(await conn.fetchval("SELECT count(*) FROM invitations WHERE id = $1", invitation_id))
 
     try:
-        yield World(backend, AsyncpgMaintenanceQueries(pool), SqlProcessedEvents(engine), exists_in_sql)
+        yield World(backend, PgMaintenanceQueries(pool), SqlaProcessedEvents(engine), exists_in_sql)
     finally:
         for connection in connections:
             await connection.release()

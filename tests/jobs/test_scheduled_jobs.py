@@ -13,8 +13,8 @@ from taskiq import AsyncBroker
 from taskiq.kicker import AsyncKicker
 
 from adapters.memory.email import MemoryEmailSender
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from adapters.queue.tasks import (
     EXPIRE_PENDING_ORDERS,
     PURGE_EXPIRED_INVITATIONS,
@@ -22,7 +22,6 @@ from adapters.queue.tasks import (
     SEND_EVENT_REMINDERS,
     TASKS,
 )
-from adapters.security.clock import FixedClock
 from adapters.security.tokens import HmacInvitationTokenCodec
 from application.invitations import InviteMember, InviteMemberCommand
 from application.ports.clock import Clock
@@ -37,10 +36,11 @@ from application.ticketing import (
 from domain.errors import Conflict
 from domain.permissions import Role
 from domain.ticketing import EventDetails
-from entrypoints.jobs import JobRunner, build_broker, job_container
-from entrypoints.providers import MEMORY_REPOSITORIES
+from entrypoints.broker import build_broker
+from entrypoints.jobs import JobRunner, job_container
 from entrypoints.settings import Environment, Settings
 from tests.conftest import TEST_SECRET
+from tests.fixtures.doubles import FixedClock
 from tests.ticketing.conftest import Backend, memory_queries
 from tests.ticketing.test_use_cases import place
 
@@ -95,7 +95,7 @@ async def world() -> AsyncIterator[World]:
     clock = FixedClock(datetime(2026, 11, 28, 12, 0, tzinfo=UTC))
     backend = Backend(
         "memory",
-        MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES),
+        MemoryUnitOfWorkFactory(store),
         clock,
         memory_queries(store),
         store=store,

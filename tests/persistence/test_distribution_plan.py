@@ -11,8 +11,8 @@ import sys
 import asyncpg
 import pytest
 
+from adapters.persistence.all_tables import metadata, tenant_tables
 from adapters.persistence.distribution import CatalogTable, NotDistributable, Step, plan, read_catalog
-from adapters.persistence.tables import metadata, tenant_tables
 from entrypoints.settings import asyncpg_url
 
 

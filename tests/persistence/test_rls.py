@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from adapters.persistence.tables import tenant_tables
+from adapters.persistence.all_tables import tenant_tables
 from entrypoints.settings import Settings, asyncpg_url
 from tests.conftest import register
 from tests.ticketing.helpers import populate_ticketing

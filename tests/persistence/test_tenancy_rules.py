@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 
-from adapters.persistence.tables import metadata, tenant_tables
+from adapters.persistence.all_tables import metadata, tenant_tables
 from entrypoints.settings import asyncpg_url
 from tests.persistence.tenancy_checks import policy_problems, source_problems, sql_problems, table_problems
 

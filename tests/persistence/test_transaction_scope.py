@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from adapters.persistence.member_pages import AsyncpgMemberPages
-from adapters.persistence.queries import AsyncpgAuthenticator, RequestConnection, keep_session
+from adapters.persistence.connection import RequestConnection, keep_session
+from adapters.persistence.identity.member_pages import PgMemberPages
+from adapters.persistence.identity.queries import PgAuthenticator
 from application.identity import hash_token
 from domain.errors import NotFound
 from entrypoints.settings import asyncpg_url
@@ -42,7 +43,7 @@ async def test_a_request_transaction_scopes_its_reads_and_leaves_nothing(client,
     owner = await register(client)
     org = await owner.create_org("Scoped")
     request = RequestConnection(one_connection)
-    authentication = await AsyncpgAuthenticator(request).authenticate(hash_token(owner.token), uuid.UUID(org["id"]))
+    authentication = await PgAuthenticator(request).authenticate(hash_token(owner.token), uuid.UUID(org["id"]))
     assert authentication.actor is not None
     conn = await request.get()
     assert conn.is_in_transaction()
@@ -56,7 +57,7 @@ async def test_the_one_statement_members_page_leaves_nothing(client, one_connect
     owner = await register(client)
     org = await owner.create_org("One statement")
     request = RequestConnection(one_connection)
-    authentication, members = await AsyncpgMemberPages(request).members_page(
+    authentication, members = await PgMemberPages(request).members_page(
         hash_token(owner.token), uuid.UUID(org["id"]), limit=10, after=None
     )
     assert authentication.actor is not None and [m.user_id for m in members] == [uuid.UUID(owner.id)]
@@ -72,7 +73,7 @@ async def test_a_stranger_gets_no_rows_from_the_members_page(client, one_connect
     org = await owner.create_org("Not yours")
     request = RequestConnection(one_connection)
     with pytest.raises(NotFound, match="organization not found"):
-        await AsyncpgMemberPages(request).members_page(
+        await PgMemberPages(request).members_page(
             hash_token(stranger.token), uuid.UUID(org["id"]), limit=10, after=None
         )
     await request.release()

@@ -11,23 +11,24 @@ from typing import Any
 
 import pytest
 
-from adapters.memory.chat import (
+from adapters.memory.chat.queries import (
     MemoryChannelAccessPolicy,
     MemoryChannelQueries,
     MemoryMessageQueries,
     MemoryNotificationQueries,
     MemoryTokenValidity,
 )
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
-from adapters.persistence.chat_queries import (
-    AsyncpgChannelAccessPolicy,
-    AsyncpgChannelQueries,
-    AsyncpgMessageQueries,
-    AsyncpgNotificationQueries,
-    AsyncpgTokenValidity,
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
+from adapters.persistence.chat.queries import (
+    PgChannelAccessPolicy,
+    PgChannelQueries,
+    PgMessageQueries,
+    PgNotificationQueries,
+    PgTokenValidity,
 )
-from adapters.persistence.queries import AsyncpgAuthenticator, RequestConnection
+from adapters.persistence.connection import RequestConnection
+from adapters.persistence.identity.queries import PgAuthenticator
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.identity import hash_token
 from domain.chat import Channel, ChannelMember, ChannelScope
@@ -37,7 +38,6 @@ from domain.notifications import Notification
 from domain.organizations import Organization
 from domain.permissions import Actor, Role
 from entrypoints.database import create_engine, create_read_pool
-from entrypoints.providers_realtime import MEMORY_REPOSITORIES, SQL_REPOSITORIES
 
 NOW = datetime.now(UTC)
 
@@ -108,7 +108,7 @@ class Backend:
 class MemoryBackend(Backend):
     def __init__(self) -> None:
         self.store = MemoryStore()
-        self.uow = MemoryUnitOfWorkFactory(self.store, extra_repositories=MEMORY_REPOSITORIES)
+        self.uow = MemoryUnitOfWorkFactory(self.store)
 
     async def reads(self, token: str, organization_id: uuid.UUID | None) -> Reads:
         s = self.store
@@ -125,7 +125,7 @@ class SqlBackend(Backend):
     def __init__(self, settings: Any) -> None:
         self._settings = settings
         self.engine = create_engine(settings)
-        self.uow = SqlaUnitOfWorkFactory(self.engine, extra_repositories=SQL_REPOSITORIES)
+        self.uow = SqlaUnitOfWorkFactory(self.engine)
         self._connections: list[RequestConnection] = []
         self._pool: Any = None
 
@@ -135,13 +135,13 @@ class SqlBackend(Backend):
         connection = RequestConnection(self._pool)
         self._connections.append(connection)
         # As in a request: the token decides the user and (for a member) the tenant of the connection.
-        await AsyncpgAuthenticator(connection).authenticate(hash_token(token), organization_id)
+        await PgAuthenticator(connection).authenticate(hash_token(token), organization_id)
         return Reads(
-            AsyncpgChannelQueries(connection),
-            AsyncpgMessageQueries(connection),
-            AsyncpgNotificationQueries(connection),
-            AsyncpgChannelAccessPolicy(connection),
-            AsyncpgTokenValidity(connection),
+            PgChannelQueries(connection),
+            PgMessageQueries(connection),
+            PgNotificationQueries(connection),
+            PgChannelAccessPolicy(connection),
+            PgTokenValidity(connection),
         )
 
     async def close(self) -> None:

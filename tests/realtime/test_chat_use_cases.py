@@ -9,16 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import application.chat as chat
-from adapters.memory.chat import (
+from adapters.memory.chat.queries import (
     MemoryChannelAccessPolicy,
     MemoryChannelQueries,
     MemoryMessageQueries,
     MemoryNotificationQueries,
-    RecordingRealtimePublisher,
 )
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
-from adapters.memory.queries import MemoryAuthenticator
+from adapters.memory.identity.queries import MemoryAuthenticator
 from adapters.memory.store import MemoryStore
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from application.chat import (
     AddChannelMember,
     AddChannelMemberCommand,
@@ -49,7 +48,7 @@ from domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from domain.identity import AccessToken, User
 from domain.organizations import Membership, Organization
 from domain.permissions import Actor, Principal, Role
-from entrypoints.providers_realtime import MEMORY_REPOSITORIES
+from tests.fixtures.doubles import RecordingRealtimePublisher
 
 NOW = datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
 
@@ -65,7 +64,7 @@ class World:
     publisher: RecordingRealtimePublisher
 
     def __post_init__(self) -> None:
-        self.uow = MemoryUnitOfWorkFactory(self.store, extra_repositories=MEMORY_REPOSITORIES)
+        self.uow = MemoryUnitOfWorkFactory(self.store)
         self.clock = FixedClock()
         self.policy = MemoryChannelAccessPolicy(self.store)
         self.messages = MemoryMessageQueries(self.store)

@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from adapters.memory.chat import (
+from adapters.memory.chat.queries import (
     MemoryChannelAccessPolicy,
     MemoryChannelQueries,
     MemoryMessageQueries,
     MemoryNotificationQueries,
 )
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
-from adapters.memory.queries import MemoryAuthenticator
+from adapters.memory.identity.queries import MemoryAuthenticator
 from adapters.memory.store import MemoryStore
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from adapters.realtime.hub import LocalHub
 from adapters.realtime.publisher import FanoutRealtimePublisher
 from adapters.realtime.websocket import SocketLimits, SocketSession
@@ -37,7 +37,6 @@ from application.ports.auth import Authenticator
 from domain.identity import AccessToken, User
 from domain.organizations import Organization
 from domain.permissions import Actor, Principal, Role
-from entrypoints.providers_realtime import MEMORY_REPOSITORIES
 from tests.realtime.test_socket_session import NOW, FakeContainer, FakeSocket, FixedClock, settle
 
 HANG_GUARD = 10.0
@@ -57,7 +56,7 @@ class Chat:
     def __init__(self) -> None:
         self.store = MemoryStore()
         clock = FixedClock()
-        self.uow = MemoryUnitOfWorkFactory(self.store, extra_repositories=MEMORY_REPOSITORIES)
+        self.uow = MemoryUnitOfWorkFactory(self.store)
         policy = MemoryChannelAccessPolicy(self.store)
         self.fanout = CapturingFanout()
         self.post_message = PostMessage(self.uow, policy, FanoutRealtimePublisher(self.fanout), clock)

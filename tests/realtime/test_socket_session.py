@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from adapters.memory.chat import MemoryNotificationQueries, MemoryTokenValidity
-from adapters.memory.queries import MemoryAuthenticator
+from adapters.memory.chat.queries import MemoryNotificationQueries, MemoryTokenValidity
+from adapters.memory.identity.queries import MemoryAuthenticator
 from adapters.memory.store import MemoryStore
 from adapters.realtime.frames import client_frames, envelope, open_envelope, user_topic
 from adapters.realtime.hub import LocalHub

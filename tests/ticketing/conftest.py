@@ -11,22 +11,22 @@ from typing import Any
 import pytest
 
 from adapters.memory.audit import MemoryAuditQueries
+from adapters.memory.community.queries import MemoryCommunityQueries
 from adapters.memory.payments import MemoryPaymentGateway
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
 from adapters.memory.store import MemoryStore
-from adapters.memory.ticketing import MemoryCommunityQueries, MemoryTicketingQueries
-from adapters.persistence.audit_queries import AsyncpgAuditQueries
-from adapters.persistence.community_queries import AsyncpgCommunityQueries
-from adapters.persistence.queries import RequestConnection
-from adapters.persistence.ticketing_queries import AsyncpgTicketingQueries
+from adapters.memory.ticketing.queries import MemoryTicketingQueries
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
+from adapters.persistence.audit.queries import PgAuditQueries
+from adapters.persistence.community.queries import PgCommunityQueries
+from adapters.persistence.connection import RequestConnection
+from adapters.persistence.ticketing.queries import PgTicketingQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
-from adapters.security.clock import FixedClock
 from domain.identity import User
 from domain.organizations import Membership, Organization
 from domain.permissions import Actor, Role
 from entrypoints.database import create_engine, create_read_pool
-from entrypoints.providers import MEMORY_REPOSITORIES, SQL_REPOSITORIES
 from entrypoints.settings import Settings
+from tests.fixtures.doubles import FixedClock
 
 
 @dataclass
@@ -86,9 +86,7 @@ def sql_queries(pool: Any, connections: list[RequestConnection]) -> QueriesFacto
         conn = await connection.get()
         # What app_authenticate_scoped() does for a request: the tenant and the user, for its transaction.
         await conn.execute("SELECT app_scope($1, $2)", organization_id, user_id)
-        return Queries(
-            AsyncpgTicketingQueries(connection), AsyncpgCommunityQueries(connection), AsyncpgAuditQueries(connection)
-        )
+        return Queries(PgTicketingQueries(connection), PgCommunityQueries(connection), PgAuditQueries(connection))
 
     return queries
 
@@ -96,7 +94,7 @@ def sql_queries(pool: Any, connections: list[RequestConnection]) -> QueriesFacto
 @pytest.fixture
 def memory_backend() -> Backend:
     store = MemoryStore()
-    uow = MemoryUnitOfWorkFactory(store, extra_repositories=MEMORY_REPOSITORIES)
+    uow = MemoryUnitOfWorkFactory(store)
     return Backend(
         "memory", uow, FixedClock(datetime(2026, 11, 28, 12, 0, tzinfo=UTC)), memory_queries(store), store=store
     )
@@ -110,7 +108,7 @@ async def sql_backend(settings: Settings) -> AsyncIterator[Backend]:
     queries = sql_queries(pool, connections)
     yield Backend(
         "sql",
-        SqlaUnitOfWorkFactory(engine, extra_repositories=SQL_REPOSITORIES),
+        SqlaUnitOfWorkFactory(engine),
         FixedClock(datetime.now(UTC)),
         queries,
     )

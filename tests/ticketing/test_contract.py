@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 
 from application.ports.ticketing import EventFilter
-from application.ticketing import MarkOrderPaid
 from domain.community import Chapter, ChapterMember, Team, TeamMember
 from domain.errors import Conflict
 from domain.organizations import Membership
@@ -90,9 +89,10 @@ async def test_orders_tickets_and_their_lookups(backend: Backend) -> None:
     async with backend.uow(org_id, member.user_id) as uow:
         event_row = await uow.events.get_for_update(event.id)
         [locked] = await uow.ticket_types.list_for_update(event.id, [tt.id])
-        order = Order.place(member, event_row, [(locked, 2)], now=now)
+        order = Order.draft(member, event_row, [(locked, 2)], now=now)
         tickets = order.issue_tickets(now)
         await uow.orders.add(order, tickets)  # with its items and tickets, together
+        await uow.events.reserve_seats(event_row, [(locked, 2)])
         uow.collect(event_row, order)
         await uow.commit()
 
@@ -191,14 +191,19 @@ async def test_expired_pending_orders_are_found_by_due_time(backend: Backend) ->
             now=backend.clock.now(),
         )
         await uow.ticket_types.add(paid_type)
-        order = Order.place(admin, event_row, [(paid_type, 1)], now=backend.clock.now())
+        order = Order.draft(admin, event_row, [(paid_type, 1)], now=backend.clock.now())
         await uow.orders.add(order)
+        await uow.events.reserve_seats(event_row, [(paid_type, 1)])
         uow.collect(event_row, paid_type, order)
         await uow.commit()
     async with backend.uow(org_id) as uow:
         assert await uow.orders.expired_pending(backend.clock.now(), limit=10) == []
         assert await uow.orders.expired_pending(backend.clock.now() + timedelta(minutes=15), limit=10) == [order.id]
-    await MarkOrderPaid(backend.uow, backend.clock).execute(org_id, order.id)
+    async with backend.uow(org_id) as uow:
+        stored = await uow.orders.get_for_update(order.id)
+        stored.mark_paid(backend.clock.now())
+        uow.collect(stored)
+        await uow.commit()
     async with backend.uow(org_id) as uow:
         assert await uow.orders.expired_pending(backend.clock.now() + timedelta(hours=1), limit=10) == []
         assert await uow.events.finished(event.starts_at, limit=10) == []
@@ -287,8 +292,9 @@ async def test_ticket_types_attendees_and_my_tickets_across_organizations(backen
             event_row = await uow.events.get_for_update(event.id)
             [locked] = await uow.ticket_types.list_for_update(event.id, [tt.id])
             actor = Actor(buyer.user_id, org_id, Role.MEMBER)
-            order = Order.place(actor, event_row, [(locked, seats)], now=now)
+            order = Order.draft(actor, event_row, [(locked, seats)], now=now)
             await uow.orders.add(order)
+            await uow.events.reserve_seats(event_row, [(locked, seats)])
             await uow.tickets.add_all(order.issue_tickets(now))
             uow.collect(event_row, order)
             await uow.commit()

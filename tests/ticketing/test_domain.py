@@ -109,7 +109,7 @@ def test_only_managers_and_the_chapters_leads_plan_events() -> None:
 
 def test_capacity_cannot_shrink_below_the_seats_taken() -> None:
     event = published_event(capacity=10)
-    event.reserve(6)
+    event.reserved = 6  # six seats taken (the store's reserve_seats)
     with pytest.raises(Conflict):
         event.revise(ADMIN, details(capacity=5), chapter_role=None)
     event.revise(ADMIN, details(capacity=6), chapter_role=None)
@@ -138,13 +138,13 @@ def test_sales_window_and_max_per_order() -> None:
         event, sales_start=NOW + timedelta(hours=1), sales_end=NOW + timedelta(hours=2), max_per_order=2
     )
     with pytest.raises(Conflict, match="not started"):
-        Order.place(MEMBER, event, [(window, 1)], now=NOW)
+        Order.draft(MEMBER, event, [(window, 1)], now=NOW)
     with pytest.raises(Conflict, match="ended"):
-        Order.place(MEMBER, event, [(window, 1)], now=NOW + timedelta(hours=2))
+        Order.draft(MEMBER, event, [(window, 1)], now=NOW + timedelta(hours=2))
     with pytest.raises(InvalidInput, match="at most 2"):
-        Order.place(MEMBER, event, [(window, 3)], now=NOW + timedelta(hours=1))
-    order = Order.place(MEMBER, event, [(window, 2)], now=NOW + timedelta(hours=1))
-    assert order.seats == 2 and window.reserved == 2
+        Order.draft(MEMBER, event, [(window, 3)], now=NOW + timedelta(hours=1))
+    order = Order.draft(MEMBER, event, [(window, 2)], now=NOW + timedelta(hours=1))
+    assert order.seats == 2 and window.reserved == 0  # drafting takes no seat: the store does
 
 
 # --- orders ---------------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def test_sales_window_and_max_per_order() -> None:
 def test_free_order_is_paid_at_once_and_issues_one_unique_ticket_per_seat() -> None:
     event = published_event()
     free = ticket_type(event)
-    order = Order.place(MEMBER, event, [(free, 3)], now=NOW)
+    order = Order.draft(MEMBER, event, [(free, 3)], now=NOW)
     assert order.status == OrderStatus.PAID and order.expires_at is None and order.total_cents == 0
     tickets = order.issue_tickets(NOW)
     assert len(tickets) == 3 and len({t.code for t in tickets}) == 3
@@ -163,9 +163,10 @@ def test_free_order_is_paid_at_once_and_issues_one_unique_ticket_per_seat() -> N
 def test_paid_order_waits_fifteen_minutes_then_expires_and_gives_seats_back() -> None:
     event = published_event(capacity=5)
     vip = ticket_type(event, price_cents=1500, quantity=5)
-    order = Order.place(MEMBER, event, [(vip, 2)], now=NOW)
+    order = Order.draft(MEMBER, event, [(vip, 2)], now=NOW)
     assert order.status == OrderStatus.PENDING and order.expires_at == NOW + ORDER_TTL
-    assert order.total_cents == 3000 and (vip.reserved, event.reserved) == (2, 2)
+    assert order.total_cents == 3000
+    vip.reserved = event.reserved = 2  # the store's reserve_seats took them
     with pytest.raises(Conflict):
         order.issue_tickets(NOW)
     with pytest.raises(Conflict):
@@ -180,7 +181,7 @@ def test_paid_order_waits_fifteen_minutes_then_expires_and_gives_seats_back() ->
 def test_order_state_machine_paid_refunded_and_cancel_rules() -> None:
     event = published_event()
     vip = ticket_type(event, price_cents=1000)
-    order = Order.place(MEMBER, event, [(vip, 1)], now=NOW)
+    order = Order.draft(MEMBER, event, [(vip, 1)], now=NOW)
     order.mark_paid(NOW)
     assert order.status == OrderStatus.PAID and order.expires_at is None
     with pytest.raises(Conflict, match="refunded, not cancelled"):
@@ -192,7 +193,7 @@ def test_order_state_machine_paid_refunded_and_cancel_rules() -> None:
     with pytest.raises(Conflict):
         order.refund(ADMIN, chapter_role=None, now=NOW)
 
-    pending = Order.place(MEMBER, event, [(vip, 1)], now=NOW)
+    pending = Order.draft(MEMBER, event, [(vip, 1)], now=NOW)
     other = Actor(uuid.uuid4(), ORG, Role.MEMBER)
     with pytest.raises(PermissionDenied):
         pending.cancel(other, chapter_role=None, now=NOW)
@@ -205,9 +206,9 @@ def test_order_state_machine_paid_refunded_and_cancel_rules() -> None:
 def test_event_cancellation_cancels_pending_and_free_orders_and_marks_paid_ones_for_refund() -> None:
     event = published_event()
     free, vip = ticket_type(event), ticket_type(event, name="VIP", price_cents=900)
-    free_order = Order.place(MEMBER, event, [(free, 1)], now=NOW)
-    pending = Order.place(MEMBER, event, [(vip, 1)], now=NOW)
-    paid = Order.place(MEMBER, event, [(vip, 1)], now=NOW)
+    free_order = Order.draft(MEMBER, event, [(free, 1)], now=NOW)
+    pending = Order.draft(MEMBER, event, [(vip, 1)], now=NOW)
+    paid = Order.draft(MEMBER, event, [(vip, 1)], now=NOW)
     paid.mark_paid(NOW)
     for order in (free_order, pending, paid):
         order.cancel_with_event(ADMIN, NOW)
@@ -224,28 +225,29 @@ def test_an_order_respects_quantity_capacity_event_state_and_currency() -> None:
     event = published_event(capacity=3)
     a, b = ticket_type(event, quantity=2), ticket_type(event, name="B", quantity=5)
     with pytest.raises(Conflict, match="sold out"):
-        Order.place(MEMBER, event, [(a, 3)], now=NOW)
-    Order.place(MEMBER, event, [(a, 2)], now=NOW)
+        Order.draft(MEMBER, event, [(a, 3)], now=NOW)
+    Order.draft(MEMBER, event, [(a, 2)], now=NOW)
+    a.reserved = event.reserved = 2  # the store's reserve_seats took them
     with pytest.raises(Conflict, match="full"):
-        Order.place(MEMBER, event, [(b, 2)], now=NOW)
+        Order.draft(MEMBER, event, [(b, 2)], now=NOW)
     with pytest.raises(InvalidInput):
-        Order.place(MEMBER, event, [], now=NOW)
+        Order.draft(MEMBER, event, [], now=NOW)
     with pytest.raises(InvalidInput):
-        Order.place(MEMBER, event, [(b, 1), (b, 1)], now=NOW)
+        Order.draft(MEMBER, event, [(b, 1), (b, 1)], now=NOW)
     usd = ticket_type(event, name="USD", price_cents=100, currency="USD")
     eur = ticket_type(event, name="EUR", price_cents=100, currency="EUR")
     with pytest.raises(InvalidInput, match="currency"):
-        Order.place(MEMBER, event, [(usd, 1), (eur, 1)], now=NOW)
+        Order.draft(MEMBER, event, [(usd, 1), (eur, 1)], now=NOW)
     other_event = published_event()
     with pytest.raises(NotFound):
-        Order.place(MEMBER, other_event, [(b, 1)], now=NOW)
+        Order.draft(MEMBER, other_event, [(b, 1)], now=NOW)
     with pytest.raises(PermissionDenied):
-        Order.place(STAFF, event, [(b, 1)], now=NOW)
+        Order.draft(STAFF, event, [(b, 1)], now=NOW)
     draft = Event.plan(ADMIN, details(), chapter_role=None, now=NOW)
     with pytest.raises(Conflict):
-        Order.place(MEMBER, draft, [(ticket_type(draft), 1)], now=NOW)
+        Order.draft(MEMBER, draft, [(ticket_type(draft), 1)], now=NOW)
     with pytest.raises(Conflict, match="over"):
-        Order.place(MEMBER, event, [(b, 1)], now=event.ends_at)
+        Order.draft(MEMBER, event, [(b, 1)], now=event.ends_at)
 
 
 # --- tickets --------------------------------------------------------------------------------------
@@ -253,7 +255,7 @@ def test_an_order_respects_quantity_capacity_event_state_and_currency() -> None:
 
 def test_check_in_once_by_staff_and_never_a_void_ticket() -> None:
     event = published_event()
-    order = Order.place(MEMBER, event, [(ticket_type(event), 2)], now=NOW)
+    order = Order.draft(MEMBER, event, [(ticket_type(event), 2)], now=NOW)
     first, second = order.issue_tickets(NOW)
     with pytest.raises(PermissionDenied):
         first.check_in(MEMBER, chapter_role=None, now=NOW)
@@ -265,7 +267,7 @@ def test_check_in_once_by_staff_and_never_a_void_ticket() -> None:
     with pytest.raises(Conflict, match="void"):
         second.check_in(STAFF, chapter_role=None, now=NOW)
     lead = Actor(uuid.uuid4(), ORG, Role.MEMBER)
-    third = Order.place(MEMBER, event, [(ticket_type(event, name="x"), 1)], now=NOW).issue_tickets(NOW)[0]
+    third = Order.draft(MEMBER, event, [(ticket_type(event, name="x"), 1)], now=NOW).issue_tickets(NOW)[0]
     third.check_in(lead, chapter_role=ChapterRole.LEAD, now=NOW)
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from application.ticket_payments import OrderPayments
+from application.ticket_payments import OrderPayments, PaymentIntentEventHandler
 from application.ticketing import (
     CancelEvent,
     CheckIn,
@@ -19,13 +19,13 @@ from application.ticketing import (
     ExpirePendingOrders,
     GetEvent,
     GetOrder,
-    MarkOrderPaid,
     OrderLine,
     PlaceOrder,
     PlaceOrderCommand,
     PublishEvent,
     RefundOrder,
 )
+from application.webhooks import ProcessStripeWebhook, WebhookHandlers
 from domain.errors import Conflict, NotFound
 from domain.permissions import Role
 from domain.ticketing import EventDetails
@@ -90,17 +90,21 @@ async def test_finished_events_end_and_sell_nothing_more(memory_backend: Backend
     assert await end.execute() == 0
 
 
-async def test_mark_paid_issues_tickets_and_refund_voids_them(memory_backend: Backend) -> None:
+async def test_payment_issues_tickets_and_refund_voids_them(memory_backend: Backend) -> None:
     b = memory_backend
-    org_id, (admin, member) = await b.organization(Role.OWNER, Role.MEMBER)
+    _, (admin, member) = await b.organization(Role.OWNER, Role.MEMBER)
     event, tt = await published_event(b, admin, price_cents=2000)
     pending = await place(b, member, event.id, (tt.id, 2))
     assert pending.payment is not None
-    b.gateway.succeed_payment_intent(pending.payment.payment_intent_id)  # the buyer paid at Stripe
-    paid = await MarkOrderPaid(b.uow, b.clock).execute(org_id, pending.id)
+    handlers = WebhookHandlers()
+    handlers.register("payment_intent.succeeded", PaymentIntentEventHandler(b.gateway, b.clock))
+    webhook = ProcessStripeWebhook(b.uow, b.gateway, handlers, b.clock)
+    paid_at_stripe = b.gateway.succeed_payment_intent(pending.payment.payment_intent_id)  # the buyer paid
+    assert (await webhook.execute(*paid_at_stripe)).outcome == "applied"
+    paid = await GetOrder(b.uow, OrderPayments(b.uow, b.gateway)).execute(member, pending.id)
     assert paid.status == "paid" and len(paid.tickets) == 2
-    with pytest.raises(Conflict):
-        await MarkOrderPaid(b.uow, b.clock).execute(org_id, pending.id)
+    again = b.gateway.succeed_payment_intent(pending.payment.payment_intent_id)  # a new event id, same payment
+    assert (await webhook.execute(*again)).outcome == "no change: the order is paid"
     checked = await CheckIn(b.uow, b.clock).execute(admin, CheckInCommand(event.id, paid.tickets[0].code))
     assert checked.holder.user_id == member.user_id
 

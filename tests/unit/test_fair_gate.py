@@ -1,6 +1,6 @@
 import asyncio
 
-from adapters.persistence.queries import FairGate
+from adapters.persistence.connection import FairGate
 
 
 async def test_slots_go_to_waiters_first_come_first_served() -> None:

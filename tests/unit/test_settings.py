@@ -16,7 +16,8 @@ def test_prod_refuses_the_default_secret_and_a_missing_database() -> None:
         Settings.from_env({"APP_ENV": "prod", "DATABASE_URL": "postgresql://x@h/db"})
     with pytest.raises(SettingsError):
         Settings.from_env({"APP_ENV": "prod", "SECRET_KEY": "k" * 40})
-    assert Settings.from_env({"APP_ENV": "prod", "SECRET_KEY": "k" * 40, "DATABASE_URL": "postgresql://x@h/db"})
+    live = {"STRIPE_API_KEY": "sk_live_" + "a" * 24, "STRIPE_WEBHOOK_SECRET": "whsec_" + "b" * 32}
+    assert Settings.from_env({"APP_ENV": "prod", "SECRET_KEY": "k" * 40, "DATABASE_URL": "postgresql://x@h/db", **live})
 
 
 @pytest.mark.parametrize("env", [{"APP_ENV": "staging"}, {"PORT": "eighty"}, {"PORT": "70000"}])

@@ -4,11 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.memory.billing import MEMORY_BILLING_REPOSITORIES
-from adapters.memory.persistence import MemoryUnitOfWorkFactory
-from adapters.memory.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
+from adapters.memory.identity.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.store import MemoryStore
-from adapters.security.clock import FixedClock
+from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from adapters.security.tokens import HmacInvitationTokenCodec
 from application.billing import Entitlements
 from application.identity import (
@@ -32,6 +30,7 @@ from application.organizations import (
 )
 from domain.errors import AuthenticationFailed, Conflict, InvalidInput, InvalidToken, NotFound, PermissionDenied
 from domain.permissions import Actor, Principal, Role
+from tests.fixtures.doubles import FixedClock
 
 
 class FastHasher:
@@ -51,7 +50,7 @@ def world():
         def __init__(self) -> None:
             self.store = MemoryStore()
             self.clock = FixedClock()
-            self.uow = MemoryUnitOfWorkFactory(self.store, extra_repositories=MEMORY_BILLING_REPOSITORIES)
+            self.uow = MemoryUnitOfWorkFactory(self.store)
             self.hasher = FastHasher()
             self.codec = HmacInvitationTokenCodec("k")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from dishka import Provider, Scope, provide
@@ -14,8 +15,13 @@ from application.ports.auth import Authentication, Authenticator
 from domain.errors import AuthenticationFailed, NotFound
 from domain.permissions import Actor, Principal
 
+if TYPE_CHECKING:
+    HttpRequest = Request[Any, Any, Any]
+else:  # dishka keys its factories by the bare class, which LitestarProvider provides
+    HttpRequest = Request
 
-def bearer_token(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
+
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -23,7 +29,7 @@ def bearer_token(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
     return token.strip()
 
 
-def organization_in_path(connection: ASGIConnection) -> uuid.UUID | None:  # type: ignore[type-arg]
+def organization_in_path(connection: ASGIConnection[Any, Any, Any, Any]) -> uuid.UUID | None:
     value = connection.scope.get("path_params", {}).get("org_id")
     return value if isinstance(value, uuid.UUID) else None
 
@@ -32,7 +38,7 @@ class HttpAuthProvider(Provider):
     """Handlers ask for Principal or Actor; the token (and the org_id path parameter) decide."""
 
     @provide(scope=Scope.REQUEST)
-    async def authentication(self, request: Request, authenticator: Authenticator) -> Authentication:  # type: ignore[type-arg]
+    async def authentication(self, request: HttpRequest, authenticator: Authenticator) -> Authentication:
         token = bearer_token(request)
         organization_id = organization_in_path(request)
         result = await authenticator.authenticate(hash_token(token), organization_id)

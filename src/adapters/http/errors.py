@@ -8,6 +8,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 
+from adapters.http.unavailable import RETRY_AFTER_SECONDS, is_database_unavailable
 from application.ports.payments import InvalidWebhook, PaymentGatewayError, PaymentProviderUnavailable
 from domain.errors import (
     AuthenticationFailed,
@@ -41,7 +42,7 @@ STATUS_OF: dict[type[DomainError], int] = {
 def status_for(exc: DomainError) -> int:
     for kind in type(exc).__mro__:
         if kind in STATUS_OF:
-            return STATUS_OF[kind]  # type: ignore[index]
+            return STATUS_OF[kind]
     return 400
 
 
@@ -64,6 +65,14 @@ def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Res
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_database_unavailable(exc):
+        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        return error_response(
+            503,
+            "the service is briefly unavailable, retry shortly",
+            {"code": "database_unavailable"},
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal server error")
 

@@ -132,12 +132,3 @@ class MemoryUsageRepository:
 
     async def count_members(self) -> int:
         return sum(1 for m in self._store.memberships.values() if m.organization_id == self._org)
-
-
-MEMORY_BILLING_REPOSITORIES = {
-    "plans": MemoryPlanRepository,
-    "subscriptions": MemorySubscriptionRepository,
-    "billing_customers": MemoryBillingCustomerRepository,
-    "stripe_events": MemoryStripeEventRepository,
-    "usage": MemoryUsageRepository,
-}

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
 
 from adapters.memory.store import MemoryStore
 from application.ports.jobs import DeadLetter, OutboxBacklog, OutboxEvent, Publish
@@ -90,33 +89,10 @@ class MemoryDeadLetters:
             self._letters[letter_id] = dataclasses.replace(letter, replayed_at=now)
 
 
-class MemoryJobQueue:
-    """Records what was queued; tests run the jobs themselves."""
-
-    def __init__(self) -> None:
-        self.queued: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
-
-    async def enqueue(self, task_name: str, *args: Any, **kwargs: Any) -> None:
-        self.queued.append((task_name, args, kwargs))
-
-
-class MemoryEventPublisher:
-    """Collects published events; ``fail`` simulates an unreachable queue."""
-
-    def __init__(self) -> None:
-        self.published: list[OutboxEvent] = []
-        self.fail = False
-
-    async def publish(self, events: Any) -> None:
-        if self.fail:
-            raise ConnectionError("queue unreachable")
-        self.published.extend(events)
-
-
 class MemoryProcessedEventRepository:
     """In a memory unit of work: the store's snapshot rollback undoes a claim whose effect was not committed."""
 
-    def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None = None) -> None:
+    def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
     async def claim(self, handler: str, event_id: uuid.UUID) -> bool:
@@ -125,6 +101,3 @@ class MemoryProcessedEventRepository:
             return False
         processed[(handler, event_id)] = True
         return True
-
-
-MEMORY_JOBS_REPOSITORIES = {"processed_events": MemoryProcessedEventRepository}

@@ -28,6 +28,7 @@ from application.ports.payments import (
     RefundInfo,
     SubscriptionInfo,
     WebhookEvent,
+    check_signature_time,
     decode_webhook_event,
 )
 
@@ -190,6 +191,7 @@ class MemoryPaymentGateway:
             raise InvalidWebhook("webhook signature rejected: no signature matches the payload")
         if timestamp < self._now() - WEBHOOK_TOLERANCE_SECONDS:
             raise InvalidWebhook(f"webhook signature rejected: timestamp {timestamp} is too old")
+        check_signature_time(timestamp, self._now())
         return decode_webhook_event(payload)
 
     # --- test helpers: what the paying client or Stripe would do -------------------------------------

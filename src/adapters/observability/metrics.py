@@ -41,6 +41,10 @@ OUTBOX_OLDEST_AGE = Gauge(
     f"{PREFIX}_outbox_oldest_unpublished_age_seconds", "Age of the oldest unpublished outbox row (0 when none)"
 )
 
+RETENTION_REMOVED = Counter(
+    f"{PREFIX}_retention_removed_total", "Rows (and report files) the retention purge deleted, by kind", ["kind"]
+)
+
 _JOB_LOG_KEYS = ("job_id", "task_name", "job_attempt")
 
 
@@ -86,16 +90,23 @@ class PrometheusSocketMetrics:
         self._frames.inc(frames)
 
 
+class PrometheusRetentionMetrics:
+    """The RetentionMetrics port: one counter, labelled by the purge's fixed list of kinds."""
+
+    def removed(self, kind: str, count: int) -> None:
+        RETENTION_REMOVED.labels(kind).inc(count)
+
+
 def record_outbox_lag(lag: OutboxLag) -> None:
     OUTBOX_UNPUBLISHED.set(lag.unpublished)
     OUTBOX_OLDEST_AGE.set(lag.oldest_age_seconds)
 
 
-def metrics_handler(before_scrape: Callable[[], Awaitable[None]]) -> HTTPRouteHandler:
+def metrics_handler(before_scrape: Callable[[], Awaitable[None]], guards: list[Any] | None = None) -> HTTPRouteHandler:
     """``GET /metrics`` (what Litestar's PrometheusController renders), refreshing the gauges measured on
     scrape (the outbox lag) first."""
 
-    @get("/metrics")
+    @get("/metrics", guards=guards)
     async def metrics() -> Response[bytes]:
         await before_scrape()
         return Response(generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -7,6 +7,7 @@ For the same reason subscription items are addressed with `plan`, not `price`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from application.ports.payments import (
     RefundInfo,
     SubscriptionInfo,
     WebhookEvent,
+    check_signature_time,
     decode_webhook_event,
 )
 
@@ -186,6 +188,7 @@ class StripePaymentGateway:
             raise InvalidWebhook(f"webhook signature rejected: {error.user_message or error}") from None
         except UnicodeDecodeError:
             raise InvalidWebhook("webhook body is not UTF-8") from None
+        check_signature_time(_signed_at(signature_header), time.time())
         return decode_webhook_event(payload)
 
     async def _find_plan(self, plan_id: str) -> stripe.Plan | None:
@@ -215,6 +218,15 @@ def _translate(error: stripe.StripeError) -> PaymentGatewayError:
     code = "idempotency_error" if isinstance(error, stripe.IdempotencyError) else error.code
     kind = PaymentProviderUnavailable if retryable else PaymentGatewayError
     return kind(f"payment provider: {message}", retryable=retryable, code=code)
+
+
+def _signed_at(signature_header: str) -> int:
+    """The t= of a Stripe-Signature header verify_header accepted (so it is there and an integer)."""
+    for part in signature_header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t":
+            return int(value)
+    raise InvalidWebhook("webhook signature rejected: no timestamp")
 
 
 def _id_of(value: Any) -> str:

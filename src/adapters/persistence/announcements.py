@@ -40,7 +40,7 @@ WHERE m.organization_id = $1 AND m.user_id = ANY($2::uuid[]) ORDER BY u.id
 """
 
 
-class AsyncpgAudienceQueries:
+class PgAudienceQueries:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 

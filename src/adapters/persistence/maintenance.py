@@ -25,7 +25,7 @@ DELETE FROM invitations WHERE organization_id = $1 AND accepted_at IS NULL AND e
 """
 
 
-class AsyncpgMaintenanceQueries:
+class PgMaintenanceQueries:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 

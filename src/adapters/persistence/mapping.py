@@ -1,17 +1,15 @@
-"""Imperative mapping: the domain's dataclasses stay plain; the ORM learns them from here."""
+"""Imperative mapping: the domain's dataclasses stay plain; the ORM learns them from each capability here."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import registry
 
-from adapters.persistence import tables as t
-from adapters.persistence.billing_mapping import map_billing
-from adapters.persistence.chat_mapping import map_chat
-from adapters.persistence.reports import map_reports
-from adapters.persistence.ticketing_mapping import map_ticketing
-from domain.identity import AccessToken, User
-from domain.invitations import Invitation
-from domain.organizations import Membership, Organization
+from adapters.persistence.billing.mapping import map_billing
+from adapters.persistence.chat.mapping import map_chat
+from adapters.persistence.community.mapping import map_community
+from adapters.persistence.identity.mapping import map_identity
+from adapters.persistence.reports.mapping import map_reports
+from adapters.persistence.ticketing.mapping import map_ticketing
 
 mapper_registry = registry()
 _mapped = False
@@ -21,13 +19,6 @@ def map_domain() -> None:
     global _mapped
     if _mapped:
         return
-    mapper_registry.map_imperatively(User, t.users)
-    mapper_registry.map_imperatively(AccessToken, t.access_tokens)
-    mapper_registry.map_imperatively(Organization, t.organizations)
-    mapper_registry.map_imperatively(Membership, t.memberships)
-    mapper_registry.map_imperatively(Invitation, t.invitations)
-    map_billing(mapper_registry)
-    map_ticketing(mapper_registry)
-    map_reports(mapper_registry)
-    map_chat(mapper_registry)
+    for map_capability in (map_identity, map_billing, map_community, map_ticketing, map_reports, map_chat):
+        map_capability(mapper_registry)
     _mapped = True

@@ -1,9 +1,9 @@
 """A Redis Streams taskiq broker that keeps taskiq-redis' wire format but fixes its reliability gaps.
 
-taskiq-redis 1.2.4's ``RedisStreamBroker`` (see /work/shared/STACK-NOTES.md) builds a new client per kick and
-per ack, acks one message per round trip, creates its consumer group at ``$`` on startup (so anything kicked
-before a worker starts is never delivered) and reclaims a dead worker's messages only after ``XREADGROUP``
-returned *new* messages (an idle queue never reclaims). This subclass fixes each of those in the adapter.
+taskiq-redis 1.2.4's ``RedisStreamBroker`` builds a new client per kick and per ack, acks one message per
+round trip, creates its consumer group at ``$`` on startup (so anything kicked before a worker starts is never
+delivered) and reclaims a dead worker's messages only after ``XREADGROUP`` returned *new* messages (an idle
+queue never reclaims). This subclass fixes each of those in the adapter.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from redis.asyncio import Redis, ResponseError
 from redis.exceptions import LockError
+from redis.typing import KeyT, StreamIdT
 from taskiq import AckableMessage
 from taskiq.message import BrokerMessage
 from taskiq_redis import RedisStreamBroker
@@ -218,7 +219,9 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
         takes over its predecessor's work without waiting for new traffic.
         """
         await self.ensure_group()
-        read_from: dict[str, str | int] = {self.queue_name: ">", **self.additional_streams}
+        read_from: dict[KeyT, StreamIdT] = {self.queue_name: ">"}
+        for stream, position in self.additional_streams.items():
+            read_from[stream] = position
         next_reclaim_at = next_trim_at = time.monotonic()
         while True:
             now = time.monotonic()
@@ -234,7 +237,7 @@ class ReliableRedisStreamBroker(RedisStreamBroker):
             fetched: Any = await self.redis.xreadgroup(
                 self.consumer_group_name,
                 self.consumer_name,
-                read_from,  # type: ignore[arg-type]
+                read_from,
                 block=block_ms,
                 count=self.count,
             )

@@ -1,7 +1,7 @@
 """Retries with exponential backoff and dead letters, without taskiq's scheduler.
 
 taskiq's ``SmartRetryMiddleware`` delays retries only through a schedule source and a running scheduler;
-without them a retry is immediate (STACK-NOTES). Here a failed job is parked in Redis (a sorted set by due
+without them a retry is immediate. Here a failed job is parked in Redis (a sorted set by due
 time, the message body in a hash) before its delivery is acknowledged, and the worker moves due messages
 back into the stream with one Lua script — atomic, so a retry is neither lost nor doubled. After the last
 try the job becomes a dead letter (a port: the composition root gives the SQL table).
@@ -66,9 +66,7 @@ return #due
         await pipe.execute()
 
     async def move_due(self, limit: int = 500) -> int:
-        moved = await self._redis.eval(  # type: ignore[misc]
-            self._MOVE_DUE, 2, self._due_key, self._data_key, str(time.time()), str(limit)
-        )
+        moved = await self._redis.eval(self._MOVE_DUE, 2, self._due_key, self._data_key, str(time.time()), str(limit))
         return int(moved)
 
     async def run(self, interval: float = 0.5) -> None:

@@ -20,6 +20,7 @@ from application.announcements import DeliverAnnouncementBatch
 from application.outbox import DispatchEvent
 from application.ports.announcements import AnnouncementBatch
 from application.ports.jobs import OutboxEvent
+from application.retention import PurgeRetainedData
 from application.scheduled import PurgeExpiredInvitations, SendEventReminders
 from application.ticketing import EndFinishedEvents, ExpirePendingOrders
 
@@ -29,6 +30,7 @@ EXPIRE_PENDING_ORDERS = "chapterhouse.orders.expire_pending"
 END_FINISHED_EVENTS = "chapterhouse.events.end_finished"
 SEND_EVENT_REMINDERS = "chapterhouse.events.send_reminders"
 PURGE_EXPIRED_INVITATIONS = "chapterhouse.invitations.purge_expired"
+PURGE_RETAINED_DATA = "chapterhouse.retention.purge"
 
 # Cron schedules (UTC) that `chapterhouse scheduler` kicks. Every scheduled job is idempotent and safe to
 # run twice at once, so a late or doubled tick costs nothing.
@@ -37,6 +39,7 @@ SCHEDULES: dict[str, list[dict[str, Any]]] = {
     END_FINISHED_EVENTS: [{"cron": "*/5 * * * *"}],
     SEND_EVENT_REMINDERS: [{"cron": "*/10 * * * *"}],
     PURGE_EXPIRED_INVITATIONS: [{"cron": "17 3 * * *"}],
+    PURGE_RETAINED_DATA: [{"cron": "41 * * * *"}],
 }
 
 
@@ -114,6 +117,11 @@ async def purge_expired_invitations(use_case: FromDishka[PurgeExpiredInvitations
     return await use_case.execute()
 
 
+@inject(patch_module=True)
+async def purge_retained_data(use_case: FromDishka[PurgeRetainedData]) -> dict[str, int]:
+    return await use_case.execute()
+
+
 TASKS: dict[str, Callable[..., Any]] = {
     DISPATCH_EVENT: dispatch_event,
     DELIVER_ANNOUNCEMENT_BATCH: deliver_announcement_batch,
@@ -121,6 +129,7 @@ TASKS: dict[str, Callable[..., Any]] = {
     END_FINISHED_EVENTS: end_finished_events,
     SEND_EVENT_REMINDERS: send_event_reminders,
     PURGE_EXPIRED_INVITATIONS: purge_expired_invitations,
+    PURGE_RETAINED_DATA: purge_retained_data,
 }
 
 

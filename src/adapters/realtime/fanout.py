@@ -17,12 +17,12 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from adapters.realtime.close_codes import WS_1012_SERVICE_RESTART
 from adapters.realtime.hub import LocalHub
 
 log = logging.getLogger("chapterhouse.realtime")
 
 PREFIX = "chapterhouse:rt:"
-WS_1012_SERVICE_RESTART = 1012
 
 
 class Fanout(Protocol):
@@ -121,6 +121,6 @@ class RedisFanout:
                 backoff = min(backoff * 2, 5.0)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
                 with contextlib.suppress(Exception):
                     await client.aclose()

@@ -1,4 +1,4 @@
-"""The WebSocket wire format (API.md, "WebSocket /ws"), as msgspec Structs: decoded once, encoded once."""
+"""The WebSocket wire format (docs/realtime.md), as msgspec Structs: decoded once, encoded once."""
 
 from __future__ import annotations
 
@@ -22,21 +22,21 @@ class ClientFrame(Struct, tag_field="type", forbid_unknown_fields=True, frozen=T
     pass
 
 
-class SubscribeFrame(ClientFrame, tag="subscribe"):
+class SubscribeFrame(ClientFrame, tag="subscribe", frozen=True):
     channel: ChannelName
     after: Annotated[str, Meta(max_length=64)] | None = None
 
 
-class UnsubscribeFrame(ClientFrame, tag="unsubscribe"):
+class UnsubscribeFrame(ClientFrame, tag="unsubscribe", frozen=True):
     channel: ChannelName
 
 
-class PostFrame(ClientFrame, tag="message"):
+class PostFrame(ClientFrame, tag="message", frozen=True):
     channel: ChannelName
     body: str
 
 
-class PingFrame(ClientFrame, tag="ping"):
+class PingFrame(ClientFrame, tag="ping", frozen=True):
     pass
 
 

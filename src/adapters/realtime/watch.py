@@ -10,11 +10,10 @@ from typing import Protocol
 
 from dishka import AsyncContainer
 
+from adapters.realtime.close_codes import TOKEN_REFUSED, WS_1008_POLICY_VIOLATION
 from application.chat import FindInvalidTokens
 
 log = logging.getLogger("chapterhouse.realtime")
-
-WS_1008_POLICY_VIOLATION = 1008
 
 
 class Watched(Protocol):
@@ -48,7 +47,7 @@ class TokenWatch:
             invalid = await use_case.execute({s.token_hash for s in sessions})
         for session in sessions:
             if session.token_hash in invalid:
-                session.abort(WS_1008_POLICY_VIOLATION, "the token is missing, expired or revoked")
+                session.abort(WS_1008_POLICY_VIOLATION, TOKEN_REFUSED)
 
     async def close(self) -> None:
         if self._task is not None:

@@ -1,7 +1,6 @@
 """Billing ports: the plan catalog, the subscription mirror, Stripe routing and event records, usage.
 
-Repositories are reached through BillingUnitOfWork, the core unit of work plus these attributes (registered
-by name in entrypoints.providers, so the core needs no edit).
+Repositories are reached through BillingUnitOfWork, the core unit of work plus these attributes.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from application.ports.persistence import UnitOfWork
+from application.ports.queries import MemberView
 from domain.community import Chapter, ChapterMember, Team, TeamMember
 
 
@@ -76,15 +77,8 @@ class ChapterView:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class GroupMemberView:
-    """A member of a chapter or a team (role is 'member' for teams)."""
-
-    user_id: uuid.UUID
-    name: str
-    email: str
-    role: str
-    joined_at: datetime
+# A member of a chapter or a team (role is 'member' for teams): the shape of an organization's member.
+GroupMemberView = MemberView
 
 
 @dataclass(frozen=True)

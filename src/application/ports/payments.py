@@ -17,8 +17,16 @@ from domain.errors import DomainError
 
 BillingInterval = Literal["day", "week", "month", "year"]
 
-# Stripe rejects webhook signatures older than this many seconds (replay protection).
+# Stripe rejects webhook signatures older than this many seconds (replay protection); we also refuse
+# signatures dated further than this in the future (a clock that far ahead is not Stripe's).
 WEBHOOK_TOLERANCE_SECONDS = 300
+# What a Stripe event looks like: ids and types are short ASCII, timestamps are seconds since 1970 within
+# PostgreSQL's bigint and Python's datetime, objects nest a few levels. Anything else is refused (400)
+# before it is used: Stripe retries a 5xx for days.
+WEBHOOK_MAX_ID_LENGTH = 255
+WEBHOOK_MAX_TYPE_LENGTH = 100
+WEBHOOK_MAX_DEPTH = 32
+WEBHOOK_MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z, the last second datetime can hold
 
 
 class PaymentGatewayError(DomainError):
@@ -40,12 +48,6 @@ class PaymentProviderUnavailable(PaymentGatewayError):
 
 class InvalidWebhook(DomainError):
     """A webhook body is unsigned, signed with another secret, too old, or not a well-formed event."""
-
-
-@dataclass(frozen=True)
-class CustomerRef:
-    id: str
-    organization_id: UUID
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,36 @@ class PaymentGateway(Protocol):
         ...
 
 
+def check_signature_time(timestamp: int, now: float) -> None:
+    """The signature's own time must be within the tolerance on both sides of now."""
+    if timestamp > now + WEBHOOK_TOLERANCE_SECONDS:
+        raise InvalidWebhook(f"webhook signature rejected: timestamp {timestamp} is in the future")
+
+
+def _plain_ascii(value: str, max_length: int) -> bool:
+    return 0 < len(value) <= max_length and value.isascii() and value.isprintable()
+
+
+def _well_nested(value: Any, depth: int = 0) -> bool:
+    """No deeper than WEBHOOK_MAX_DEPTH, no NUL in any string (PostgreSQL text cannot hold it), no integer
+    beyond 64 bits (a bigint column or a timestamp would overflow)."""
+    if depth > WEBHOOK_MAX_DEPTH:
+        return False
+    if isinstance(value, dict):
+        return all(_well_nested(k, depth + 1) and _well_nested(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_well_nested(item, depth + 1) for item in value)
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(2**63) <= value < 2**63
+    return True
+
+
 def decode_webhook_event(payload: bytes) -> WebhookEvent:
     """Decode a verified webhook body; shared so that every adapter accepts exactly the same events."""
+    if payload.count(b"[") + payload.count(b"{") > WEBHOOK_MAX_DEPTH and _nesting_of(payload) > WEBHOOK_MAX_DEPTH:
+        raise InvalidWebhook("webhook body is nested too deeply")
     try:
         event = json.loads(payload)
         data_object = event["data"]["object"]
@@ -170,4 +200,32 @@ def decode_webhook_event(payload: bytes) -> WebhookEvent:
     )
     if not well_formed:
         raise InvalidWebhook("webhook body is not a JSON event")
+    if not _plain_ascii(event_id, WEBHOOK_MAX_ID_LENGTH) or not _plain_ascii(event_type, WEBHOOK_MAX_TYPE_LENGTH):
+        raise InvalidWebhook("webhook event id or type is not a short printable ASCII string")
+    if isinstance(created, bool) or not 0 < created <= WEBHOOK_MAX_TIMESTAMP:
+        raise InvalidWebhook("webhook event created is not a timestamp")
+    if not _well_nested(event):
+        raise InvalidWebhook("webhook body holds values out of range (NUL characters, huge numbers, deep nesting)")
     return WebhookEvent(id=event_id, type=event_type, created=created, data_object=data_object)
+
+
+def _nesting_of(payload: bytes) -> int:
+    """How deep arrays and objects nest, brackets inside strings ignored (checked before json.loads recurses)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in payload:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest

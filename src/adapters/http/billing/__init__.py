@@ -1,0 +1,1 @@
+"""The plan catalog, the organization's subscription and Stripe's webhook endpoint."""

@@ -1,0 +1,1 @@
+"""Chat channels, messages and my notifications (the socket is adapters/realtime)."""

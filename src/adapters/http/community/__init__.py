@@ -1,0 +1,1 @@
+"""Chapters, teams and their members."""

@@ -1,0 +1,1 @@
+"""Sign-up, log-in, log-out and the caller (`/api/auth`, `/api/me`)."""

@@ -1,0 +1,1 @@
+"""Events, ticket types, orders, tickets and check-in."""
