@@ -69,6 +69,7 @@ pool_mode = transaction
 default_pool_size = {server_pool_size}
 max_client_conn = 1000
 server_reset_query =
+query_wait_timeout = 10
 ignore_startup_parameters = extra_float_digits,jit
 logfile = {work / "pgbouncer.log"}
 pidfile = {work / "pgbouncer.pid"}
