@@ -3,9 +3,10 @@
 The app runs with pools of three connections (read pool and write engine), and two organizations' requests
 alternate, one request of each in turn (asyncpg's pool hands out the most recently released connection, so
 the reads all go through one connection): each cross-tenant call of the matrix (A's owner with B's ids, and
-B's owner with A's) is followed by one of the other organization's legitimate reads of its own data, so nearly
-every request's statements run on a connection whose previous transaction was another tenant's. Any scope that survived a transaction would show up as a
-200 (or another organization's name) where 404 is due, or as a legitimate read that sees the wrong tenant.
+B's owner with A's) is followed by one of the other organization's legitimate reads of its own data, so
+nearly every request's statements run on a connection whose previous transaction was another tenant's. Any
+scope that survived a transaction would show up as a 200 (or another organization's name) where 404 is due,
+or as a legitimate read that sees the wrong tenant.
 """
 
 from __future__ import annotations
