@@ -1,11 +1,12 @@
 """Real requests through a real PgBouncer in transaction mode (Debian's 1.18: no prepared statements across
-transactions), with two server connections for everything: two organizations read their members, events and
+transactions), with three server connections for everything: two organizations read their members, events and
 orders concurrently while one of them places orders, so nearly every transaction runs on a server connection
 whose previous transaction was the other tenant's. Any scope that outlived a transaction would show up as a
 wrong page or as a cross-tenant read that is not 404.
 
-Two server connections, not one: a write request holds its read-side transaction (authentication) while its
-unit of work runs, so it needs two at once; only one organization writes at a time, so it always gets them.
+Three server connections: a write request holds its read-side transaction (authentication) while its unit of
+work runs, so it needs two at once, beside the other organization's read; with two, under load, the write
+waited past the pool timeout (503).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ ROUNDS = 6
 
 @pytest.fixture(scope="module")
 def pgbouncer_port(database_url: str) -> Iterator[int]:
-    with running_pgbouncer(database_url, users=("postgres", APP_ROLE), server_pool_size=2) as port:
+    with running_pgbouncer(database_url, users=("postgres", APP_ROLE), server_pool_size=3) as port:
         yield port
 
 
