@@ -1,6 +1,6 @@
 """Benchmark: GET /api/orgs/{org_id}/members on the real app against a bare Litestar floor.
 
-    /work/main/.venv/bin/python bench/members_list.py [--duration 20] [--connections 64]
+    .venv/bin/python bench/members_list.py [--duration 20] [--connections 64]
 
 One run does everything: creates a throw-away database (chapterhouse_bench_<pid>) on the server of
 DATABASE_URL (an admin URL; default postgresql://postgres@127.0.0.1:5432/postgres), migrates it with
@@ -30,7 +30,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -44,6 +43,11 @@ import asyncpg
 from summary import emit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+from scripts import services  # noqa: E402
+
+APP_SOURCES = f"{ROOT / 'src'}/"  # how py-spy names this checkout's own frames
 BIN = Path(sys.executable).parent
 CHAPTERHOUSE = str(BIN / "chapterhouse")
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -64,12 +68,6 @@ def with_database(url: str, database: str) -> str:
     head, sep, query = url.partition("?")
     base = head.rsplit("/", 1)[0] if head.count("/") > 2 else head
     return f"{base}/{database}{sep}{query}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def http(method: str, url: str, body: object | None = None, token: str | None = None) -> tuple[int, object]:
@@ -381,8 +379,8 @@ def _package(frame: str) -> str:
         return frame
     file = m.group("file")
     if "/site-packages/" not in frame:
-        if "/work/main/src/" in file:
-            return "app:" + file.split("/work/main/src/")[1].split("/")[0] + "/" + file.rsplit("/", 1)[-1]
+        if APP_SOURCES in file:
+            return "app:" + file.split(APP_SOURCES)[1].split("/")[0] + "/" + file.rsplit("/", 1)[-1]
         if "/lib/python3" in file:
             return "stdlib:" + file.split("/lib/python3")[1].split("/", 2)[-1].split("/")[0]
         return file
@@ -391,7 +389,7 @@ def _package(frame: str) -> str:
 
 def _short(frame: str) -> str:
     frame = re.sub(r"/[^ ]*/site-packages/", "", frame)
-    frame = frame.replace("/work/main/src/", "")
+    frame = frame.replace(APP_SOURCES, "")
     return re.sub(r"/[^ (]*/lib/python3\.\d+/", "", frame)
 
 
@@ -481,7 +479,7 @@ def main() -> int:
             raise RuntimeError(f"migration failed:\n{mig.stdout}\n{mig.stderr}")
 
         # ---- the app
-        app_port = free_port()
+        app_port = services.free_port()
         app_env = {**base_env, "APP_ENV": "test", "LOG_LEVEL": "WARNING", "AUTH_RATE_LIMIT_PER_MINUTE": "1000"}
         app_cmd = [CHAPTERHOUSE, "serve", "--port", str(app_port)]
         app_proc = subprocess.Popen(
@@ -537,7 +535,7 @@ def main() -> int:
         log(f"app checks: 200 with {n_items} items; wrong token -> {status_bad}; no token -> {status_none}")
 
         # ---- the floor
-        floor_port = free_port()
+        floor_port = services.free_port()
         floor_env = {**base_env, "DATABASE_URL": db_url}
         floor_proc = subprocess.Popen(
             [sys.executable, str(ROOT / "bench" / "floor_app.py"), "--port", str(floor_port)],
@@ -566,7 +564,7 @@ def main() -> int:
             bouncer_port = bouncer.enter_context(
                 running_pgbouncer(db_url, users=("postgres", APP_ROLE), server_pool_size=args.pgbouncer_pool)
             )
-            bounced_port = free_port()
+            bounced_port = services.free_port()
             bounced_env = {
                 **app_env,
                 "APP_DATABASE_URL": via(as_role(db_url, APP_ROLE), bouncer_port),

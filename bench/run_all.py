@@ -1,6 +1,6 @@
 """Run every benchmark of bench/ in sequence and write ONE Markdown table of their figures.
 
-    /work/main/.venv/bin/python bench/run_all.py [--quick] [--only members_list,jobs_throughput] [--timeout-scale 2]
+    .venv/bin/python bench/run_all.py [--quick] [--only members_list,jobs_throughput] [--timeout-scale 2]
     make bench BENCH_ARGS=--quick
 
 Each bench runs as a subprocess (this interpreter), one at a time, with a per-bench timeout. Its stdout and
@@ -48,6 +48,8 @@ BENCHES: dict[str, float] = {
     "realtime_fanout": 900,
     "ticket_rush": 900,
     "announcement_fanout": 900,
+    "jobs_cluster": 600,
+    "realtime_scale": 1200,
 }
 QUICK_TIMEOUT = 420.0
 QUICK_ARGS: dict[str, list[str]] = {
@@ -55,12 +57,14 @@ QUICK_ARGS: dict[str, list[str]] = {
     "jobs_throughput": ["--jobs", "5000"],
     "events_list": ["--orgs", "100", "--small-orgs", "10", "--per-org", "500", "--requests", "200"],
     "stripe_webhooks": ["--deliveries", "100"],
-    "realtime_fanout": ["--sockets", "200", "--messages", "60"],
+    "realtime_fanout": ["--sockets", "200,400", "--messages", "60"],
     "ticket_rush": ["--attempts", "300", "--seats", "50"],
     "announcement_fanout": ["--members", "1000"],
+    "jobs_cluster": ["--jobs", "3000"],
+    "realtime_scale": ["--idle-sockets", "1000", "--idle-seconds", "10", "--orgs", "8", "--org-seconds", "3"],
 }
 # Modules of bench/ that are not benchmarks (helpers, servers the benches start).
-NOT_BENCHES = {"run_all", "summary", "floor_app"}
+NOT_BENCHES = {"run_all", "summary", "floor_app", "floor_realtime", "lean_ws"}
 UNKNOWN_TIMEOUT = 900.0
 GRACE_SECONDS = 30.0  # after SIGINT, for the bench's own clean-up (stop servers, drop its database)
 NA = "n/a"
