@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from tests.support import free_port
+from scripts.services import free_port
 
 PGBOUNCER = "/usr/sbin/pgbouncer"
 

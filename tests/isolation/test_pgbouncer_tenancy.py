@@ -21,9 +21,9 @@ from litestar.testing import AsyncTestClient
 
 from entrypoints.app import create_app
 from entrypoints.settings import APP_ROLE, Settings
-from tests.conftest import ApiUser, register
+from tests.fixtures.api import ApiUser, register
+from tests.fixtures.ticketing import create_event, create_ticket_type, order
 from tests.pgbouncer import log_of, running_pgbouncer, via
-from tests.ticketing.helpers import create_event, create_ticket_type, order
 
 ROUNDS = 6
 

@@ -21,8 +21,8 @@ from litestar.testing import AsyncTestClient
 
 from entrypoints.app import create_app
 from entrypoints.settings import Settings
+from tests.isolation.tenants import VALID_BODIES, Tenant, build_tenant
 from tests.isolation.test_cross_tenant_matrix import ORG_LESS_403, PARAM, database_state, fill, id_routes
-from tests.isolation.world import VALID_BODIES, Tenant, build_tenant
 
 
 @pytest.fixture

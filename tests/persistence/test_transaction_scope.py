@@ -16,7 +16,7 @@ from adapters.persistence.identity.queries import PgAuthenticator
 from application.identity import hash_token
 from domain.errors import NotFound
 from entrypoints.settings import asyncpg_url
-from tests.conftest import register
+from tests.fixtures.api import register
 
 _SCOPE = "SELECT current_setting('app.organization_id', true), current_setting('app.user_id', true)"
 

@@ -3,8 +3,8 @@
 Run once no process of the previous release is left (they read through these). Afterwards every policy
 tests only columns of its own row, and no database function sets a session-level tenant.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 09:10:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from alembic import op
 from helpers import APP_ROLE
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -24,7 +24,7 @@ APP_USER = "nullif(current_setting('app.user_id', true), '')::uuid"
 def upgrade() -> None:
     op.execute("DROP POLICY own_rows ON events")
     op.execute("DROP POLICY own_rows ON channels")
-    # Reviewed: the contract step of 0007; no release since 0007 calls it.
+    # Reviewed: the contract step of 0008; no release since 0008 calls it.
     op.execute("-- squawk-ignore ban-drop-function\nDROP FUNCTION app_authenticate(bytea, uuid)")
 
 

@@ -11,10 +11,10 @@ Everything here is added beside what running code uses, so old and new code work
   transaction-local settings by app_reveal_held_events() / app_reveal_member_organizations().
 - Under Citus, the app role gets citus.propagate_set_commands = 'local' (without it SET LOCAL stays on the
   coordinator).
-The contract step (0008) drops the subquery policies and the session-level app_authenticate().
+The contract step (0009) drops the subquery policies and the session-level app_authenticate().
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from alembic import op
 from helpers import APP_ROLE
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
