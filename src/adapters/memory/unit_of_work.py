@@ -184,7 +184,6 @@ class MemoryUnitOfWork:
         self._committed = True
 
 
-
 class MemoryUnitOfWorkFactory(
     UnitOfWorkFactory,
     UsageUnitOfWorkFactory,
