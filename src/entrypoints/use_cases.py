@@ -48,6 +48,7 @@ from application.community import (
 )
 from application.identity import GetMe, LogIn, LogOut, RegisterUser
 from application.invitations import AcceptInvitation, InviteMember
+from application.member_list import ListMembersByToken
 from application.notifications import (
     DeliverNotifications,
     ListMyNotifications,
@@ -107,7 +108,7 @@ USE_CASES = (
     UpdateProfile, ChangePassword, RequestPasswordReset, ConfirmPasswordReset,
     ConfirmEmailVerification, ResendEmailVerification, SendAccountEmail,
     CreateOrganization, GetOrganization, RenameOrganization, ListMyOrganizations,
-    ListMembers, ChangeMemberRole, RemoveMember, InviteMember, AcceptInvitation,
+    ListMembers, ListMembersByToken, ChangeMemberRole, RemoveMember, InviteMember, AcceptInvitation,
     DeleteOrganization, RestoreOrganization, PurgeDeletedOrganizations,
     # billing and the platform admin
     Entitlements, ListPlans, GetSubscription, ChangeSubscription, ProcessStripeWebhook,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from adapters.persistence.connection import RequestConnection
 from application.ports.auth import Authentication
@@ -19,17 +20,21 @@ class PgAuthenticator:
     async def authenticate(self, token_hash: bytes, organization_id: uuid.UUID | None) -> Authentication:
         conn = await self._connection.for_authentication()
         row = await conn.fetchrow("SELECT * FROM app_authenticate_v2($1, $2)", token_hash, organization_id)
-        if row is None:
-            raise AuthenticationFailed("the token is missing, expired or revoked")
-        principal = Principal(user_id=row["user_id"], platform_admin=row["platform_admin"])
-        if organization_id is None:
-            return Authentication(principal=principal, actor=None)
-        if row["role"] is None:
-            raise NotFound("organization not found")
-        if row["suspended"]:
-            raise OrganizationSuspended("this organization is suspended")
-        actor = Actor(principal.user_id, organization_id, Role(row["role"]))
-        return Authentication(principal, actor, organization_deleting=row["deleting"])
+        return authentication_of(row, organization_id)
+
+
+def authentication_of(row: Any, organization_id: uuid.UUID | None) -> Authentication:
+    if row is None:
+        raise AuthenticationFailed("the token is missing, expired or revoked")
+    principal = Principal(user_id=row["user_id"], platform_admin=row["platform_admin"])
+    if organization_id is None:
+        return Authentication(principal=principal, actor=None)
+    if row["role"] is None:
+        raise NotFound("organization not found")
+    if row["suspended"]:
+        raise OrganizationSuspended("this organization is suspended")
+    actor = Actor(principal.user_id, organization_id, Role(row["role"]))
+    return Authentication(principal, actor, organization_deleting=bool(row.get("deleting")))
 
 
 _MEMBERS_FIRST = """
