@@ -14,6 +14,7 @@ import asyncpg
 import sqlalchemy as sa
 
 from adapters.persistence.all_tables import tenant_tables
+from adapters.persistence.scope import SET_TENANT
 
 
 def _delete_statement(table: sa.Table) -> str:
@@ -39,7 +40,7 @@ class PgOrganizationPurger:
 
     async def purge_batch(self, organization_id: uuid.UUID, batch_size: int) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT set_config('app.organization_id', $1, true)", str(organization_id))
+            await conn.execute(SET_TENANT, organization_id)
             for statement in self._statements:
                 status = await conn.execute(statement, organization_id, batch_size)
                 deleted = int(status.split()[-1])
