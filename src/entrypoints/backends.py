@@ -29,6 +29,7 @@ from adapters.memory.chat.queries import (
     MemoryTokenValidity,
 )
 from adapters.memory.community.queries import MemoryCommunityQueries
+from adapters.memory.deliveries import MemoryDeliveryRecords
 from adapters.memory.email import MemoryEmailSender
 from adapters.memory.identity.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.jobs import MemoryDeadLetters, MemoryOutbox, MemoryProcessedEvents
@@ -52,13 +53,14 @@ from adapters.persistence.chat.queries import (
 from adapters.persistence.community.queries import PgCommunityQueries
 from adapters.persistence.connection import FairGate, RequestConnection
 from adapters.persistence.identity.queries import PgAuthenticator, PgMemberQueries, PgUserQueries
+from adapters.persistence.jobs.deliveries import SqlaDeliveryRecords
 from adapters.persistence.jobs.repositories import SqlaDeadLetters, SqlaOutbox, SqlaProcessedEvents
 from adapters.persistence.maintenance import PgMaintenanceQueries
 from adapters.persistence.reports.queries import PgReportSource
 from adapters.persistence.ticketing.queries import PgTicketingQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.ports.admin import AdminQueries
-from application.ports.announcements import AudienceQueries
+from application.ports.announcements import AudienceQueries, DeliveryRecords
 from application.ports.audit import AuditQueries
 from application.ports.auth import Authenticator
 from application.ports.chat import ChannelAccessPolicy, ChannelQueries, MessageQueries
@@ -145,6 +147,7 @@ class PostgresBackend(Provider):
     report_source = provide(PgReportSource, provides=ReportSource)
     maintenance_queries = provide(PgMaintenanceQueries, provides=MaintenanceQueries)
     audience_queries = provide(PgAudienceQueries, provides=AudienceQueries)
+    delivery_records = provide(SqlaDeliveryRecords, provides=DeliveryRecords)
 
     @provide
     def email_sender(self, settings: Settings) -> EmailSender:
@@ -195,6 +198,7 @@ class MemoryBackend(Provider):
     report_source = provide(MemoryReportSource, provides=ReportSource)
     maintenance_queries = provide(MemoryMaintenanceQueries, provides=MaintenanceQueries)
     audience_queries = provide(MemoryAudienceQueries, provides=AudienceQueries)
+    delivery_records = provide(MemoryDeliveryRecords, provides=DeliveryRecords)
 
     # Tests read what was sent and stored through the concrete twins.
     email_sender = provide(MemoryEmailSender, provides=AnyOf[MemoryEmailSender, EmailSender])

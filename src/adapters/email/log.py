@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from application.ports.email import EmailMessage
 
@@ -27,3 +27,10 @@ class LogEmailSender:
     async def send_many(self, messages: Sequence[EmailMessage]) -> None:
         for message in messages:
             await self.send(message)
+
+    async def send_each(
+        self, messages: Sequence[EmailMessage], on_outcome: Callable[[int, bool], Awaitable[None]]
+    ) -> None:
+        for index, message in enumerate(messages):
+            await self.send(message)
+            await on_outcome(index, True)
