@@ -25,6 +25,7 @@ from adapters.memory.community.repositories import (
     MemoryTeamMemberRepository,
     MemoryTeamRepository,
 )
+from adapters.memory.idempotency import MemoryIdempotencyKeyRepository
 from adapters.memory.identity.repositories import (
     MemoryAccessTokenRepository,
     MemoryInvitationRepository,
@@ -65,6 +66,7 @@ from application.ports.community import (
     TeamMemberRepository,
     TeamRepository,
 )
+from application.ports.idempotency import IdempotencyKeyRepository
 from application.ports.jobs import ProcessedEventRepository
 from application.ports.notifications import NotificationRepository, NotificationsUnitOfWorkFactory
 from application.ports.persistence import (
@@ -116,6 +118,7 @@ class MemoryUnitOfWork:
     notifications: NotificationRepository
     reports: ReportRepository
     processed_events: ProcessedEventRepository
+    idempotency_keys: IdempotencyKeyRepository
 
     def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None, user_id: uuid.UUID | None) -> None:
         self._store = store
@@ -154,6 +157,7 @@ class MemoryUnitOfWork:
         self.notifications = MemoryNotificationRepository(store, org)
         self.reports = MemoryReportRepository(store, org)
         self.processed_events = MemoryProcessedEventRepository(store)
+        self.idempotency_keys = MemoryIdempotencyKeyRepository(store, org)
         return self
 
     async def __aexit__(

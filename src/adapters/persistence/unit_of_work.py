@@ -30,6 +30,7 @@ from adapters.persistence.community.repositories import (
     SqlaTeamRepository,
 )
 from adapters.persistence.errors import domain_errors
+from adapters.persistence.idempotency.repositories import SqlaIdempotencyKeyRepository
 from adapters.persistence.identity.repositories import (
     SqlaAccessTokenRepository,
     SqlaInvitationRepository,
@@ -71,6 +72,7 @@ from application.ports.community import (
     TeamMemberRepository,
     TeamRepository,
 )
+from application.ports.idempotency import IdempotencyKeyRepository
 from application.ports.jobs import ProcessedEventRepository
 from application.ports.notifications import NotificationRepository, NotificationsUnitOfWorkFactory
 from application.ports.persistence import (
@@ -156,6 +158,7 @@ class SqlaUnitOfWork:
     notifications: NotificationRepository
     reports: ReportRepository
     processed_events: ProcessedEventRepository
+    idempotency_keys: IdempotencyKeyRepository
 
     def __init__(
         self,
@@ -199,6 +202,7 @@ class SqlaUnitOfWork:
         self.notifications = SqlaNotificationRepository(session, org)
         self.reports = SqlaReportRepository(session, org)
         self.processed_events = SqlaProcessedEventRepository(session)
+        self.idempotency_keys = SqlaIdempotencyKeyRepository(session, org)
         return self
 
     async def __aexit__(
