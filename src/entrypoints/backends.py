@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.email import LogEmailSender, SmtpEmailSender
 from adapters.files.local import LocalFileStore
+from adapters.memory.access_changes import MemoryAccessChanges
 from adapters.memory.admin import MemoryAdminQueries
 from adapters.memory.announcements import MemoryAudienceQueries
 from adapters.memory.audit import MemoryAuditQueries
@@ -53,12 +54,14 @@ from adapters.persistence.chat.queries import (
 from adapters.persistence.community.queries import PgCommunityQueries
 from adapters.persistence.connection import FairGate, RequestConnection
 from adapters.persistence.identity.queries import PgAuthenticator, PgMemberQueries, PgUserQueries
+from adapters.persistence.jobs.access_changes import PgAccessChanges
 from adapters.persistence.jobs.deliveries import SqlaDeliveryRecords
 from adapters.persistence.jobs.repositories import SqlaDeadLetters, SqlaOutbox, SqlaProcessedEvents
 from adapters.persistence.maintenance import PgMaintenanceQueries
 from adapters.persistence.reports.queries import PgReportSource
 from adapters.persistence.ticketing.queries import PgTicketingQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
+from application.ports.access_changes import AccessChanges
 from application.ports.admin import AdminQueries
 from application.ports.announcements import AudienceQueries, DeliveryRecords
 from application.ports.audit import AuditQueries
@@ -139,6 +142,7 @@ class PostgresBackend(Provider):
     notification_queries = provide(PgNotificationQueries, provides=NotificationQueries, scope=Scope.REQUEST)
     channel_access_policy = provide(PgChannelAccessPolicy, provides=ChannelAccessPolicy, scope=Scope.REQUEST)
     token_validity = provide(PgTokenValidity, provides=TokenValidity, scope=Scope.REQUEST)
+    access_changes = provide(PgAccessChanges, provides=AccessChanges, scope=Scope.REQUEST)
 
     # Background work: own connections from the engine or the pool.
     outbox = provide(SqlaOutbox, provides=Outbox)
@@ -191,6 +195,7 @@ class MemoryBackend(Provider):
     notification_queries = provide(MemoryNotificationQueries, provides=NotificationQueries, scope=Scope.REQUEST)
     channel_access_policy = provide(MemoryChannelAccessPolicy, provides=ChannelAccessPolicy, scope=Scope.REQUEST)
     token_validity = provide(MemoryTokenValidity, provides=TokenValidity, scope=Scope.REQUEST)
+    access_changes = provide(MemoryAccessChanges, provides=AccessChanges, scope=Scope.REQUEST)
 
     outbox = provide(MemoryOutbox, provides=Outbox)
     processed_events = provide(MemoryProcessedEvents, provides=ProcessedEvents)

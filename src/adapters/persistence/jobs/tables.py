@@ -44,6 +44,12 @@ outbox = sa.Table(
     tstz("published_at", nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_outbox_unpublished", "occurred_at", postgresql_where=sa.text("published_at IS NULL")),
+    # What the sockets' watch reads every interval (application.ports.access_changes).
+    sa.Index(
+        "ix_outbox_access_changes",
+        "occurred_at",
+        postgresql_where=sa.text("name IN ('member.removed', 'member.role_changed', 'organization.suspended')"),
+    ),
     info=GLOBAL,
 )
 
