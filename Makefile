@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint bench fuzz chaos clean
+.PHONY: run test install lint bench fuzz chaos soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench: $(STAMP)
 ## Fault injection on loopback: 2 API processes, a worker, our own Redis; kill -9, restarts; verifies effects (docs/operations.md).
 chaos: $(STAMP)
 	$(BIN)/python scripts/chaos.py
+
+## Soak on loopback: 2 API processes, a worker, the scheduler, mixed traffic for SOAK_MINUTES (default 10); checks with SQL.
+soak: $(STAMP)
+	$(BIN)/python scripts/soak.py --minutes $${SOAK_MINUTES:-10}
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
