@@ -39,7 +39,6 @@ from chaos import (
     create_database,
     drop_database,
     free_port,
-    log,
     print_table,
     seed,
     settle,
@@ -50,6 +49,12 @@ from entrypoints import database
 from entrypoints.settings import asyncpg_url
 
 WEBHOOK_SECRET = "whsec_soak_" + uuid.uuid4().hex
+
+
+def log(text: str) -> None:
+    print(f"[soak {time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
 SOCKETS = 200
 
 
@@ -86,7 +91,8 @@ def rss_kib(pid: int) -> int:
 class Soak:
     def __init__(self, cluster: SoakCluster, world: World, seconds: float) -> None:
         self.cluster, self.world, self.seconds = cluster, world, seconds
-        self.client = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=100))
+        # Idle connections are dropped before the servers' keep-alive timeout (5 s), so none is reused as it closes.
+        self.client = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=100, keepalive_expiry=2.0))
         self.latency: defaultdict[str, list[float]] = defaultdict(list)
         self.statuses: Counter[tuple[str, int]] = Counter()
         self.errors: Counter[str] = Counter()
