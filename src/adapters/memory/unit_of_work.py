@@ -86,6 +86,7 @@ from application.ports.ticketing import (
     TicketRepository,
     TicketTypeRepository,
 )
+from application.ports.webhooks import WebhookUnitOfWorkFactory
 from domain.events import Aggregate, DomainEvent
 
 
@@ -198,6 +199,7 @@ class MemoryUnitOfWorkFactory(
     NotificationsUnitOfWorkFactory,
     ReportsUnitOfWorkFactory,
     AnnouncementUnitOfWorkFactory,
+    WebhookUnitOfWorkFactory,
 ):
     """The factory of every capability's unit-of-work port (the type checker holds it to each of them)."""
 

@@ -67,6 +67,10 @@ class ChannelAccess:
         """An access change concerns this socket: the next delivery (or watchdog round) re-checks first."""
         self._last_check = float("-inf")
 
+    def due(self) -> bool:
+        """A delivery now would have to re-check channel access first."""
+        return time.monotonic() - self._last_check >= self._limits.channel_recheck_seconds
+
     async def recheck_if_due(self, *, minimum_age: float = 0.0) -> bool:
         """Before delivering: channel access (membership, grants) every channel_recheck_seconds.
         False when the socket is closing."""
