@@ -37,7 +37,6 @@ import httpx  # noqa: E402
 import redis  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 from chaos_cases import announcement_kill, pool_exhaustion  # noqa: E402
-
 from scripts import services  # noqa: E402
 
 from adapters.security.tokens import HmacInvitationTokenCodec  # noqa: E402
@@ -61,8 +60,6 @@ REDELIVERY_SECONDS = 15  # a killed worker's in-flight jobs are reclaimed after 
 
 def log(text: str) -> None:
     print(f"[chaos {time.strftime('%H:%M:%S')}] {text}", flush=True)
-
-
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 15) -> None:

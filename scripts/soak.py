@@ -22,7 +22,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `scripts.services`
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # `chaos`, which puts src/ on the path
 
 import asyncpg
 import httpx
@@ -38,12 +39,12 @@ from chaos import (
     admin_url,
     create_database,
     drop_database,
-    free_port,
     print_table,
     seed,
     settle,
     stop,
 )
+from scripts.services import free_port
 
 from entrypoints import database
 from entrypoints.settings import asyncpg_url

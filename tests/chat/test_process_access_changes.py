@@ -9,28 +9,36 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from scripts.services import ApiServer, api_env, running_api_servers
 
-from tests.realtime.api import create_channel, create_org, join, open_socket, ping, post, receive, register, subscribe
-from tests.realtime.conftest import Server, _server_env, _start, _stop, _wait_until_healthy
+from tests.fixtures.api_servers import LOGS
+from tests.fixtures.services import TEST_SECRET
+from tests.fixtures.socket_client import (
+    create_channel,
+    create_org,
+    join,
+    open_socket,
+    ping,
+    post,
+    receive,
+    register,
+    subscribe,
+)
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def default_servers(database_url: str, redis_url: str) -> Iterator[tuple[Server, Server]]:
-    env = {**_server_env(database_url, redis_url), "WS_CHANNEL_RECHECK_SECONDS": "30"}
-    env.pop("WS_ACCESS_RECHECK_SECONDS")  # the default
-    started = _start(env, 2)
-    try:
-        for server, proc in started:
-            _wait_until_healthy(server, proc)
-        yield started[0][0], started[1][0]
-    finally:
-        _stop(started)
+def default_servers(database_url: str, redis_url: str) -> Iterator[tuple[ApiServer, ApiServer]]:
+    # The default access re-check (WS_ACCESS_RECHECK_SECONDS unset) and the production channel re-check.
+    env = api_env(database_url, TEST_SECRET, redis_url=redis_url, extra_env={"WS_CHANNEL_RECHECK_SECONDS": "30"})
+    env.pop("WS_ACCESS_RECHECK_SECONDS", None)
+    with running_api_servers(env, 2, log_dir=LOGS) as (a, b):
+        yield a, b
 
 
 @pytest.fixture
-async def http_a(default_servers: tuple[Server, Server]) -> AsyncIterator[httpx.AsyncClient]:
+async def http_a(default_servers: tuple[ApiServer, ApiServer]) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=default_servers[0].http, timeout=30) as client:
         yield client
 

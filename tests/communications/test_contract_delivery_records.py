@@ -7,9 +7,7 @@ those not yet recorded, so nobody who got the email gets it twice and a refused 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 
@@ -18,45 +16,18 @@ from adapters.memory.announcements import MemoryAudienceQueries
 from adapters.memory.deliveries import MemoryDeliveryRecords
 from adapters.memory.email import MemoryEmailSender
 from adapters.memory.jobs import MemoryProcessedEvents
-from adapters.memory.store import MemoryStore
-from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
-from adapters.persistence.jobs.deliveries import SqlaDeliveryRecords
-from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.announcements import DeliverAnnouncementBatch
 from application.ports.announcements import EMAIL_CHANNEL, AnnouncementBatch, DeliveryOutcome, DeliveryRecords
 from application.ports.email import EmailMessage
 from domain.permissions import Role
-from entrypoints.database import create_engine
-from entrypoints.settings import Settings
-from tests.fixtures.doubles import FixedClock
-from tests.ticketing.conftest import Backend, memory_queries
+from tests.fixtures.backends import Backend
 
 
-@dataclass
-class Records:
-    backend: Backend
-    records: DeliveryRecords
-
-
-@pytest.fixture(params=["memory", "sql"])
-async def records(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Records]:
-    clock = FixedClock(datetime.now(UTC))
-    if request.param == "memory":
-        store = MemoryStore()
-        backend = Backend("memory", MemoryUnitOfWorkFactory(store), clock, memory_queries(store), store=store)
-        yield Records(backend, MemoryDeliveryRecords(store))
-        return
-    engine = create_engine(settings)
-    try:
-        yield Records(Backend("sql", SqlaUnitOfWorkFactory(engine), clock, None), SqlaDeliveryRecords(engine))  # type: ignore[arg-type]
-    finally:
-        await engine.dispose()
-
-
-async def test_records_are_per_announcement_channel_and_organization(records: Records) -> None:
-    org, (owner, member) = await records.backend.organization(Role.OWNER, Role.MEMBER)
-    other_org, (stranger,) = await records.backend.organization(Role.OWNER)
-    store, announcement, users = records.records, uuid.uuid4(), [owner.user_id, member.user_id]
+async def test_records_are_per_announcement_channel_and_organization(backend: Backend) -> None:
+    org, (owner, member) = await backend.organization(Role.OWNER, Role.MEMBER)
+    other_org, (stranger,) = await backend.organization(Role.OWNER)
+    store: DeliveryRecords = backend.deliveries
+    announcement, users = uuid.uuid4(), [owner.user_id, member.user_id]
     assert await store.reached(org, announcement, EMAIL_CHANNEL, users) == set()
 
     await store.record(org, announcement, EMAIL_CHANNEL, owner.user_id, DeliveryOutcome.SENT)
@@ -91,14 +62,8 @@ class FailingAfter(MemoryEmailSender):
             await on_outcome(index, accepted)
 
 
-@pytest.fixture
-def backend() -> Backend:
-    store = MemoryStore()
-    clock = FixedClock(datetime(2026, 11, 28, 12, tzinfo=UTC))
-    return Backend("memory", MemoryUnitOfWorkFactory(store), clock, memory_queries(store), store=store)
-
-
-async def test_a_retry_after_a_failure_or_a_refusal_resends_nobody(backend: Backend) -> None:
+async def test_a_retry_after_a_failure_or_a_refusal_resends_nobody(memory_backend: Backend) -> None:
+    backend = memory_backend
     assert backend.store is not None
     org, actors = await backend.organization(Role.OWNER, *[Role.MEMBER] * 29)
     emails = {a.user_id: backend.store.users[a.user_id].email for a in actors}

@@ -13,23 +13,19 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
+from scripts import services
+from scripts.services import ROOT
 
-from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from domain.announcements import ANNOUNCEMENT_CREATED
 from domain.permissions import Role
-from entrypoints.database import create_engine
 from entrypoints.settings import Settings, asyncpg_url
-from tests import support
-from tests.fixtures.doubles import FixedClock
-from tests.jobs.conftest import eventually
-from tests.support import ROOT
-from tests.ticketing.conftest import Backend
+from tests.fixtures.backends import Backend
+from tests.fixtures.jobs import eventually
 
 MEMBERS = 216
 CONCURRENCY = 4
@@ -55,7 +51,7 @@ class SlowSink:
 
 @pytest.fixture
 def slow_sink() -> Iterator[tuple[SlowSink, int]]:
-    sink, port = SlowSink(), support.free_port()
+    sink, port = SlowSink(), services.free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     yield sink, port
@@ -96,15 +92,10 @@ def start_worker(job_settings: Settings, slow_sink: tuple[SlowSink, int]) -> Ite
 
 
 async def test_kill_9_mid_announcement_resends_only_what_was_in_flight(
-    job_settings: Settings, slow_sink: tuple[SlowSink, int], start_worker: Any
+    job_settings: Settings, slow_sink: tuple[SlowSink, int], start_worker: Any, postgres_backend: Backend
 ) -> None:
     sink = slow_sink[0]
-    engine = create_engine(job_settings)
-    backend = Backend("sql", SqlaUnitOfWorkFactory(engine), FixedClock(datetime.now(UTC)), None)  # type: ignore[arg-type]
-    try:
-        org, actors = await backend.organization(Role.OWNER, *[Role.MEMBER] * (MEMBERS - 1))
-    finally:
-        await engine.dispose()
+    org, actors = await postgres_backend.organization(Role.OWNER, *[Role.MEMBER] * (MEMBERS - 1))
     owner = await asyncpg.connect(asyncpg_url(job_settings.database_url or ""))
     try:
         emails = {

@@ -7,7 +7,7 @@ import uuid
 
 from application.ports.idempotency import IdempotencyRecord
 from domain.permissions import Role
-from tests.ticketing.conftest import Backend
+from tests.fixtures.backends import Backend
 
 
 async def test_a_key_is_held_once_committed_and_only_where_it_was_taken(backend: Backend) -> None:

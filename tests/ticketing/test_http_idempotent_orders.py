@@ -6,8 +6,8 @@ import asyncio
 import uuid
 from typing import Any
 
-from tests.conftest import register
-from tests.ticketing.helpers import add_member, create_event, create_ticket_type
+from tests.fixtures.api import register
+from tests.fixtures.ticketing import add_member, create_event, create_ticket_type
 
 
 async def _setup(api: Any) -> tuple[Any, str, str, str]:
