@@ -53,6 +53,7 @@ from adapters.persistence.chat.queries import (
 )
 from adapters.persistence.community.queries import PgCommunityQueries
 from adapters.persistence.connection import FairGate, RequestConnection
+from adapters.persistence.identity.member_pages import PgMemberPages
 from adapters.persistence.identity.queries import PgAuthenticator, PgMemberQueries, PgUserQueries
 from adapters.persistence.jobs.access_changes import PgAccessChanges
 from adapters.persistence.jobs.deliveries import SqlaDeliveryRecords
@@ -62,6 +63,7 @@ from adapters.persistence.reports.queries import PgReportSource
 from adapters.persistence.ticketing.queries import PgTicketingQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.ports.access_changes import AccessChanges
+from application.member_list import SequentialMemberPages
 from application.ports.admin import AdminQueries
 from application.ports.announcements import AudienceQueries, DeliveryRecords
 from application.ports.audit import AuditQueries
@@ -70,6 +72,7 @@ from application.ports.chat import ChannelAccessPolicy, ChannelQueries, MessageQ
 from application.ports.community import CommunityQueries
 from application.ports.email import EmailSender
 from application.ports.jobs import DeadLetters, Outbox, ProcessedEvents
+from application.ports.member_pages import MemberPagesByToken
 from application.ports.notifications import NotificationQueries
 from application.ports.payments import PaymentGateway
 from application.ports.queries import MemberQueries, UserQueries
@@ -124,14 +127,17 @@ class PostgresBackend(Provider):
         return FairGate(settings.db_pool_size)
 
     @provide(scope=Scope.REQUEST)
-    async def request_connection(self, pool: asyncpg.Pool, gate: FairGate) -> AsyncIterator[RequestConnection]:
-        connection = RequestConnection(pool, gate)
+    async def request_connection(
+        self, pool: asyncpg.Pool, gate: FairGate, settings: Settings
+    ) -> AsyncIterator[RequestConnection]:
+        connection = RequestConnection(pool, gate, single_statements=not settings.db_transaction_pooler)
         yield connection
         await connection.release()
 
     # The read side: one request connection each.
     authenticator = provide(PgAuthenticator, provides=Authenticator, scope=Scope.REQUEST)
     member_queries = provide(PgMemberQueries, provides=MemberQueries, scope=Scope.REQUEST)
+    member_pages = provide(PgMemberPages, provides=MemberPagesByToken, scope=Scope.REQUEST)
     user_queries = provide(PgUserQueries, provides=UserQueries, scope=Scope.REQUEST)
     admin_queries = provide(PgAdminQueries, provides=AdminQueries, scope=Scope.REQUEST)
     audit_queries = provide(PgAuditQueries, provides=AuditQueries, scope=Scope.REQUEST)
@@ -185,6 +191,7 @@ class MemoryBackend(Provider):
 
     authenticator = provide(MemoryAuthenticator, provides=Authenticator, scope=Scope.REQUEST)
     member_queries = provide(MemoryMemberQueries, provides=MemberQueries, scope=Scope.REQUEST)
+    member_pages = provide(SequentialMemberPages, provides=MemberPagesByToken, scope=Scope.REQUEST)
     user_queries = provide(MemoryUserQueries, provides=UserQueries, scope=Scope.REQUEST)
     admin_queries = provide(MemoryAdminQueries, provides=AdminQueries, scope=Scope.REQUEST)
     audit_queries = provide(MemoryAuditQueries, provides=AuditQueries, scope=Scope.REQUEST)

@@ -188,7 +188,6 @@ class MemoryUnitOfWork:
         self._committed = True
 
 
-
 class MemoryUnitOfWorkFactory(
     UnitOfWorkFactory,
     UsageUnitOfWorkFactory,
