@@ -1,8 +1,8 @@
 """delivery records of announcements, idempotency keys of order placement (expand only: two new tables)
 
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-02 00:10:00
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-02 00:30:00
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from helpers import disable_tenant_rls, enable_tenant_rls
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """outbox: a partial index on the access-change events the sockets' watch reads every interval
 
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-02 00:20:00
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-02 00:40:00
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -62,8 +62,8 @@ from adapters.persistence.maintenance import PgMaintenanceQueries
 from adapters.persistence.reports.queries import PgReportSource
 from adapters.persistence.ticketing.queries import PgTicketingQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
-from application.ports.access_changes import AccessChanges
 from application.member_list import SequentialMemberPages
+from application.ports.access_changes import AccessChanges
 from application.ports.admin import AdminQueries
 from application.ports.announcements import AudienceQueries, DeliveryRecords
 from application.ports.audit import AuditQueries
