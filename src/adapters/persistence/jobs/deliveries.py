@@ -9,9 +9,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.jobs.tables import deliveries
+from adapters.persistence.scope import SET_SCOPE_SQLA
 from application.ports.announcements import DeliveryOutcome
-
-_SET_TENANT = sa.text("SELECT set_config('app.organization_id', :org, true)")
 
 
 class SqlaDeliveryRecords:
@@ -24,7 +23,7 @@ class SqlaDeliveryRecords:
         if not user_ids:
             return set()
         async with self._engine.begin() as conn:
-            await conn.execute(_SET_TENANT, {"org": str(organization_id)})
+            await conn.execute(SET_SCOPE_SQLA, {"org": organization_id, "uid": None})
             rows = await conn.execute(
                 sa.select(deliveries.c.user_id).where(
                     deliveries.c.organization_id == organization_id,
@@ -44,7 +43,7 @@ class SqlaDeliveryRecords:
         outcome: DeliveryOutcome,
     ) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(_SET_TENANT, {"org": str(organization_id)})
+            await conn.execute(SET_SCOPE_SQLA, {"org": organization_id, "uid": None})
             await conn.execute(
                 pg_insert(deliveries)
                 .values(
