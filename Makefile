@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test install lint lock lock-check bench fuzz chaos clean
+.PHONY: run test install lint lock lock-check bench fuzz chaos soak clean
 
 .tools/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
@@ -54,6 +54,10 @@ bench: $(STAMP)
 ## Fault injection on loopback: 2 API processes, a worker, our own Redis; kill -9, restarts; verifies effects (docs/operations.md).
 chaos: $(STAMP)
 	$(BIN)/python scripts/chaos.py
+
+## Soak on loopback: 2 API processes, a worker, the scheduler, mixed traffic for SOAK_MINUTES (default 10); checks with SQL.
+soak: $(STAMP)
+	$(BIN)/python scripts/soak.py --minutes $${SOAK_MINUTES:-10}
 
 clean:
 	rm -rf $(VENV) .tools .data .pytest_cache .mypy_cache .ruff_cache

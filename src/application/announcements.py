@@ -3,7 +3,9 @@
 The request only stores the announcement's event in the outbox. A worker expands the audience into batches
 of ``ANNOUNCEMENT_BATCH_SIZE`` recipients (one job each, so 10,000 members are 20 jobs, not one giant one);
 each batch job stores the in-app notifications (claimed in the same transaction: exactly once), pushes them
-to open sockets, and sends the emails over one SMTP connection (claimed around the send).
+to open sockets (only in the run that stored them: at most once), and sends the emails over one SMTP
+connection, recording each recipient right after its message is accepted or refused: a batch job that is
+retried or redelivered after a crash skips them, so only the message in flight can go out twice.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import uuid
 from dataclasses import dataclass
 
 from application.ports.announcements import (
+    EMAIL_CHANNEL,
     AnnouncementBatch,
     AnnouncementQueue,
     AnnouncementUnitOfWorkFactory,
     AudienceQueries,
+    DeliveryOutcome,
+    DeliveryRecords,
 )
 from application.ports.clock import Clock
 from application.ports.email import EmailComposer, EmailSender
@@ -135,9 +140,11 @@ class DeliverAnnouncementBatch:
         composer: EmailComposer,
         sender: EmailSender,
         clock: Clock,
+        deliveries: DeliveryRecords,
     ) -> None:
         self._uow, self._publisher, self._processed = uow, publisher, processed
         self._audiences, self._composer, self._sender, self._clock = audiences, composer, sender, clock
+        self._deliveries = deliveries
 
     async def execute(self, batch: AnnouncementBatch) -> BatchDelivered:
         key = batch_key(batch)
@@ -148,6 +155,8 @@ class DeliverAnnouncementBatch:
             except Exception:  # live push is best effort: the notification is stored, clients resume
                 logger.warning("live push of notification %s failed", notification.id, exc_info=True)
         emails = 0
+        # The claim keeps two runs of the batch from sending side by side; the delivery records make a rerun
+        # after a crash or a failure resend nobody already reached.
         async with self._processed.claim("announcements.email", key) as first_time:
             if first_time:
                 emails = await self._send_emails(batch)
@@ -180,7 +189,10 @@ class DeliverAnnouncementBatch:
         return notifications
 
     async def _send_emails(self, batch: AnnouncementBatch) -> int:
-        contacts = await self._audiences.contacts(batch.organization_id, list(batch.user_ids))
+        org, announcement = batch.organization_id, batch.announcement_id
+        contacts = await self._audiences.contacts(org, list(batch.user_ids))
+        reached = await self._deliveries.reached(org, announcement, EMAIL_CHANNEL, [c.user_id for c in contacts])
+        contacts = [c for c in contacts if c.user_id not in reached]
         if not contacts:
             return 0
         async with self._uow(batch.organization_id) as uow:
@@ -192,5 +204,13 @@ class DeliverAnnouncementBatch:
             )
             for contact in contacts
         ]
-        await self._sender.send_many(messages)
-        return len(messages)
+        sent = 0
+
+        async def record(index: int, accepted: bool) -> None:
+            nonlocal sent
+            sent += accepted
+            outcome = DeliveryOutcome.SENT if accepted else DeliveryOutcome.REFUSED
+            await self._deliveries.record(org, announcement, EMAIL_CHANNEL, contacts[index].user_id, outcome)
+
+        await self._sender.send_each(messages, record)
+        return sent

@@ -56,3 +56,13 @@ class EntitlementExceeded(DomainError):
     @property
     def extra(self) -> dict[str, object]:
         return {"entitlement": self.entitlement, "limit": self.limit, "plan": self.plan}
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """An idempotency key sent again with a different request: the first request's answer would be wrong."""
+
+    code = "idempotency_key_reused"
+
+    @property
+    def extra(self) -> dict[str, object]:
+        return {"code": self.code}

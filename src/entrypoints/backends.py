@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.email import LogEmailSender, SmtpEmailSender
 from adapters.files.local import LocalFileStore
+from adapters.memory.access_changes import MemoryAccessChanges
 from adapters.memory.admin import MemoryAdminQueries
 from adapters.memory.announcements import MemoryAudienceQueries
 from adapters.memory.audit import MemoryAuditQueries
@@ -29,6 +30,7 @@ from adapters.memory.chat.queries import (
     MemoryTokenValidity,
 )
 from adapters.memory.community.queries import MemoryCommunityQueries
+from adapters.memory.deliveries import MemoryDeliveryRecords
 from adapters.memory.email import MemoryEmailSender
 from adapters.memory.identity.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.jobs import MemoryDeadLetters, MemoryOutbox, MemoryProcessedEvents
@@ -54,6 +56,8 @@ from adapters.persistence.community.queries import PgCommunityQueries
 from adapters.persistence.connection import FairGate, RequestConnection
 from adapters.persistence.identity.member_pages import PgMemberPages
 from adapters.persistence.identity.queries import PgAuthenticator, PgMemberQueries, PgUserQueries
+from adapters.persistence.jobs.access_changes import PgAccessChanges
+from adapters.persistence.jobs.deliveries import SqlaDeliveryRecords
 from adapters.persistence.jobs.repositories import SqlaDeadLetters, SqlaOutbox, SqlaProcessedEvents
 from adapters.persistence.maintenance import PgMaintenanceQueries
 from adapters.persistence.organization_deletion import PgOrganizationPurger
@@ -61,8 +65,9 @@ from adapters.persistence.reports.queries import PgReportSource
 from adapters.persistence.ticketing.queries import PgTicketingQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.member_list import SequentialMemberPages
+from application.ports.access_changes import AccessChanges
 from application.ports.admin import AdminQueries
-from application.ports.announcements import AudienceQueries
+from application.ports.announcements import AudienceQueries, DeliveryRecords
 from application.ports.audit import AuditQueries
 from application.ports.auth import Authenticator
 from application.ports.chat import ChannelAccessPolicy, ChannelQueries, MessageQueries
@@ -146,6 +151,7 @@ class PostgresBackend(Provider):
     notification_queries = provide(PgNotificationQueries, provides=NotificationQueries, scope=Scope.REQUEST)
     channel_access_policy = provide(PgChannelAccessPolicy, provides=ChannelAccessPolicy, scope=Scope.REQUEST)
     token_validity = provide(PgTokenValidity, provides=TokenValidity, scope=Scope.REQUEST)
+    access_changes = provide(PgAccessChanges, provides=AccessChanges, scope=Scope.REQUEST)
 
     # Background work: own connections from the engine or the pool.
     outbox = provide(SqlaOutbox, provides=Outbox)
@@ -155,6 +161,7 @@ class PostgresBackend(Provider):
     maintenance_queries = provide(PgMaintenanceQueries, provides=MaintenanceQueries)
     audience_queries = provide(PgAudienceQueries, provides=AudienceQueries)
     organization_purger = provide(PgOrganizationPurger, provides=OrganizationPurger)
+    delivery_records = provide(SqlaDeliveryRecords, provides=DeliveryRecords)
 
     @provide
     def email_sender(self, settings: Settings) -> EmailSender:
@@ -199,6 +206,7 @@ class MemoryBackend(Provider):
     notification_queries = provide(MemoryNotificationQueries, provides=NotificationQueries, scope=Scope.REQUEST)
     channel_access_policy = provide(MemoryChannelAccessPolicy, provides=ChannelAccessPolicy, scope=Scope.REQUEST)
     token_validity = provide(MemoryTokenValidity, provides=TokenValidity, scope=Scope.REQUEST)
+    access_changes = provide(MemoryAccessChanges, provides=AccessChanges, scope=Scope.REQUEST)
 
     outbox = provide(MemoryOutbox, provides=Outbox)
     processed_events = provide(MemoryProcessedEvents, provides=ProcessedEvents)
@@ -207,6 +215,7 @@ class MemoryBackend(Provider):
     maintenance_queries = provide(MemoryMaintenanceQueries, provides=MaintenanceQueries)
     audience_queries = provide(MemoryAudienceQueries, provides=AudienceQueries)
     organization_purger = provide(MemoryOrganizationPurger, provides=OrganizationPurger)
+    delivery_records = provide(MemoryDeliveryRecords, provides=DeliveryRecords)
 
     # Tests read what was sent and stored through the concrete twins.
     email_sender = provide(MemoryEmailSender, provides=AnyOf[MemoryEmailSender, EmailSender])

@@ -88,7 +88,7 @@ class Settings:
     ws_rate_per_second: int = 20
     ws_queue_size: int = 256
     ws_idle_timeout_seconds: float = 90.0
-    ws_access_recheck_seconds: float = 2.0  # the process-wide token watch (one query per interval)
+    ws_access_recheck_seconds: float = 1.0  # the process-wide token watch (one query per interval)
     ws_channel_recheck_seconds: float = 30.0
     worker_metrics_port: int | None = None  # the worker's Prometheus endpoint; off unless set
     # Test-only: the scheduler runs every scheduled job each N seconds instead of by its cron.
@@ -163,7 +163,7 @@ class Settings:
             ws_rate_per_second=get_int("WS_RATE_PER_SECOND", 20),
             ws_queue_size=get_int("WS_QUEUE_SIZE", 256),
             ws_idle_timeout_seconds=get_float("WS_IDLE_TIMEOUT_SECONDS", 90.0),
-            ws_access_recheck_seconds=get_float("WS_ACCESS_RECHECK_SECONDS", 2.0),
+            ws_access_recheck_seconds=get_float("WS_ACCESS_RECHECK_SECONDS", 1.0),
             ws_channel_recheck_seconds=get_float("WS_CHANNEL_RECHECK_SECONDS", 30.0),
             worker_metrics_port=get_int("WORKER_METRICS_PORT", 0) or None,
             scheduler_tick_seconds=get_int("SCHEDULER_TICK_SECONDS", 0) or None,

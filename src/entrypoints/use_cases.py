@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide_all
 
+from application.access_changes import FindAccessChanges
 from application.accounts import (
     ChangePassword,
     ConfirmEmailVerification,
@@ -126,7 +127,7 @@ USE_CASES = (
     SendEventReminders, PurgeExpiredInvitations, PostAnnouncement, FanOutAnnouncement, DeliverAnnouncementBatch,
     # chat, notifications, real time
     CreateChannel, ListChannels, GetChannel, AddChannelMember, PostMessage, ListMessages, ChannelGate,
-    FindInvalidTokens, SubscribeToChannel, CheckChannelAccess,
+    FindInvalidTokens, FindAccessChanges, SubscribeToChannel, CheckChannelAccess,
     DeliverNotifications, ListMyNotifications, MarkNotificationRead, ResumeNotifications,
 )  # fmt: skip
 

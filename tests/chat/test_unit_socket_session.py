@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from adapters.memory.access_changes import MemoryAccessChanges
 from adapters.memory.chat.queries import MemoryNotificationQueries, MemoryTokenValidity
 from adapters.memory.identity.queries import MemoryAuthenticator
 from adapters.memory.store import MemoryStore
@@ -17,6 +18,7 @@ from adapters.realtime.frames import client_frames, envelope, open_envelope, use
 from adapters.realtime.hub import LocalHub
 from adapters.realtime.watch import TokenWatch
 from adapters.realtime.websocket import SocketLimits, SocketSession, TokenBucket
+from application.access_changes import FindAccessChanges
 from application.chat import FindInvalidTokens
 from application.identity import hash_token
 from application.notifications import ResumeNotifications
@@ -220,7 +222,12 @@ async def test_the_token_watch_closes_the_sockets_of_revoked_tokens_only(user_an
     watch.watch(kept, FakeContainer({}))
     store.access_tokens[hash_token(token)].revoke(NOW)
     await watch.check_once(
-        FakeContainer({FindInvalidTokens: FindInvalidTokens(MemoryTokenValidity(store, FixedClock()))})
+        FakeContainer(
+            {
+                FindInvalidTokens: FindInvalidTokens(MemoryTokenValidity(store, FixedClock())),
+                FindAccessChanges: FindAccessChanges(MemoryAccessChanges(store), FixedClock()),
+            }
+        )
     )
     hub.dispatch(user_topic(user.id), note())
     await asyncio.wait_for(runs[0], 5)

@@ -8,6 +8,7 @@ import pytest
 
 from adapters.email import EmailTemplates
 from adapters.memory.announcements import MemoryAudienceQueries
+from adapters.memory.deliveries import MemoryDeliveryRecords
 from adapters.memory.email import MemoryEmailSender
 from adapters.memory.jobs import MemoryProcessedEvents
 from application.announcements import (
@@ -73,6 +74,7 @@ async def test_an_organization_announcement_fans_out_in_batches_and_survives_red
         EmailTemplates(),
         sender,
         backend.clock,
+        MemoryDeliveryRecords(backend.store),
     )
     for batch in queue.batches + queue.batches:  # every batch delivered twice (at-least-once queue)
         await deliver.execute(batch)

@@ -102,9 +102,9 @@ def test_db_history_current_and_revision(
     monkeypatch.setenv("DATABASE_URL", database_url)
     assert main(["db", "history"]) == 0
     history = capsys.readouterr().out
-    assert "<base> -> 0001" in history and "0010 -> 0011" in history
+    assert "<base> -> 0001" in history and "0012 -> 0013" in history
     assert main(["db", "current"]) == 0
-    assert "0011 (head)" in capsys.readouterr().out
+    assert "0013 (head)" in capsys.readouterr().out
 
     # `db revision` writes into the migrations directory: a copy of it here, not the repository's.
     shutil.copy(ROOT / "alembic.ini", tmp_path / "alembic.ini")
@@ -112,7 +112,7 @@ def test_db_history_current_and_revision(
     monkeypatch.setattr(database, "ROOT", tmp_path)
     assert main(["db", "revision", "-m", "add a column"]) == 0
     [created] = [p for p in (tmp_path / "migrations" / "versions").glob("*add_a_column.py")]
-    assert "'0011'" in created.read_text()
+    assert "'0013'" in created.read_text()
     assert main(["db", "revision"]) == 2
 
 
@@ -123,7 +123,7 @@ def test_plain_alembic_works_from_the_repository_root(database_url: str) -> None
         [str(alembic), "history"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert history.returncode == 0, history.stderr
-    assert "0010 -> 0011" in history.stdout and "Error" not in history.stderr
+    assert "0012 -> 0013" in history.stdout and "Error" not in history.stderr
     upgrade = subprocess.run(
         [str(alembic), "upgrade", "head"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -131,7 +131,7 @@ def test_plain_alembic_works_from_the_repository_root(database_url: str) -> None
     current = subprocess.run(
         [str(alembic), "current"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
-    assert "0011 (head)" in current.stdout, current.stderr
+    assert "0013 (head)" in current.stdout, current.stderr
 
 
 def test_commands_print_no_warning_with_the_embedded_database(tmp_path: Path) -> None:

@@ -58,6 +58,25 @@ async def _subscription_rows(settings: Settings, *org_ids: str) -> None:
         await owner.close()
 
 
+async def _delivery_and_idempotency_rows(settings: Settings, *org_ids: str) -> None:
+    """Rows the workers and retried requests write (delivery records, idempotency keys), as the owner."""
+    owner = await asyncpg.connect(asyncpg_url(settings.database_url))
+    try:
+        for org_id in org_ids:
+            await owner.execute(
+                "INSERT INTO deliveries (organization_id, announcement_id, channel, user_id, outcome) "
+                "VALUES ($1::uuid, gen_random_uuid(), 'email', gen_random_uuid(), 'sent')",
+                org_id,
+            )
+            await owner.execute(
+                "INSERT INTO idempotency_keys (organization_id, user_id, scope, key, fingerprint, resource_id) "
+                "VALUES ($1::uuid, gen_random_uuid(), 'orders', 'k', 'f', gen_random_uuid())",
+                org_id,
+            )
+    finally:
+        await owner.close()
+
+
 @pytest.mark.parametrize("table", [t.name for t in tenant_tables()])
 async def test_select_without_where_returns_only_the_current_tenant(client, settings: Settings, table: str) -> None:
     alice, bob = await register(client), await register(client)
@@ -72,6 +91,7 @@ async def test_select_without_where_returns_only_the_current_tenant(client, sett
         assert report.status_code == 202, report.text
         await _chat_rows(client, user, org)
     await _subscription_rows(settings, org_a["id"], org_b["id"])
+    await _delivery_and_idempotency_rows(settings, org_a["id"], org_b["id"])
     conn = await asyncpg.connect(asyncpg_url(settings.runtime_database_url))
     try:
         async with conn.transaction():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +28,13 @@ class LogEmailSender:
     async def send_many(self, messages: Sequence[EmailMessage]) -> None:
         for message in messages:
             await self.send(message)
+
+    async def send_each(
+        self, messages: Sequence[EmailMessage], on_outcome: Callable[[int, bool], Awaitable[None]]
+    ) -> None:
+        for index, message in enumerate(messages):
+            await self.send(message)
+            await on_outcome(index, True)
 
     def _save(self, message: EmailMessage) -> Path:
         assert self._directory is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.message
 import email.policy
 import email.utils
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiosmtplib
 
@@ -52,7 +52,30 @@ class SmtpEmailSender:
             return
         # Build every MIME message first: a malformed one fails the batch before anything is sent.
         mime_messages = [self._to_mime(message) for message in messages]
-        client = aiosmtplib.SMTP(
+        async with self._client() as client:
+            for message, mime in zip(messages, mime_messages, strict=True):
+                await client.send_message(mime, sender=self._sender, recipients=[message.to])
+
+    async def send_each(
+        self, messages: Sequence[EmailMessage], on_outcome: Callable[[int, bool], Awaitable[None]]
+    ) -> None:
+        if not messages:
+            return
+        mime_messages = [self._to_mime(message) for message in messages]
+        async with self._client() as client:
+            for index, (message, mime) in enumerate(zip(messages, mime_messages, strict=True)):
+                try:
+                    await client.send_message(mime, sender=self._sender, recipients=[message.to])
+                except aiosmtplib.SMTPRecipientsRefused as refused:
+                    # Permanent refusals are final for this address; a temporary one (4xx) is retried later.
+                    if any(r.code < 500 for r in refused.recipients):
+                        raise
+                    await on_outcome(index, False)
+                    continue
+                await on_outcome(index, True)
+
+    def _client(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(
             hostname=self._host,
             port=self._port,
             timeout=self._timeout,
@@ -61,9 +84,6 @@ class SmtpEmailSender:
             use_tls=self._use_tls,
             start_tls=self._start_tls,
         )
-        async with client:
-            for message, mime in zip(messages, mime_messages, strict=True):
-                await client.send_message(mime, sender=self._sender, recipients=[message.to])
 
     def _to_mime(self, message: EmailMessage) -> email.message.EmailMessage:
         # policy.SMTP rejects CR/LF in header values, which closes header injection through subjects.

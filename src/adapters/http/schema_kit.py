@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any, TypeVar
 
 import msgspec
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, HeaderParameter, Parameter
 from msgspec import UNSET, Meta, Struct
 
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -19,6 +19,18 @@ EntitlementValue = int | bool | None
 Id = FromPath[uuid.UUID]
 Limit = Annotated[int | None, Parameter(ge=1, le=100, required=False, description="page size (1-100)")]
 Cursor = Annotated[str | None, Parameter(max_length=200, required=False)]
+# Any creating route that takes a client's retry key (order placement): passed on to the use case.
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[!-~]+$",
+        required=False,
+        description="a key of the client's choosing: a repeat answers with the first answer, never a second order",
+    ),
+]
 
 
 class Input(Struct, forbid_unknown_fields=True, frozen=True):

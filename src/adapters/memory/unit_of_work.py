@@ -25,6 +25,7 @@ from adapters.memory.community.repositories import (
     MemoryTeamMemberRepository,
     MemoryTeamRepository,
 )
+from adapters.memory.idempotency import MemoryIdempotencyKeyRepository
 from adapters.memory.identity.repositories import (
     MemoryAccessTokenRepository,
     MemoryAccountTokenRepository,
@@ -67,6 +68,7 @@ from application.ports.community import (
     TeamMemberRepository,
     TeamRepository,
 )
+from application.ports.idempotency import IdempotencyKeyRepository
 from application.ports.jobs import ProcessedEventRepository
 from application.ports.notifications import NotificationRepository, NotificationsUnitOfWorkFactory
 from application.ports.persistence import (
@@ -120,6 +122,7 @@ class MemoryUnitOfWork:
     reports: ReportRepository
     processed_events: ProcessedEventRepository
     account_tokens: AccountTokenRepository
+    idempotency_keys: IdempotencyKeyRepository
 
     def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None, user_id: uuid.UUID | None) -> None:
         self._store = store
@@ -159,6 +162,7 @@ class MemoryUnitOfWork:
         self.reports = MemoryReportRepository(store, org)
         self.processed_events = MemoryProcessedEventRepository(store)
         self.account_tokens = MemoryAccountTokenRepository(store)
+        self.idempotency_keys = MemoryIdempotencyKeyRepository(store, org)
         return self
 
     async def __aexit__(

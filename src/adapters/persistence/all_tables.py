@@ -8,6 +8,7 @@ from adapters.persistence.audit import tables as audit_tables
 from adapters.persistence.billing import tables as billing_tables
 from adapters.persistence.chat import tables as chat_tables
 from adapters.persistence.community import tables as community_tables
+from adapters.persistence.idempotency import tables as idempotency_tables
 from adapters.persistence.identity import tables as identity_tables
 from adapters.persistence.jobs import tables as jobs_tables
 from adapters.persistence.reports import tables as reports_tables
@@ -23,6 +24,7 @@ TABLE_MODULES = (
     ticketing_tables,
     reports_tables,
     chat_tables,
+    idempotency_tables,
 )
 
 __all__ = ["TABLE_MODULES", "metadata", "tenant_tables"]

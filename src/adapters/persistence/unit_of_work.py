@@ -30,6 +30,7 @@ from adapters.persistence.community.repositories import (
     SqlaTeamRepository,
 )
 from adapters.persistence.errors import domain_errors
+from adapters.persistence.idempotency.repositories import SqlaIdempotencyKeyRepository
 from adapters.persistence.identity.repositories import (
     SqlaAccessTokenRepository,
     SqlaAccountTokenRepository,
@@ -74,6 +75,7 @@ from application.ports.community import (
     TeamMemberRepository,
     TeamRepository,
 )
+from application.ports.idempotency import IdempotencyKeyRepository
 from application.ports.jobs import ProcessedEventRepository
 from application.ports.notifications import NotificationRepository, NotificationsUnitOfWorkFactory
 from application.ports.persistence import (
@@ -161,6 +163,7 @@ class SqlaUnitOfWork:
     reports: ReportRepository
     processed_events: ProcessedEventRepository
     account_tokens: AccountTokenRepository
+    idempotency_keys: IdempotencyKeyRepository
 
     def __init__(
         self,
@@ -205,6 +208,7 @@ class SqlaUnitOfWork:
         self.reports = SqlaReportRepository(session, org)
         self.processed_events = SqlaProcessedEventRepository(session)
         self.account_tokens = SqlaAccountTokenRepository(session)
+        self.idempotency_keys = SqlaIdempotencyKeyRepository(session, org)
         return self
 
     async def __aexit__(

@@ -63,6 +63,10 @@ class ChannelAccess:
         # so that sockets which connected together (after a deploy, say) do not re-check together.
         self._last_check = time.monotonic() + random.uniform(0, limits.channel_recheck_seconds)
 
+    def make_due(self) -> None:
+        """An access change concerns this socket: the next delivery (or watchdog round) re-checks first."""
+        self._last_check = float("-inf")
+
     def due(self) -> bool:
         """A delivery now would have to re-check channel access first."""
         return time.monotonic() - self._last_check >= self._limits.channel_recheck_seconds

@@ -96,8 +96,15 @@ class SocketSession:
         return self._token_hash
 
     @property
+    def user_id(self) -> uuid.UUID:
+        return self._principal.user_id
+
+    @property
     def closing(self) -> bool:
         return self._closing.is_set()
+
+    def access_changed(self) -> None:
+        self._access.make_due()
 
     @property
     def last_client_frame(self) -> float:

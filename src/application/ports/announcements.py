@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from application.ports.jobs import ProcessedEventRepository
@@ -66,3 +67,33 @@ class AnnouncementUnitOfWorkFactory(Protocol):
     def __call__(
         self, organization_id: uuid.UUID | None = None, user_id: uuid.UUID | None = None
     ) -> AnnouncementUnitOfWork: ...
+
+
+class DeliveryOutcome(StrEnum):
+    SENT = "sent"
+    REFUSED = "refused"  # the receiving server refused the address for good: never tried again
+
+
+EMAIL_CHANNEL = "email"
+
+
+class DeliveryRecords(Protocol):
+    """Per recipient and channel, what an announcement already did: each record is committed on its own,
+    right after the send, so a retried or redelivered batch skips everyone but the message in flight."""
+
+    async def reached(
+        self, organization_id: uuid.UUID, announcement_id: uuid.UUID, channel: str, user_ids: list[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Those of ``user_ids`` with a record (sent or refused) for this announcement and channel."""
+        ...
+
+    async def record(
+        self,
+        organization_id: uuid.UUID,
+        announcement_id: uuid.UUID,
+        channel: str,
+        user_id: uuid.UUID,
+        outcome: DeliveryOutcome,
+    ) -> None:
+        """Idempotent: a second record of the same recipient keeps the first."""
+        ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -19,6 +19,9 @@ class EmailMessage:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+OnOutcome = Callable[[int, bool], Awaitable[None]]
+
+
 class EmailSender(Protocol):
     """Delivers email. Implementations raise on failure; callers (jobs) decide whether to retry."""
 
@@ -26,6 +29,13 @@ class EmailSender(Protocol):
 
     async def send_many(self, messages: Sequence[EmailMessage]) -> None:
         """Send a batch; transports that have connections use one for the whole batch."""
+        ...
+
+    async def send_each(self, messages: Sequence[EmailMessage], on_outcome: OnOutcome) -> None:
+        """Send a batch over one connection, calling ``on_outcome(index, accepted)`` after each message.
+
+        An address the server refuses for good (5xx) is reported with ``accepted=False`` and the batch goes
+        on; any other failure raises, and the messages reported so far stay reported."""
         ...
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from application.ports.community import ChapterMemberRepository, ChapterRepository
+from application.ports.idempotency import IdempotencyKeyRepository
 from application.ports.persistence import UnitOfWork
 from domain.ticketing import Event, Order, OrderStatus, Ticket, TicketType
 
@@ -105,6 +106,7 @@ class TicketingUnitOfWork(UnitOfWork, Protocol):
     chapters: ChapterRepository
     chapter_members: ChapterMemberRepository
     tenants: TenantDirectory
+    idempotency_keys: IdempotencyKeyRepository
 
 
 class TicketingUnitOfWorkFactory(Protocol):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from application import idempotency
 from application.community import chapter_role_of
 from application.ports.clock import Clock
 from application.ports.payments import PaymentGateway
@@ -28,6 +29,15 @@ class OrderLine:
 class PlaceOrderCommand:
     event_id: uuid.UUID
     items: tuple[OrderLine, ...]
+    # A repeat of the key answers with the order it first placed (see application.idempotency).
+    idempotency_key: str | None = None
+
+    def fingerprint(self) -> str:
+        items = sorted((str(line.ticket_type_id), line.quantity) for line in self.items)
+        return idempotency.fingerprint({"event_id": str(self.event_id), "items": items})
+
+
+ORDERS_SCOPE = "orders"
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,13 @@ class PlaceOrder:
         wanted = {line.ticket_type_id: line.quantity for line in command.items}
         if len(wanted) != len(command.items):
             raise InvalidInput("each ticket type may appear once per order")
+        key = idempotency.checked_key(command.idempotency_key) if command.idempotency_key is not None else None
+        digest, placed = command.fingerprint(), None
+        if key is not None:  # a retry: before the sold-out look, which the first attempt may have made true
+            async with self._uow(actor.organization_id, actor.user_id) as uow:
+                placed = await idempotency.held(uow.idempotency_keys, actor.user_id, ORDERS_SCOPE, key, digest)
+            if placed is not None:
+                return await self._replay(actor, placed)
         # In a rush most attempts find the seats gone: one lock-free look on the read side answers them
         # 409 without opening a transaction. Seats only come back through cancellations, so such an
         # answer is the one the client would have had a moment earlier. The conditional updates decide
@@ -120,13 +137,30 @@ class PlaceOrder:
                 raise NotFound("ticket type not found")
             lines = [(tt, wanted[tt.id]) for tt in ticket_types]
             order = Order.draft(actor, event, lines, now=now)
-            tickets = order.issue_tickets(now) if order.status == OrderStatus.PAID else []
-            await uow.orders.add(order, tickets)
-            uow.collect(order)
-            await uow.write_events()  # outbox and audit rows before the locks too: they need none
-            await uow.events.reserve_seats(event, lines)  # the locks, last; Conflict rolls everything back
-            await uow.commit()  # so the locks are held for the counter UPDATEs and COMMIT only
+            if key is not None:  # the key commits with the order, or neither does
+                placed = await idempotency.claim(
+                    uow.idempotency_keys, actor.user_id, ORDERS_SCOPE, key, digest, order.id
+                )
+            # Taken: a concurrent request with the same key placed its order first; this one writes nothing.
+            if placed is None:
+                tickets = order.issue_tickets(now) if order.status == OrderStatus.PAID else []
+                await uow.orders.add(order, tickets)
+                uow.collect(order)
+                await uow.write_events()  # outbox and audit rows before the locks too: they need none
+                await uow.events.reserve_seats(event, lines)  # the locks, last; Conflict rolls everything back
+                await uow.commit()  # so the locks are held for the counter UPDATEs and COMMIT only
+        if placed is not None:
+            return await self._replay(actor, placed)  # nothing of this attempt was committed
         # After the commit: the provider is never waited on with rows locked.
+        return OrderResult.of(order, tickets, await self._payments.payment_of(order))
+
+    async def _replay(self, actor: Actor, order_id: uuid.UUID) -> OrderResult:
+        """The answer to a repeated key: the order it placed, as the first answer gave it."""
+        async with self._uow(actor.organization_id, actor.user_id) as uow:
+            order = await uow.orders.get(order_id)
+            if order is None:  # the organization's data is kept with its keys; only a purge could do this
+                raise NotFound("order not found")
+            tickets = await uow.tickets.list_for_order(order.id)
         return OrderResult.of(order, tickets, await self._payments.payment_of(order))
 
 

@@ -12,7 +12,7 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 from msgspec.structs import asdict
 
-from adapters.http.schema_kit import Cursor, Id, Limit, to_struct
+from adapters.http.schema_kit import Cursor, Id, IdempotencyKey, Limit, to_struct
 from adapters.http.ticketing.schemas import (
     AttendeePage,
     CheckInBody,
@@ -136,10 +136,16 @@ class EventController(Controller):
         summary="Order tickets: free → paid with tickets; otherwise pending until paid (15 min); sold out → 409",
     )
     async def place_order(
-        self, event_id: Id, data: JSONBody[PlaceOrderBody], actor: FromDishka[Actor], use_case: FromDishka[PlaceOrder]
+        self,
+        event_id: Id,
+        data: JSONBody[PlaceOrderBody],
+        actor: FromDishka[Actor],
+        use_case: FromDishka[PlaceOrder],
+        idempotency_key: IdempotencyKey = None,
     ) -> OrderOut:
         lines = tuple(OrderLine(item.ticket_type_id, item.quantity) for item in data.items)
-        return to_struct(await use_case.execute(actor, PlaceOrderCommand(event_id=event_id, items=lines)), OrderOut)
+        command = PlaceOrderCommand(event_id=event_id, items=lines, idempotency_key=idempotency_key)
+        return to_struct(await use_case.execute(actor, command), OrderOut)
 
     @get("/{event_id:uuid}/attendees", summary="Valid tickets with their holders (leads and admins)")
     async def attendees(

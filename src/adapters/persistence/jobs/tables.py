@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from adapters.persistence.schema import GLOBAL, metadata, tstz
+from adapters.persistence.schema import GLOBAL, TENANT, metadata, organization_column, tstz
 
 processed_events = sa.Table(
     "processed_events",
@@ -44,5 +44,25 @@ outbox = sa.Table(
     tstz("published_at", nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_outbox_unpublished", "occurred_at", postgresql_where=sa.text("published_at IS NULL")),
+    # What the sockets' watch reads every interval (application.ports.access_changes).
+    sa.Index(
+        "ix_outbox_access_changes",
+        "occurred_at",
+        postgresql_where=sa.text("name IN ('member.removed', 'member.role_changed', 'organization.suspended')"),
+    ),
     info=GLOBAL,
+)
+
+# One row per recipient and channel an announcement reached (or was refused by): a redelivered batch job
+# skips them, so a crash resends only what was in flight.
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    organization_column(),
+    sa.Column("announcement_id", sa.Uuid, primary_key=True),
+    sa.Column("channel", sa.String(16), primary_key=True),
+    sa.Column("user_id", sa.Uuid, primary_key=True),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    tstz("recorded_at", server_default=sa.func.now()),
+    info=TENANT,
 )

@@ -1,0 +1,1 @@
+"""Idempotency keys of creating requests (order placement), stored in the creation's own transaction."""
