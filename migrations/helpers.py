@@ -13,9 +13,7 @@ def enable_tenant_rls(table: str, *, extra_using: str | None = None) -> None:
     """FORCE row-level security scoped to app.organization_id (the owner obeys it too)."""
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
-    )
+    op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
     if extra_using:
         # A second, read-only policy (policies are OR-ed for SELECT; writes still need the tenant).
         op.execute(f"CREATE POLICY own_rows ON {table} FOR SELECT USING ({extra_using})")

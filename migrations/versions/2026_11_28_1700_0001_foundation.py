@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.Column("revoked_at", TS, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_access_tokens"),
         sa.UniqueConstraint("token_hash", name="uq_access_tokens_token_hash"),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name="fk_access_tokens_user_id_users", ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_access_tokens_user_id_users", ondelete="CASCADE"),
     )
     op.create_index("ix_access_tokens_user_id", "access_tokens", ["user_id"])
     op.create_table(
@@ -78,9 +76,7 @@ def upgrade() -> None:
             name="fk_memberships_organization_id_organizations",
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name="fk_memberships_user_id_users", ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_memberships_user_id_users", ondelete="CASCADE"),
     )
     op.create_index(
         "ix_memberships_organization_id_joined_at_user_id",
@@ -114,9 +110,7 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_invitations_organization_id_email", "invitations", ["organization_id", "email"])
-    op.create_index(
-        "ix_invitations_organization_id_expires_at", "invitations", ["organization_id", "expires_at"]
-    )
+    op.create_index("ix_invitations_organization_id_expires_at", "invitations", ["organization_id", "expires_at"])
     op.create_table(
         "audit_log",
         sa.Column("organization_id", sa.Uuid, nullable=False),
@@ -152,9 +146,7 @@ def upgrade() -> None:
         "ix_outbox_unpublished", "outbox", ["occurred_at"], postgresql_where=sa.text("published_at IS NULL")
     )
 
-    enable_tenant_rls(
-        "memberships", extra_using="user_id = nullif(current_setting('app.user_id', true), '')::uuid"
-    )
+    enable_tenant_rls("memberships", extra_using="user_id = nullif(current_setting('app.user_id', true), '')::uuid")
     enable_tenant_rls("invitations")
     enable_tenant_rls("audit_log")
 

@@ -36,6 +36,7 @@ from adapters.memory.maintenance import MemoryMaintenanceQueries
 from adapters.memory.payments import MemoryPaymentGateway
 from adapters.memory.reports import MemoryFileStore, MemoryReportSource
 from adapters.memory.store import MemoryStore
+from adapters.memory.ticketing.public_queries import MemoryPublicQueries
 from adapters.memory.ticketing.queries import MemoryTicketingQueries
 from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from adapters.payments.stripe_gateway import StripePaymentGateway
@@ -55,6 +56,7 @@ from adapters.persistence.identity.queries import PgAuthenticator, PgMemberQueri
 from adapters.persistence.jobs.repositories import SqlaDeadLetters, SqlaOutbox, SqlaProcessedEvents
 from adapters.persistence.maintenance import PgMaintenanceQueries
 from adapters.persistence.reports.queries import PgReportSource
+from adapters.persistence.ticketing.public_queries import PgPublicQueries
 from adapters.persistence.ticketing.queries import PgTicketingQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.ports.admin import AdminQueries
@@ -67,6 +69,7 @@ from application.ports.email import EmailSender
 from application.ports.jobs import DeadLetters, Outbox, ProcessedEvents
 from application.ports.notifications import NotificationQueries
 from application.ports.payments import PaymentGateway
+from application.ports.public import PublicQueries
 from application.ports.queries import MemberQueries, UserQueries
 from application.ports.reports import FileStore, ReportSource
 from application.ports.scheduled import MaintenanceQueries
@@ -132,6 +135,7 @@ class PostgresBackend(Provider):
     audit_queries = provide(PgAuditQueries, provides=AuditQueries, scope=Scope.REQUEST)
     community_queries = provide(PgCommunityQueries, provides=CommunityQueries, scope=Scope.REQUEST)
     ticketing_queries = provide(PgTicketingQueries, provides=TicketingQueries, scope=Scope.REQUEST)
+    public_queries = provide(PgPublicQueries, provides=PublicQueries, scope=Scope.REQUEST)
     channel_queries = provide(PgChannelQueries, provides=ChannelQueries, scope=Scope.REQUEST)
     message_queries = provide(PgMessageQueries, provides=MessageQueries, scope=Scope.REQUEST)
     notification_queries = provide(PgNotificationQueries, provides=NotificationQueries, scope=Scope.REQUEST)
@@ -183,6 +187,7 @@ class MemoryBackend(Provider):
     audit_queries = provide(MemoryAuditQueries, provides=AuditQueries, scope=Scope.REQUEST)
     community_queries = provide(MemoryCommunityQueries, provides=CommunityQueries, scope=Scope.REQUEST)
     ticketing_queries = provide(MemoryTicketingQueries, provides=TicketingQueries, scope=Scope.REQUEST)
+    public_queries = provide(MemoryPublicQueries, provides=PublicQueries, scope=Scope.REQUEST)
     channel_queries = provide(MemoryChannelQueries, provides=ChannelQueries, scope=Scope.REQUEST)
     message_queries = provide(MemoryMessageQueries, provides=MessageQueries, scope=Scope.REQUEST)
     notification_queries = provide(MemoryNotificationQueries, provides=NotificationQueries, scope=Scope.REQUEST)

@@ -67,6 +67,7 @@ from application.platform_admin import (
     SetPlatformAdmin,
     SuspendOrganization,
 )
+from application.public_events import GetPublicCalendar, GetPublicEvent, GetPublicOrganization, ListPublicEvents
 from application.reports import DownloadReport, GenerateReport, GetReport, RequestReport
 from application.scheduled import PurgeExpiredInvitations, SendEventReminders
 from application.ticket_payments import OrderPayments
@@ -106,6 +107,8 @@ USE_CASES = (
     CreateEvent, GetEvent, UpdateEvent, PublishEvent, CancelEvent, ListEvents, CreateTicketType, ListTicketTypes,
     OrderPayments, PlaceOrder, GetOrder, CancelOrder, RefundOrder, ExpirePendingOrders, EndFinishedEvents,
     ListAttendees, CheckIn, ListMyTickets, ListAuditLog,
+    # the public side
+    GetPublicOrganization, ListPublicEvents, GetPublicEvent, GetPublicCalendar,
     # background work, communications, reports, schedules
     RelayOutbox, MeasureOutboxLag, DispatchEvent, ListDeadLetters, ReplayDeadLetter,
     SendInvitationEmail, SendOrderConfirmation, RequestReport, GetReport, DownloadReport, GenerateReport,

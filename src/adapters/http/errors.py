@@ -68,7 +68,9 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
     if is_database_unavailable(exc):
         log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
         return error_response(
-            503, "the service is briefly unavailable, retry shortly", {"code": "database_unavailable"},
+            503,
+            "the service is briefly unavailable, retry shortly",
+            {"code": "database_unavailable"},
             headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)

@@ -13,6 +13,7 @@ from adapters.http.communications.controllers import AnnouncementController
 from adapters.http.community.controllers import ChapterController, TeamController
 from adapters.http.identity.controllers import AuthController, MeController
 from adapters.http.organizations.controllers import AuditLogController, InvitationController, OrganizationController
+from adapters.http.public.controllers import PublicController
 from adapters.http.reports.controllers import ReportController
 from adapters.http.ticketing.controllers import EventController, MyTicketsController, OrderController
 
@@ -36,4 +37,5 @@ ROUTE_HANDLERS: list[Any] = [
     AnnouncementController,
     ChannelController,
     NotificationController,
+    PublicController,
 ]

@@ -12,7 +12,6 @@ from application.ports.community import Key
 class MemoryTenantRepository:
     """The store's one lock serialises units of work, so *_for_update methods need no lock of their own."""
 
-
     table_name = ""
 
     def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None) -> None:

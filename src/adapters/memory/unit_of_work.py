@@ -183,7 +183,6 @@ class MemoryUnitOfWork:
         self._committed = True
 
 
-
 class MemoryUnitOfWorkFactory(
     UnitOfWorkFactory,
     UsageUnitOfWorkFactory,

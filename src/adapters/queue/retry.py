@@ -66,9 +66,7 @@ return #due
         await pipe.execute()
 
     async def move_due(self, limit: int = 500) -> int:
-        moved = await self._redis.eval(
-            self._MOVE_DUE, 2, self._due_key, self._data_key, str(time.time()), str(limit)
-        )
+        moved = await self._redis.eval(self._MOVE_DUE, 2, self._due_key, self._data_key, str(time.time()), str(limit))
         return int(moved)
 
     async def run(self, interval: float = 0.5) -> None:

@@ -128,6 +128,7 @@ class EventView:
     capacity: int | None
     reserved: int
     created_at: datetime
+    visibility: str
 
     @classmethod
     def of(cls, e: Event) -> EventView:
@@ -145,6 +146,7 @@ class EventView:
             capacity=e.capacity,
             reserved=e.reserved,
             created_at=e.created_at,
+            visibility=e.visibility.value,
         )
 
 

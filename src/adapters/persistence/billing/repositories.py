@@ -130,4 +130,3 @@ class SqlaUsageRepository:
             sa.select(sa.func.count()).select_from(t.memberships).where(t.memberships.c.organization_id == self._org)
         )
         return int(count or 0)
-

@@ -39,9 +39,7 @@ class SqlaAccessTokenRepository:
         await add_and_flush(self._session, token)
 
     async def get_by_hash(self, token_hash: bytes) -> AccessToken | None:
-        result = await self._session.execute(
-            sa.select(AccessToken).where(t.access_tokens.c.token_hash == token_hash)
-        )
+        result = await self._session.execute(sa.select(AccessToken).where(t.access_tokens.c.token_hash == token_hash))
         return result.scalar_one_or_none()
 
     async def revoke_all_for_user(self, user_id: uuid.UUID) -> int:

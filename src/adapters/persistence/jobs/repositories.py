@@ -158,4 +158,3 @@ class SqlaProcessedEventRepository:
             .returning(processed_events.c.event_id)
         )
         return inserted.first() is not None
-
