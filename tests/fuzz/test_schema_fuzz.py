@@ -53,7 +53,14 @@ def fuzz_target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         foreign_ids = {theirs["id"]}
         members = _call(base, "GET", f"/api/orgs/{theirs['id']}/members", token=their_token)
         foreign_ids |= {m["user_id"] for m in members["items"]}
-        yield {"base": base, "token": owner_token, "org_id": mine["id"], "foreign_ids": foreign_ids, "log": log}
+        yield {
+            "base": base,
+            "token": owner_token,
+            "org_id": mine["id"],
+            "slug": mine["slug"],
+            "foreign_ids": foreign_ids,
+            "log": log,
+        }
 
 
 def _check_operation(operation: Any, target: dict[str, Any]) -> None:
@@ -66,6 +73,8 @@ def _check_operation(operation: Any, target: dict[str, Any]) -> None:
     def run(case: Any) -> None:
         if case.path_parameters and "org_id" in case.path_parameters:
             case.path_parameters["org_id"] = target["org_id"]  # random org ids only ever meet a 404
+        if case.path_parameters and "slug" in case.path_parameters:
+            case.path_parameters["slug"] = target["slug"]  # the public side of my organization
         response = case.call(base_url=target["base"], headers=headers)
         target["calls"] = target.get("calls", 0) + 1
         target.setdefault("statuses", set()).add(response.status_code)

@@ -28,7 +28,8 @@ async def _team(client: Any, tenant: Any) -> str:
 
 
 async def _event(client: Any, tenant: Any) -> str:
-    event = await create_event(tenant.owner, tenant.org["id"])
+    # Public: on the public side, their event must still be 404 under my organization's slug.
+    event = await create_event(tenant.owner, tenant.org["id"], visibility="public")
     ticket_type = await create_ticket_type(tenant.owner, tenant.org["id"], event["id"])
     tenant.ids["ticket_type"] = ticket_type["id"]
     return str(event["id"])
