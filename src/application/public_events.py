@@ -108,7 +108,7 @@ def _slug(raw: str) -> str:
         raise NotFound("organization not found") from None
 
 
-async def _organization(queries: PublicQueries, slug: str) -> PublicOrganizationRow:
+async def public_organization(queries: PublicQueries, slug: str) -> PublicOrganizationRow:
     org = await queries.organization(_slug(slug))
     if org is None:
         raise NotFound("organization not found")
@@ -124,7 +124,7 @@ class GetPublicOrganization:
         self._queries = queries
 
     async def execute(self, slug: str) -> PublicOrganizationView:
-        org = await _organization(self._queries, slug)
+        org = await public_organization(self._queries, slug)
         chapters = await self._queries.chapters(org.id)
         return PublicOrganizationView(id=org.id, name=org.name, slug=org.slug, chapters=chapters)
 
@@ -152,7 +152,7 @@ class ListPublicEvents:
             starts_after=query.starts_after,
             starts_before=query.starts_before,
         )
-        org = await _organization(self._queries, query.slug)
+        org = await public_organization(self._queries, query.slug)
         rows = await self._queries.events(org.id, flt, limit=limit + 1, after=after)
         page = page_of(rows, limit, lambda r: (r.starts_at, r.id))
         types = await self._queries.ticket_types(org.id, [r.id for r in page.items]) if page.items else []
@@ -167,7 +167,7 @@ class GetPublicEvent:
         self._queries = queries
 
     async def execute(self, slug: str, event_id: uuid.UUID) -> PublicEventView:
-        org = await _organization(self._queries, slug)
+        org = await public_organization(self._queries, slug)
         row = await self._queries.event(org.id, event_id)
         if row is None:
             raise NotFound("event not found")
@@ -180,6 +180,6 @@ class GetPublicCalendar:
 
     async def execute(self, slug: str, chapter: str | None = None) -> PublicCalendarView:
         chapter_slug = _chapter_slug(chapter)
-        org = await _organization(self._queries, slug)
+        org = await public_organization(self._queries, slug)
         rows = await self._queries.calendar(org.id, chapter_slug, limit=CALENDAR_LIMIT)
         return PublicCalendarView(organization=org, events=rows)

@@ -36,6 +36,7 @@ from adapters.memory.maintenance import MemoryMaintenanceQueries
 from adapters.memory.payments import MemoryPaymentGateway
 from adapters.memory.reports import MemoryFileStore, MemoryReportSource
 from adapters.memory.store import MemoryStore
+from adapters.memory.ticketing.my_orders import MemoryMyOrderQueries
 from adapters.memory.ticketing.public_queries import MemoryPublicQueries
 from adapters.memory.ticketing.queries import MemoryTicketingQueries
 from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
@@ -56,6 +57,7 @@ from adapters.persistence.identity.queries import PgAuthenticator, PgMemberQueri
 from adapters.persistence.jobs.repositories import SqlaDeadLetters, SqlaOutbox, SqlaProcessedEvents
 from adapters.persistence.maintenance import PgMaintenanceQueries
 from adapters.persistence.reports.queries import PgReportSource
+from adapters.persistence.ticketing.my_orders import PgMyOrderQueries
 from adapters.persistence.ticketing.public_queries import PgPublicQueries
 from adapters.persistence.ticketing.queries import PgTicketingQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
@@ -67,6 +69,7 @@ from application.ports.chat import ChannelAccessPolicy, ChannelQueries, MessageQ
 from application.ports.community import CommunityQueries
 from application.ports.email import EmailSender
 from application.ports.jobs import DeadLetters, Outbox, ProcessedEvents
+from application.ports.my_orders import MyOrderQueries
 from application.ports.notifications import NotificationQueries
 from application.ports.payments import PaymentGateway
 from application.ports.public import PublicQueries
@@ -136,6 +139,7 @@ class PostgresBackend(Provider):
     community_queries = provide(PgCommunityQueries, provides=CommunityQueries, scope=Scope.REQUEST)
     ticketing_queries = provide(PgTicketingQueries, provides=TicketingQueries, scope=Scope.REQUEST)
     public_queries = provide(PgPublicQueries, provides=PublicQueries, scope=Scope.REQUEST)
+    my_order_queries = provide(PgMyOrderQueries, provides=MyOrderQueries, scope=Scope.REQUEST)
     channel_queries = provide(PgChannelQueries, provides=ChannelQueries, scope=Scope.REQUEST)
     message_queries = provide(PgMessageQueries, provides=MessageQueries, scope=Scope.REQUEST)
     notification_queries = provide(PgNotificationQueries, provides=NotificationQueries, scope=Scope.REQUEST)
@@ -188,6 +192,7 @@ class MemoryBackend(Provider):
     community_queries = provide(MemoryCommunityQueries, provides=CommunityQueries, scope=Scope.REQUEST)
     ticketing_queries = provide(MemoryTicketingQueries, provides=TicketingQueries, scope=Scope.REQUEST)
     public_queries = provide(MemoryPublicQueries, provides=PublicQueries, scope=Scope.REQUEST)
+    my_order_queries = provide(MemoryMyOrderQueries, provides=MyOrderQueries, scope=Scope.REQUEST)
     channel_queries = provide(MemoryChannelQueries, provides=ChannelQueries, scope=Scope.REQUEST)
     message_queries = provide(MemoryMessageQueries, provides=MessageQueries, scope=Scope.REQUEST)
     notification_queries = provide(MemoryNotificationQueries, provides=NotificationQueries, scope=Scope.REQUEST)

@@ -90,6 +90,7 @@ from application.ticketing import (
     RefundOrder,
     UpdateEvent,
 )
+from application.ticketing.public_orders import CancelMyOrder, GetMyOrder, ListMyOrders, PlacePublicOrder
 from application.webhooks import ProcessStripeWebhook
 
 USE_CASES = (
@@ -109,6 +110,7 @@ USE_CASES = (
     ListAttendees, CheckIn, ListMyTickets, ListAuditLog,
     # the public side
     GetPublicOrganization, ListPublicEvents, GetPublicEvent, GetPublicCalendar,
+    PlacePublicOrder, ListMyOrders, GetMyOrder, CancelMyOrder,
     # background work, communications, reports, schedules
     RelayOutbox, MeasureOutboxLag, DispatchEvent, ListDeadLetters, ReplayDeadLetter,
     SendInvitationEmail, SendOrderConfirmation, RequestReport, GetReport, DownloadReport, GenerateReport,

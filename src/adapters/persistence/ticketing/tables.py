@@ -84,6 +84,8 @@ orders = sa.Table(
         postgresql_where=sa.text("status = 'pending'"),
     ),
     sa.Index("ix_orders_organization_id_buyer_id", "organization_id", "buyer_id"),
+    # "My orders" crosses tenants by design, like "my tickets"; the own_rows policy shows buyers their orders.
+    sa.Index("ix_orders_buyer_id_created_at_id", "buyer_id", "created_at", "id", info={"cross_tenant": True}),
     info=TENANT,
 )
 
