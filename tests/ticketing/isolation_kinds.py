@@ -65,4 +65,7 @@ TICKETING_VALID_BODIES: dict[tuple[str, str], Any] = {
         "items": [{"ticket_type_id": str(uuid.uuid4()), "quantity": 1}]
     },
     ("POST", f"{_ORG}/events/{{event_id:uuid}}/check-ins"): {"ticket_code": "not-a-code"},
+    ("POST", "/api/public/orgs/{slug:str}/events/{event_id:uuid}/orders"): {
+        "items": [{"ticket_type_id": str(uuid.uuid4()), "quantity": 1}]
+    },
 }
