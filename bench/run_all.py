@@ -48,6 +48,7 @@ BENCHES: dict[str, float] = {
     "realtime_fanout": 900,
     "ticket_rush": 900,
     "announcement_fanout": 900,
+    "public_events": 600,
 }
 QUICK_TIMEOUT = 420.0
 QUICK_ARGS: dict[str, list[str]] = {
@@ -58,6 +59,7 @@ QUICK_ARGS: dict[str, list[str]] = {
     "realtime_fanout": ["--sockets", "200", "--messages", "60"],
     "ticket_rush": ["--attempts", "300", "--seats", "50"],
     "announcement_fanout": ["--members", "1000"],
+    "public_events": ["--duration", "3", "--events", "25"],
 }
 # Modules of bench/ that are not benchmarks (helpers, servers the benches start).
 NOT_BENCHES = {"run_all", "summary", "floor_app"}
