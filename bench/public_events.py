@@ -8,8 +8,9 @@ checkout's src). An organization with `--events` published public events (two ti
 through the API. Three measurements, in the same run, each `--clients` concurrent loops for `--duration`
 seconds:
 
-- floor: the bare asyncpg driver running the same SQL the API runs for GET /api/public/orgs/{slug}/events
-  (the slug's scope statement, the page, its ticket types), as the app role, on a pool of the API's size;
+- floor: bench/floor_app.py, a bare asyncpg pool of the API's size behind Litestar, running the same SQL the
+  API runs for GET /api/public/orgs/{slug}/events (the slug's scope statement, the page, its ticket types)
+  as the app role, loaded by the same client;
 - api: GET /api/public/orgs/{slug}/events without a token (goal >= 0.7x the floor's throughput);
 - api 304: the same with If-None-Match (goal: above the floor).
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import subprocess
@@ -42,6 +44,7 @@ from ticket_rush import (
     PASSWORD,
     ROOT,
     child_env,
+    free_port,
     log,
     percentile,
     start_server,
@@ -49,8 +52,6 @@ from ticket_rush import (
     with_database,
 )
 
-from adapters.persistence.ticketing.public_queries import SCOPE_TO_SLUG, TICKET_TYPES_SQL, public_events_sql
-from application.ports.public import PublicEventFilter
 from entrypoints.settings import APP_ROLE, as_role, asyncpg_url
 
 GOAL_API = 0.7
@@ -98,21 +99,25 @@ async def run_for(duration: float, clients: int, one: Callable[[], Awaitable[Non
     return len(latencies) / (time.perf_counter() - began), latencies
 
 
-async def floor(app_url: str, slug: str, args: argparse.Namespace) -> tuple[float, list[float]]:
-    pool = await asyncpg.create_pool(app_url, min_size=POOL_SIZE, max_size=POOL_SIZE, server_settings={"jit": "off"})
-    sql, _ = public_events_sql(PublicEventFilter(), PAGE + 1, None)
-
-    async def one() -> None:
-        async with pool.acquire() as conn:
-            org = await conn.fetchrow(SCOPE_TO_SLUG, slug)
-            rows = await conn.fetch(sql, org["id"])
-            await conn.fetch(TICKET_TYPES_SQL, org["id"], [r["id"] for r in rows[:PAGE]])
-
-    try:
-        await run_for(1.0, args.clients, one)  # warm-up: connections, prepared statements
-        return await run_for(args.duration, args.clients, one)
-    finally:
-        await pool.close()
+def start_floor(app_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    """bench/floor_app.py: Litestar + uvicorn + a bare asyncpg pool running the same three statements, as the
+    app role (RLS on, like the API), no token check, no dishka, no middleware, no ETag."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "DATABASE_URL": app_url}
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "floor_app.py"), "--port", str(port), "--pool-size", str(POOL_SIZE)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return process, base
+        time.sleep(0.1)
+    raise RuntimeError("the floor did not start")
 
 
 async def api(base: str, slug: str, args: argparse.Namespace, *, revalidate: bool) -> tuple[float, list[float]]:
@@ -146,8 +151,10 @@ async def main_async(args: argparse.Namespace) -> int:
         process, base = await asyncio.to_thread(start_server, owner_url)
         servers.append(process)
         slug = await seed(base, args.events)
-        log(f"floor: bare asyncpg, {args.clients} clients, {args.duration} s")
-        floor_rps, floor_lat = await floor(asyncpg_url(as_role(owner_url, APP_ROLE)), slug, args)
+        floor_process, floor_base = await asyncio.to_thread(start_floor, asyncpg_url(as_role(owner_url, APP_ROLE)))
+        servers.append(floor_process)
+        log(f"floor: bare asyncpg behind Litestar, same SQL, {args.clients} connections, {args.duration} s")
+        floor_rps, floor_lat = await api(floor_base, slug, args, revalidate=False)
         log(f"api: GET /api/public/orgs/{{slug}}/events, {args.clients} connections, {args.duration} s")
         api_rps, api_lat = await api(base, slug, args, revalidate=False)
         log("api with If-None-Match (304)")

@@ -110,7 +110,7 @@ def discover() -> list[str]:
     extra = sorted(
         name
         for name in found - set(BENCHES)
-        if "__name__ == \"__main__\"" in (BENCH_DIR / f"{name}.py").read_text(errors="replace")
+        if '__name__ == "__main__"' in (BENCH_DIR / f"{name}.py").read_text(errors="replace")
     )
     return [name for name in BENCHES if name in found] + extra
 
