@@ -401,33 +401,17 @@ def profile_app(args: argparse.Namespace, pid: int, url: str, headers: dict[str,
     out = Path(f"/tmp/chapterhouse_bench_{os.getpid()}_app.collapsed")
     secs = max(5, int(args.profile_seconds))
     spy = subprocess.Popen(
-        [
-            py_spy,
-            "record",
-            "-p",
-            str(pid),
-            "-d",
-            str(secs),
-            "-r",
-            str(args.profile_rate),
-            "--nonblocking",
-            "-f",
-            "raw",
-            "-F",
-            "-o",
-            str(out),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        [py_spy, "record", "-p", str(pid), "-d", str(secs), "-r", str(args.profile_rate), "--nonblocking",
+         "-f", "raw", "-F", "-o", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     time.sleep(1.0)
     under_profile = load(args, url, headers, secs - 1)
     _, err = spy.communicate(timeout=secs + 60)
     if spy.returncode != 0 or not out.exists():
         return f"py-spy failed ({spy.returncode}): {err.decode(errors='replace')[-500:]}"
-    header = (
-        f"(profiled run: {under_profile.rps:.0f} req/s under py-spy at {args.profile_rate} Hz; raw stacks in {out})"
-    )
+    header = (f"(profiled run: {under_profile.rps:.0f} req/s under py-spy at {args.profile_rate} Hz; "
+              f"raw stacks in {out})")
     return header + "\n" + summarize_collapsed(out, args.profile_top)
 
 
@@ -476,9 +460,7 @@ def main() -> int:
         app_env = {**base_env, "APP_ENV": "test", "LOG_LEVEL": "WARNING", "AUTH_RATE_LIMIT_PER_MINUTE": "1000"}
         app_cmd = [CHAPTERHOUSE, "serve", "--port", str(app_port)]
         app_proc = subprocess.Popen(
-            app_cmd,
-            env=app_env,
-            cwd=ROOT,
+            app_cmd, env=app_env, cwd=ROOT,
             stdout=open(logs / "app.out", "wb"),  # noqa: SIM115 (lives as long as the server) stderr=subprocess.STDOUT,
         )
         app_base = f"http://127.0.0.1:{app_port}"
@@ -490,11 +472,8 @@ def main() -> int:
         emails: list[str] = []
         for i in range(args.members):
             email = f"bench{i:03d}@example.com"
-            status, body = http(
-                "POST",
-                f"{app_base}/api/auth/register",
-                {"email": email, "password": PASSWORD, "name": f"Bench User {i:03d}"},
-            )
+            status, body = http("POST", f"{app_base}/api/auth/register",
+                                {"email": email, "password": PASSWORD, "name": f"Bench User {i:03d}"})
             if status not in (200, 201):
                 raise RuntimeError(f"register {email}: {status} {body}")
             user_ids.append(uuid.UUID(body["id"]))  # type: ignore[index]
@@ -532,10 +511,7 @@ def main() -> int:
         floor_env = {**base_env, "DATABASE_URL": db_url}
         floor_proc = subprocess.Popen(
             [sys.executable, str(ROOT / "bench" / "floor_app.py"), "--port", str(floor_port)],
-            env=floor_env,
-            cwd=ROOT,
-            stdout=open(logs / "floor.out", "wb"),
-            stderr=subprocess.STDOUT,  # noqa: SIM115
+            env=floor_env, cwd=ROOT, stdout=open(logs / "floor.out", "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
         )
         floor_base = f"http://127.0.0.1:{floor_port}"
         wait_health(floor_base, floor_proc, "floor")
@@ -570,10 +546,8 @@ def main() -> int:
         print(f"- command: `{cmd}`")
         print(f"- date: {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
         print(f"- cores (os.cpu_count()): {os.cpu_count()}; python {platform.python_version()}")
-        print(
-            f"- load: {app_res.tool}, {args.connections} connections, {args.duration:.0f}s measured "
-            f"after {args.warmup:.0f}s warm-up, one target at a time"
-        )
+        print(f"- load: {app_res.tool}, {args.connections} connections, {args.duration:.0f}s measured "
+              f"after {args.warmup:.0f}s warm-up, one target at a time")
         print(f"- load average at start: {load_at_start}")
         print(f"- request: GET {path} ({args.members} members; app with Authorization: Bearer)")
         print(f"- floor body identical to the app's: {same}\n")
@@ -581,33 +555,25 @@ def main() -> int:
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for name, (res, rss) in results.items():
             rss_s = f"{rss:.1f}" if rss is not None else "n/a"
-            print(
-                f"| {name} | {res.rps:,.0f} | {res.p50_ms:.2f} | {res.p99_ms:.2f} | {rss_s} | "
-                f"{res.requests:,} | {res.non_2xx} | {res.errors} |"
-            )
+            print(f"| {name} | {res.rps:,.0f} | {res.p50_ms:.2f} | {res.p99_ms:.2f} | {rss_s} | "
+                  f"{res.requests:,} | {res.non_2xx} | {res.errors} |")
         print()
-        print(
-            "CPU during the measured runs (average cores busy; the box has "
-            f"{os.cpu_count()}; 'other' = processes not part of this benchmark):\n"
-        )
+        print("CPU during the measured runs (average cores busy; the box has "
+              f"{os.cpu_count()}; 'other' = processes not part of this benchmark):\n")
         print("| target | server | postgres | load generator | other | server CPU us/req | postgres CPU us/req |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for name, (res, _) in results.items():
             u = usage[name]
-            print(
-                f"| {name} | {u['server']:.2f} | {u['postgres']:.2f} | {u['loadgen']:.2f} | {u['other']:.2f} | "
-                f"{1e6 * u['server'] / res.rps:.0f} | {1e6 * u['postgres'] / res.rps:.0f} |"
-            )
+            print(f"| {name} | {u['server']:.2f} | {u['postgres']:.2f} | {u['loadgen']:.2f} | {u['other']:.2f} | "
+                  f"{1e6 * u['server'] / res.rps:.0f} | {1e6 * u['postgres'] / res.rps:.0f} |")
         print()
         ok_ratio = ratio >= GOAL_RATIO
         ok_p99 = app_res.p99_ms <= GOAL_P99_MS
         print(f"- throughput ratio app/floor: **{ratio:.2f}**")
         print(f"- goal: ratio >= {GOAL_RATIO}: {'PASS' if ok_ratio else 'FAIL'} ({ratio:.2f})")
         print(f"- goal: app p99 <= {GOAL_P99_MS:.0f} ms: {'PASS' if ok_p99 else 'FAIL'} ({app_res.p99_ms:.2f} ms)")
-        goals = (
-            f"goals: ratio >= {GOAL_RATIO} {'PASS' if ok_ratio else 'FAIL'}, "
-            f"p99 <= {GOAL_P99_MS:.0f} ms {'PASS' if ok_p99 else 'FAIL'}"
-        )
+        goals = (f"goals: ratio >= {GOAL_RATIO} {'PASS' if ok_ratio else 'FAIL'}, "
+                 f"p99 <= {GOAL_P99_MS:.0f} ms {'PASS' if ok_p99 else 'FAIL'}")
         summary = []
         for name in ("floor", "app"):
             res, rss = results[name]
