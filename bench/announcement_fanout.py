@@ -1,6 +1,6 @@
 """Benchmark: one announcement to an organization of 10,000 members, until every email is accepted by SMTP.
 
-    /work/main/.venv/bin/python bench/announcement_fanout.py [--members 10000]
+    .venv/bin/python bench/announcement_fanout.py [--members 10000]
 
 One run: a throw-away database (chapterhouse_bench_ann_<pid>) on the server of DATABASE_URL (an admin URL;
 default postgresql://postgres@127.0.0.1:5432/postgres), migrated by this checkout; --members members seeded

@@ -1,6 +1,6 @@
 """Benchmark: list one organization's published events (20 per page) with a small vs a large events table.
 
-    /work/main/.venv/bin/python bench/events_list.py [--orgs 1000] [--per-org 1000] [--small-orgs 10] [--requests 500]
+    .venv/bin/python bench/events_list.py [--orgs 1000] [--per-org 1000] [--small-orgs 10] [--requests 500]
 
 One run: a throw-away database on the server of DATABASE_URL (admin URL; default
 postgresql://postgres@127.0.0.1:5432/postgres), migrated with `chapterhouse db upgrade`; one API process

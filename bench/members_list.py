@@ -1,6 +1,6 @@
 """Benchmark: GET /api/orgs/{org_id}/members on the real app against a bare Litestar floor.
 
-    /work/main/.venv/bin/python bench/members_list.py [--duration 20] [--connections 64]
+    .venv/bin/python bench/members_list.py [--duration 20] [--connections 64]
 
 One run does everything: creates a throw-away database (chapterhouse_bench_<pid>) on the server of
 DATABASE_URL (an admin URL; default postgresql://postgres@127.0.0.1:5432/postgres), migrates it with
@@ -43,6 +43,7 @@ import asyncpg
 from summary import emit
 
 ROOT = Path(__file__).resolve().parents[1]
+_SRC = str(ROOT / "src") + "/"  # frames of this checkout's code, in profiles
 BIN = Path(sys.executable).parent
 CHAPTERHOUSE = str(BIN / "chapterhouse")
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -380,8 +381,8 @@ def _package(frame: str) -> str:
         return frame
     file = m.group("file")
     if "/site-packages/" not in frame:
-        if "/work/main/src/" in file:
-            return "app:" + file.split("/work/main/src/")[1].split("/")[0] + "/" + file.rsplit("/", 1)[-1]
+        if _SRC in file:
+            return "app:" + file.split(_SRC)[1].split("/")[0] + "/" + file.rsplit("/", 1)[-1]
         if "/lib/python3" in file:
             return "stdlib:" + file.split("/lib/python3")[1].split("/", 2)[-1].split("/")[0]
         return file
@@ -390,7 +391,7 @@ def _package(frame: str) -> str:
 
 def _short(frame: str) -> str:
     frame = re.sub(r"/[^ ]*/site-packages/", "", frame)
-    frame = frame.replace("/work/main/src/", "")
+    frame = frame.replace(_SRC, "")
     return re.sub(r"/[^ (]*/lib/python3\.\d+/", "", frame)
 
 

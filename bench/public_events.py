@@ -1,6 +1,6 @@
 """Benchmark: the public event list of one organization, 64 connections, beside the bare asyncpg floor.
 
-    /work/main/.venv/bin/python bench/public_events.py [--duration 10] [--events 40] [--clients 64]
+    .venv/bin/python bench/public_events.py [--duration 10] [--events 40] [--clients 64]
 
 One run: a throw-away database on the server of DATABASE_URL (admin URL; default
 postgresql://postgres@127.0.0.1:5432/postgres), migrated; one API process (`chapterhouse serve`, this

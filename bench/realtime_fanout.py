@@ -5,7 +5,7 @@ Prints delivered/expected, p50/p99/max end-to-end latency (from just before the 
 arrival on each socket) and the servers' RSS before and after the sockets connect.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/0 \\
-        /work/main/.venv/bin/python bench/realtime_fanout.py --sockets 1000 --messages 300 --rate 20
+        .venv/bin/python bench/realtime_fanout.py --sockets 1000 --messages 300 --rate 20
 
 A fresh database is created (and dropped) for the run. Not a test: it asserts nothing and times everything.
 """

@@ -1,6 +1,6 @@
 """Run every benchmark of bench/ in sequence and write ONE Markdown table of their figures.
 
-    /work/main/.venv/bin/python bench/run_all.py [--quick] [--only members_list,jobs_throughput] [--timeout-scale 2]
+    .venv/bin/python bench/run_all.py [--quick] [--only members_list,jobs_throughput] [--timeout-scale 2]
     make bench BENCH_ARGS=--quick
 
 Each bench runs as a subprocess (this interpreter), one at a time, with a per-bench timeout. Its stdout and

@@ -1,6 +1,6 @@
 """Benchmark: 200 Stripe webhook deliveries (mixed types, with duplicates, out of order) sent concurrently.
 
-    /work/main/.venv/bin/python bench/stripe_webhooks.py [--deliveries 200] [--concurrency 32] [--orgs 20]
+    .venv/bin/python bench/stripe_webhooks.py [--deliveries 200] [--concurrency 32] [--orgs 20]
 
 Creates a throw-away database on the server of DATABASE_URL (an admin URL; default
 postgresql://postgres@127.0.0.1:5432/postgres), migrates it, seeds organizations with a subscription each

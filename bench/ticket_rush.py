@@ -1,6 +1,6 @@
 """Benchmark: a ticket rush through the full API (2 API processes) against the database floor.
 
-    /work/main/.venv/bin/python bench/ticket_rush.py [--attempts 1000] [--seats 100] [--connections 200]
+    .venv/bin/python bench/ticket_rush.py [--attempts 1000] [--seats 100] [--connections 200]
         [--client raw|httpx]
 
 One run: creates a throw-away database (chapterhouse_bench_<pid>) on the server of DATABASE_URL (an admin
