@@ -3,16 +3,33 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# uv installs exactly what uv.lock pins. A uv on PATH is used as it is; otherwise the pinned one is installed
+# from PyPI into .tools (no system change). Never a Python download: the machine's python3 builds the venv.
+UV_VERSION := 0.13.9
+UV     ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+# Byte-compile at install, as pip does: where PYTHONDONTWRITEBYTECODE is set, nothing else ever writes the .pyc
+# files and every start would compile SQLAlchemy & co. again (measured: 2-3x slower imports).
+export UV_COMPILE_BYTECODE := 1
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test install lint bench fuzz chaos clean
+.PHONY: run test install lint lock lock-check bench fuzz chaos clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+.tools/bin/uv:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --extra dev --python $(PYTHON) --quiet
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## After changing dependencies in pyproject.toml: re-resolve uv.lock (commit both).
+lock: | $(UV)
+	$(UV) lock
+
+lock-check: | $(UV)
+	$(UV) lock --check
 
 ## Migrate, load the demo organization (idempotent) and serve on HOST:PORT (embedded PostgreSQL without DATABASE_URL).
 run: $(STAMP)
@@ -39,4 +56,4 @@ chaos: $(STAMP)
 	$(BIN)/python scripts/chaos.py
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .data .pytest_cache .mypy_cache .ruff_cache

@@ -31,9 +31,10 @@ from typing import Any
 import asyncpg
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from aiosmtpd.controller import Controller  # noqa: E402
+from scripts import services  # noqa: E402
 from summary import emit  # noqa: E402
 
 from adapters.email import EmailTemplates, SmtpEmailSender  # noqa: E402
@@ -59,12 +60,6 @@ class CountingSink:
         return "250 OK"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def seed(owner_url: str, members: int) -> tuple[uuid.UUID, uuid.UUID]:
@@ -148,7 +143,7 @@ async def main_async(args: argparse.Namespace) -> int:
     admin = await asyncpg.connect(asyncpg_url(admin_url))
     await admin.execute(f'CREATE DATABASE "{name}"')
     sink = CountingSink()
-    smtp_port = free_port()
+    smtp_port = services.free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     worker: subprocess.Popen[bytes] | None = None

@@ -49,6 +49,8 @@ BENCHES: dict[str, float] = {
     "ticket_rush": 900,
     "announcement_fanout": 900,
     "public_events": 600,
+    "jobs_cluster": 600,
+    "realtime_scale": 1200,
 }
 QUICK_TIMEOUT = 420.0
 QUICK_ARGS: dict[str, list[str]] = {
@@ -56,13 +58,15 @@ QUICK_ARGS: dict[str, list[str]] = {
     "jobs_throughput": ["--jobs", "5000"],
     "events_list": ["--orgs", "100", "--small-orgs", "10", "--per-org", "500", "--requests", "200"],
     "stripe_webhooks": ["--deliveries", "100"],
-    "realtime_fanout": ["--sockets", "200", "--messages", "60"],
+    "realtime_fanout": ["--sockets", "200,400", "--messages", "60"],
     "ticket_rush": ["--attempts", "300", "--seats", "50"],
     "announcement_fanout": ["--members", "1000"],
     "public_events": ["--duration", "3", "--events", "25"],
+    "jobs_cluster": ["--jobs", "3000"],
+    "realtime_scale": ["--idle-sockets", "1000", "--idle-seconds", "10", "--orgs", "8", "--org-seconds", "3"],
 }
 # Modules of bench/ that are not benchmarks (helpers, servers the benches start).
-NOT_BENCHES = {"run_all", "summary", "floor_app"}
+NOT_BENCHES = {"run_all", "summary", "floor_app", "floor_realtime", "lean_ws"}
 UNKNOWN_TIMEOUT = 900.0
 GRACE_SECONDS = 30.0  # after SIGINT, for the bench's own clean-up (stop servers, drop its database)
 NA = "n/a"

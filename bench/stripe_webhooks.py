@@ -36,8 +36,8 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import stripe  # noqa: E402
 import uvicorn  # noqa: E402
+from scripts import services  # noqa: E402
 from summary import emit  # noqa: E402
-from tests import support  # noqa: E402
 
 from entrypoints import database  # noqa: E402
 from entrypoints.app import create_app  # noqa: E402
@@ -174,7 +174,7 @@ async def run(args: argparse.Namespace, url: str) -> int:
     settings = replace(base, stripe_webhook_secret=SECRET)
     seeded = await seed(url, args.orgs)
     events, sends = make_events(seeded, args.deliveries)
-    port = support.free_port()
+    port = services.free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(settings), host="127.0.0.1", port=port, log_config=None, lifespan="on", access_log=False
@@ -227,12 +227,12 @@ def main() -> int:
     parser.add_argument("--orgs", type=int, default=20)
     args = parser.parse_args()
     admin_url = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
-    url = support.create_database(admin_url, "chapterhouse_bench_webhooks")
+    url = services.create_database(admin_url, "chapterhouse_bench_webhooks")
     try:
         database.upgrade(url)
         return asyncio.run(run(args, url))
     finally:
-        support.drop_database(url)
+        services.drop_database(url)
 
 
 if __name__ == "__main__":

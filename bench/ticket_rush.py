@@ -34,8 +34,9 @@ import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+from scripts import services  # noqa: E402
 from summary import emit  # noqa: E402  (bench/summary.py: the line make bench collects)
 
 from adapters.security.tokens import HmacInvitationTokenCodec  # noqa: E402
@@ -58,12 +59,6 @@ def with_database(url: str, database: str) -> str:
     return f"{base}/{database}{sep}{query}"
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def child_env(database_url: str) -> dict[str, str]:
@@ -80,7 +75,7 @@ def child_env(database_url: str) -> dict[str, str]:
 
 
 def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+    port = services.free_port()
     process = subprocess.Popen(
         [CHAPTERHOUSE, "serve", "--port", str(port)],
         env=child_env(database_url),

@@ -1,5 +1,5 @@
 """Alembic environment (async). The database URL is handed in by the CLI or the tests through
-config.attributes["url"] (or -x url=...); nothing is read from the environment at import time."""
+config.attributes["url"] (or -x url=...); plain `alembic` falls back to DATABASE_URL (else the embedded server)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,14 @@ target_metadata = metadata
 def _url() -> str:
     url = config.attributes.get("url") or context.get_x_argument(as_dictionary=True).get("url")
     if not url:
-        raise RuntimeError("no database URL: run migrations through `chapterhouse db upgrade`")
+        # Plain `alembic upgrade head` from the repository root: the same database `chapterhouse db` uses
+        # (DATABASE_URL, else the embedded server), resolved only now that a command needs one.
+        from entrypoints.database import resolve_database
+        from entrypoints.settings import Settings, sqlalchemy_url
+
+        resolved = resolve_database(Settings.from_env()).database_url
+        assert resolved
+        url = sqlalchemy_url(resolved)
     return str(url)
 
 

@@ -30,12 +30,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import redis  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
+from scripts import services  # noqa: E402
 
 from adapters.security.tokens import HmacInvitationTokenCodec  # noqa: E402
 from entrypoints import database  # noqa: E402
@@ -60,10 +61,6 @@ def log(text: str) -> None:
     print(f"[chaos {time.strftime('%H:%M:%S')}] {text}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
@@ -124,7 +121,7 @@ class Cluster:
     redis_dir: Path
     smtp_port: int
     log_dir: Path
-    api_ports: list[int] = field(default_factory=lambda: [free_port(), free_port()])
+    api_ports: list[int] = field(default_factory=lambda: [services.free_port(), services.free_port()])
     redis: subprocess.Popen[bytes] | None = None
     apis: list[subprocess.Popen[bytes] | None] = field(default_factory=lambda: [None, None])
     worker: subprocess.Popen[bytes] | None = None
@@ -723,10 +720,10 @@ def main() -> int:
         database.upgrade(database_url)
         log("scratch database migrated")
         sink = SmtpSink()
-        smtp_port = free_port()
+        smtp_port = services.free_port()
         controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
         controller.start()
-        cluster = Cluster(database_url, free_port(), redis_dir, smtp_port, log_dir)
+        cluster = Cluster(database_url, services.free_port(), redis_dir, smtp_port, log_dir)
         cluster.start_redis()
         cluster.start_api(0)
         cluster.start_api(1)

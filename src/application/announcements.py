@@ -12,7 +12,6 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from application.notifications import notification_view
 from application.ports.announcements import (
     AnnouncementBatch,
     AnnouncementQueue,
@@ -22,6 +21,7 @@ from application.ports.announcements import (
 from application.ports.clock import Clock
 from application.ports.email import EmailComposer, EmailSender
 from application.ports.jobs import OutboxEvent, ProcessedEvents
+from application.ports.notifications import NotificationView
 from application.ports.persistence import UnitOfWorkFactory
 from application.ports.realtime import NotificationPublisher
 from domain.announcements import ANNOUNCEMENT_CREATED, Announcement, Audience, AudienceTarget
@@ -144,7 +144,7 @@ class DeliverAnnouncementBatch:
         stored = await self._store_notifications(batch, key)
         for notification in stored:
             try:
-                await self._publisher.publish_notification(notification.user_id, notification_view(notification))
+                await self._publisher.publish_notification(notification.user_id, NotificationView.of(notification))
             except Exception:  # live push is best effort: the notification is stored, clients resume
                 logger.warning("live push of notification %s failed", notification.id, exc_info=True)
         emails = 0

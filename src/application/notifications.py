@@ -19,19 +19,6 @@ from domain.permissions import Principal
 MAX_RESUME_BACKLOG = 1000
 
 
-def notification_view(n: Notification) -> NotificationView:
-    return NotificationView(
-        id=n.id,
-        organization_id=n.organization_id,
-        kind=n.kind,
-        title=n.title,
-        body=n.body,
-        data=dict(n.data),
-        created_at=n.created_at,
-        read_at=n.read_at,
-    )
-
-
 @dataclass(frozen=True)
 class NotifyCommand:
     organization_id: uuid.UUID
@@ -67,7 +54,7 @@ class DeliverNotifications:
             for notification in notifications:
                 await uow.notifications.add(notification)
             await uow.commit()
-        views = [notification_view(n) for n in notifications]
+        views = [NotificationView.of(n) for n in notifications]
         for notification, view in zip(notifications, views, strict=True):
             await self._publisher.publish_notification(notification.user_id, view)
         return views
@@ -105,7 +92,7 @@ class MarkNotificationRead:
                 raise NotFound("notification not found")
             notification.mark_read(principal.user_id, self._clock.now())
             await uow.commit()
-        return notification_view(notification)
+        return NotificationView.of(notification)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from application.ports.billing import BillingUnitOfWork
 from application.ports.clock import Clock
 from application.ports.payments import PaymentGateway, PaymentGatewayError, WebhookEvent
 from application.ports.ticketing import TicketingUnitOfWork, TicketingUnitOfWorkFactory
+from application.ports.webhooks import WebhookUnitOfWork
 from domain.errors import Conflict
 from domain.ticketing import Event, Order, OrderStatus, release_seats, retake_seats
 
@@ -102,12 +102,10 @@ class PaymentIntentEventHandler:
     def __init__(self, gateway: PaymentGateway, clock: Clock) -> None:
         self._gateway, self._clock = gateway, clock
 
-    async def organization_of(self, uow: BillingUnitOfWork, event: WebhookEvent) -> uuid.UUID | None:
+    async def organization_of(self, uow: WebhookUnitOfWork, event: WebhookEvent) -> uuid.UUID | None:
         return _uuid(_metadata_of(event).get("organization_id"))
 
-    async def apply(self, uow: BillingUnitOfWork, event: WebhookEvent) -> str:
-        # The unit of work carries every repository registered by name, the ticketing ones included.
-        tickets_uow = cast(TicketingUnitOfWork, uow)
+    async def apply(self, uow: WebhookUnitOfWork, event: WebhookEvent) -> str:
         payment_intent_id = (
             event.data_object.get("id")
             if event.type.startswith("payment_intent.")
@@ -117,9 +115,9 @@ class PaymentIntentEventHandler:
         if order_id is None or not isinstance(payment_intent_id, str):
             return "ignored: no order named"
         # The event first, like every writer of the event's orders.
-        event_id = await tickets_uow.orders.event_id_of(order_id)
-        ticket_event = await tickets_uow.events.get_for_update(event_id) if event_id else None
-        order = await tickets_uow.orders.get_for_update(order_id)
+        event_id = await uow.orders.event_id_of(order_id)
+        ticket_event = await uow.events.get_for_update(event_id) if event_id else None
+        order = await uow.orders.get_for_update(order_id)
         if ticket_event is None or order is None:
             return "ignored: no such order in this organization"
         if not order.pays_with(payment_intent_id):
@@ -127,8 +125,8 @@ class PaymentIntentEventHandler:
         if event.type == "charge.refunded":
             if event.data_object.get("refunded") is not True:
                 return "no change: a partial refund"  # Stripe sends charge.refunded for those too
-            return await self._refunded(tickets_uow, order, ticket_event)
-        return await self._succeeded(tickets_uow, order, ticket_event)
+            return await self._refunded(uow, order, ticket_event)
+        return await self._succeeded(uow, order, ticket_event)
 
     async def _succeeded(self, uow: TicketingUnitOfWork, order: Order, ticket_event: Event) -> str:
         now = self._clock.now()

@@ -19,17 +19,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from application.ports.billing import BillingUnitOfWork, BillingUnitOfWorkFactory, StripeEventRecord
+from application.ports.billing import BillingUnitOfWork, StripeEventRecord
 from application.ports.clock import Clock
 from application.ports.payments import WEBHOOK_MAX_TIMESTAMP, PaymentGateway, WebhookEvent
+from application.ports.webhooks import WebhookUnitOfWork, WebhookUnitOfWorkFactory
 
 
 class WebhookHandler(Protocol):
-    async def organization_of(self, uow: BillingUnitOfWork, event: WebhookEvent) -> uuid.UUID | None:
+    async def organization_of(self, uow: WebhookUnitOfWork, event: WebhookEvent) -> uuid.UUID | None:
         """The organization the event is about, or None when it is none of ours (recorded, then ignored)."""
         ...
 
-    async def apply(self, uow: BillingUnitOfWork, event: WebhookEvent) -> str:
+    async def apply(self, uow: WebhookUnitOfWork, event: WebhookEvent) -> str:
         """Apply the event's effects in the organization's unit of work (no commit); returns the outcome."""
         ...
 
@@ -59,7 +60,7 @@ class WebhookResult:
 class ProcessStripeWebhook:
     def __init__(
         self,
-        uow: BillingUnitOfWorkFactory,
+        uow: WebhookUnitOfWorkFactory,
         gateway: PaymentGateway,
         handlers: WebhookHandlers,
         clock: Clock,

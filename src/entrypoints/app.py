@@ -14,12 +14,13 @@ from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
+from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
 from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, Message, Middleware, Receive, Scope, Send
+from redis.asyncio.cluster import RedisCluster
 
 from adapters.http.body_limits import body_limits
 from adapters.http.errors import EXCEPTION_HANDLERS
@@ -30,11 +31,14 @@ from adapters.http.rate_limit_store import FallbackStore
 from adapters.http.routes import RATE_LIMITED_ROUTE_HANDLERS, ROUTE_HANDLERS
 from adapters.http.security_headers import add_security_headers
 from adapters.memory.store import MemoryStore
-from adapters.observability.metrics import metrics_handler
+from adapters.observability.metrics import metrics_handler, watch_gc_pauses
 from adapters.persistence.connection import RequestConnection
 from adapters.realtime.log_redaction import redact_socket_tokens
 from adapters.realtime.websocket import realtime_socket
+from adapters.realtime.wire import expose_raw_send
 from entrypoints.container import build_container
+from entrypoints.docs_site import docs_render_plugins, docs_routes
+from entrypoints.http_conventions import UtcJsonResponse, cors_config
 from entrypoints.jobs import measure_outbox_lag
 from entrypoints.settings import Environment, Settings
 
@@ -118,11 +122,12 @@ def create_app(
         path="/", route_handlers=RATE_LIMITED_ROUTE_HANDLERS, middleware=[auth_rate_limit.middleware]
     )
     api_router = DishkaRouter(path="/", route_handlers=API_CONTROLLERS)
-    rate_store = (
-        FallbackStore(RedisStore(rate_limit_redis(settings.redis_url), namespace="chapterhouse-rl"))
-        if settings.redis_url
-        else MemoryKeyValueStore()
-    )
+    rate_store: Store = MemoryKeyValueStore()
+    if settings.redis_url and settings.redis_cluster:  # one key per client and window: any slot will do
+        cluster = RedisCluster.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=1.0)
+        rate_store = FallbackStore(RedisStore(cluster, namespace="chapterhouse-rl"))  # type: ignore[arg-type]
+    elif settings.redis_url:
+        rate_store = FallbackStore(RedisStore(rate_limit_redis(settings.redis_url), namespace="chapterhouse-rl"))
 
     async def close_container() -> None:
         await container.close()
@@ -133,6 +138,7 @@ def create_app(
         gc.collect()
         gc.freeze()
         gc.set_threshold(10_000, 50, 100)
+        watch_gc_pauses()
 
     # Request count and latency by route template (not raw path: ids would explode the label set).
     # /ws is left out: a socket's "latency" is its lifetime, and the wrapper would run on every frame sent.
@@ -155,8 +161,11 @@ def create_app(
             auth_router,
             api_router,
             Router(path="/", route_handlers=operations_handlers(checks)),
+            *docs_routes("0.1.0"),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        response_class=UtcJsonResponse,  # one timestamp form (UTC `Z`) in every body
+        cors_config=cors_config(settings),
         # The root logger is configure_logging's (JSON lines with request and job ids): Litestar keeps to its own.
         logging_config=LoggingConfig(configure_root_logger=False),
         stores={"rate_limit": rate_store},
@@ -168,7 +177,7 @@ def create_app(
             title="Chapterhouse API",
             version="0.1.0",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+            render_plugins=docs_render_plugins(),  # assets served by the app (no CDN)
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer"),
@@ -179,4 +188,5 @@ def create_app(
         debug=False,
     )
     setup_dishka(container, app)
+    app.asgi_handler = expose_raw_send(app.asgi_handler)  # outside Litestar's own send wrappers
     return app

@@ -12,7 +12,7 @@ from entrypoints.settings import Environment, Settings
 
 def app_factory() -> Litestar:
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
     app = create_app(settings)
     if settings.env == Environment.DEV and not settings.redis_url:
         # One command shows the whole product: no worker or scheduler process to start in dev.

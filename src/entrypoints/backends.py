@@ -85,7 +85,7 @@ from entrypoints.settings import Settings, SettingsError
 def smtp_sender(settings: Settings) -> EmailSender:
     """``SMTP_URL`` = smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps:// (implicit TLS)."""
     if not settings.smtp_url:
-        return LogEmailSender()
+        return LogEmailSender(directory=settings.data_dir / "mail")
     parts = urlsplit(settings.smtp_url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise SettingsError("SMTP_URL must look like smtp://host:port or smtps://host:port")

@@ -11,6 +11,7 @@ from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.serializers import JSONSerializer
 
 from adapters.queue import ReliableRedisStreamBroker
+from adapters.queue.cluster import ClusterReliableStreamBroker
 from adapters.queue.tasks import TaskiqAnnouncementQueue, TaskiqEventPublisher, TaskiqJobQueue
 from application.ports.announcements import AnnouncementQueue
 from application.ports.jobs import EventPublisher, JobQueue
@@ -23,7 +24,8 @@ def build_broker(settings: Settings) -> AsyncBroker:
     broker: AsyncBroker
     if settings.redis_url:
         redelivery_ms = settings.job_redelivery_seconds * 1000
-        broker = ReliableRedisStreamBroker(
+        kind = ClusterReliableStreamBroker if settings.redis_cluster else ReliableRedisStreamBroker
+        broker = kind(
             settings.redis_url,
             queue_name=settings.job_queue,
             consumer_group_name=CONSUMER_GROUP,

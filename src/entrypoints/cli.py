@@ -7,7 +7,9 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
+from entrypoints.dev_commands import add_dev_commands, tour
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -35,16 +37,34 @@ def cmd_db(args: argparse.Namespace) -> int:
         print("models and migrations agree")
     elif args.action == "url":
         print(settings.database_url)
+    else:
+        from alembic import command
+
+        config = database.alembic_config(settings.database_url)
+        config.stdout = sys.stdout  # alembic's default is the stdout of when it was imported
+        if args.action == "history":
+            command.history(config, verbose=args.verbose)
+        elif args.action == "current":
+            command.current(config, verbose=args.verbose)
+        elif not args.message:
+            print("usage: chapterhouse db revision -m MESSAGE [--autogenerate]", file=sys.stderr)
+            return 2
+        else:
+            command.revision(config, message=args.message, autogenerate=args.autogenerate)
     return 0
 
 
 def cmd_seed(_: argparse.Namespace) -> int:
+    import structlog
+
     from entrypoints.seed import seed_demo
 
     settings = _settings_with_database()
-    login = asyncio.run(seed_demo(settings))
+    with structlog.testing.capture_logs():  # the demo's own API calls are not news: keep their request lines out
+        login = asyncio.run(seed_demo(settings))
     state = "created" if login.created else "already there"
     print(f"demo data {state}: log in as {login.email} / {login.password} (organization '{login.organization_slug}')")
+    print(tour(settings.public_url, login.email, login.password))
     return 0
 
 
@@ -76,13 +96,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_dev(args: argparse.Namespace) -> int:
     """Migrate, seed and serve: what `make run` does."""
-    from entrypoints import database
+    from entrypoints import database, dev_stripe
 
     settings = _settings_with_database()
     assert settings.database_url
+    if args.port and not os.environ.get("PUBLIC_URL"):
+        # Links in emails and the local Stripe's webhooks must reach this server, on the port asked for.
+        os.environ["PUBLIC_URL"] = f"http://127.0.0.1:{args.port}"
+        settings = replace(settings, public_url=os.environ["PUBLIC_URL"])
+    local_stripe = dev_stripe.LocalStripe(settings) if dev_stripe.wants_local_stripe(settings) else None
+    assert settings.database_url  # the embedded server or DATABASE_URL, set above
     database.upgrade(settings.database_url)
-    cmd_seed(args)
-    print(f"serving on http://{args.host or settings.host}:{args.port or settings.port} (docs at /schema)")
+    cmd_seed(args)  # the seed places no paid order: it needs no Stripe
+    if local_stripe is not None:
+        # The server process reads STRIPE_API_BASE when uvicorn calls the factory.
+        os.environ["STRIPE_API_BASE"] = local_stripe.ready()
+        print(f"payments: local Stripe at {os.environ['STRIPE_API_BASE']} (pay an order: chapterhouse dev pay ID)")
     return cmd_serve(args)
 
 
@@ -102,7 +131,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from entrypoints.logging_setup import configure_logging
 
     settings = _settings_with_database()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
     if not settings.redis_url:
         print("the worker needs REDIS_URL (without it, `chapterhouse dev` runs jobs in process)", file=sys.stderr)
         return 2
@@ -116,7 +145,7 @@ def cmd_scheduler(_: argparse.Namespace) -> int:
     from entrypoints.logging_setup import configure_logging
 
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
     if not settings.redis_url:
         print(
             "the scheduler needs REDIS_URL (without it, `chapterhouse dev` runs the schedule in process)",
@@ -158,45 +187,73 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("chapterhouse")
+    except PackageNotFoundError:  # run from a checkout without installing
+        return "unknown"
+
+
+class _DefaultsFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default; those read from the environment say which variable."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and "%(default)" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="chapterhouse", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    formatter = _DefaultsFormatter
+    parser = argparse.ArgumentParser(prog="chapterhouse", description=__doc__, formatter_class=formatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, formatter_class=formatter)
 
     for name, handler, help_text in (
         ("serve", cmd_serve, "run the API (HTTP and WebSocket)"),
-        ("dev", cmd_dev, "migrate, load demo data and serve"),
+        ("dev", cmd_dev, "migrate, load demo data and serve (a local Stripe unless STRIPE_API_BASE is set)"),
     ):
-        p = sub.add_parser(name, help=help_text)
-        p.add_argument("--host")
-        p.add_argument("--port", type=int)
-        p.add_argument("--workers", type=int, default=1)
+        p = add(name, help_text)
+        p.add_argument("--host", help="interface to listen on (default: HOST, else 127.0.0.1)")
+        p.add_argument("--port", type=int, help="port to listen on (default: PORT, else 8000)")
+        p.add_argument("--workers", type=int, default=1, help="server processes")
         p.set_defaults(handler=handler)
+    add_dev_commands(p, formatter)  # `dev pay ...`
 
-    db = sub.add_parser("db", help="schema migrations")
-    db.add_argument("action", choices=["upgrade", "downgrade", "check", "url"])
-    db.add_argument("revision", nargs="?")
+    db = add("db", "schema migrations (alembic, on DATABASE_URL or the embedded server)")
+    db.add_argument("action", choices=["upgrade", "downgrade", "check", "url", "history", "current", "revision"])
+    db.add_argument("revision", nargs="?", help="target of upgrade (default head) or downgrade (default -1)")
+    db.add_argument("-m", "--message", help="revision: the new migration's title")
+    db.add_argument("--autogenerate", action="store_true", help="revision: diff the models against the database")
+    db.add_argument("-v", "--verbose", action="store_true", help="history/current: show every detail")
     db.set_defaults(handler=cmd_db)
 
-    admin = sub.add_parser("admin", help="platform operators: grant or revoke the platform_admin flag")
+    admin = add("admin", "platform operators: grant or revoke the platform_admin flag")
     admin.add_argument("action", choices=["grant", "revoke"])
-    admin.add_argument("email")
+    admin.add_argument("email", help="the user's email")
     admin.set_defaults(handler=cmd_admin)
 
-    worker = sub.add_parser("worker", help="run background jobs (taskiq worker) and the outbox relay")
+    worker = add("worker", "run background jobs (taskiq worker) and the outbox relay")
     worker.add_argument("--concurrency", type=int, default=50, help="jobs run at once")
     worker.add_argument("--no-relay", action="store_true", help="do not relay the outbox from this process")
     worker.set_defaults(handler=cmd_worker)
 
-    scheduler = sub.add_parser("scheduler", help="kick scheduled jobs (run exactly one)")
+    scheduler = add("scheduler", "kick scheduled jobs (run exactly one)")
     scheduler.set_defaults(handler=cmd_scheduler)
 
-    jobs = sub.add_parser("jobs", help="dead letters: `jobs dead` lists them, `jobs replay ID` re-queues one")
+    jobs = add("jobs", "dead letters: `jobs dead` lists them, `jobs replay ID` re-queues one")
     jobs.add_argument("action", choices=["dead", "replay"])
-    jobs.add_argument("id", nargs="?")
+    jobs.add_argument("id", nargs="?", help="replay: the dead letter's id")
     jobs.add_argument("--all", action="store_true", help="include replayed letters")
     jobs.set_defaults(handler=cmd_jobs)
 
-    seed = sub.add_parser("seed", help="load demo data (idempotent)")
+    seed = add("seed", "load demo data (idempotent)")
     seed.set_defaults(handler=cmd_seed)
     return parser
 

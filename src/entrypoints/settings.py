@@ -43,6 +43,7 @@ class Settings:
     database_url: str | None = None  # the owner's URL: migrations run with it
     app_database_url: str | None = None  # the runtime role's URL (derived when unset)
     redis_url: str | None = None
+    redis_cluster: bool = False  # REDIS_URL names one node of a Redis Cluster (REDIS_CLUSTER=1)
     smtp_url: str | None = None
     email_from: str = "no-reply@chapterhouse.local"
     # Jobs: runs in total before a dead letter, the first retry delay (doubling), and how long a delivered
@@ -76,6 +77,8 @@ class Settings:
     retention_batch_size: int = 1000
     auth_rate_limit_per_minute: int = 20
     log_level: str = "INFO"
+    log_format: str | None = None  # json | console; unset: console at a terminal, JSON otherwise
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; empty: no CORS headers
     # Test-only negative control of the concurrency suite: order placement skips its row locks, so the
     # suite can show that it detects overselling. Refused outside APP_ENV=test.
     ticketing_unsafe_no_locks: bool = False
@@ -85,6 +88,8 @@ class Settings:
     ws_access_recheck_seconds: float = 2.0  # the process-wide token watch (one query per interval)
     ws_channel_recheck_seconds: float = 30.0
     worker_metrics_port: int | None = None  # the worker's Prometheus endpoint; off unless set
+    # Test-only: the scheduler runs every scheduled job each N seconds instead of by its cron.
+    scheduler_tick_seconds: int | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -120,9 +125,10 @@ class Settings:
             database_url=get("DATABASE_URL"),
             app_database_url=get("APP_DATABASE_URL"),
             redis_url=get("REDIS_URL"),
+            redis_cluster=get("REDIS_CLUSTER") in ("1", "true"),
             smtp_url=get("SMTP_URL"),
             email_from=get("EMAIL_FROM") or "no-reply@chapterhouse.local",
-            job_queue=get("JOB_QUEUE") or "chapterhouse:jobs",
+            job_queue=hash_tagged(get("JOB_QUEUE") or "chapterhouse:jobs", get("REDIS_CLUSTER") in ("1", "true")),
             job_max_attempts=get_int("JOB_MAX_ATTEMPTS", 5),
             job_retry_base_seconds=float(get("JOB_RETRY_BASE_SECONDS") or 2.0),
             job_redelivery_seconds=get_int("JOB_REDELIVERY_SECONDS", 300),
@@ -147,6 +153,8 @@ class Settings:
             retention_batch_size=get_int("RETENTION_BATCH_SIZE", 1000),
             auth_rate_limit_per_minute=get_int("AUTH_RATE_LIMIT_PER_MINUTE", 20),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            log_format=(get("LOG_FORMAT") or "").lower() or None,
+            cors_origins=tuple(o.strip().rstrip("/") for o in (get("CORS_ORIGINS") or "").split(",") if o.strip()),
             ticketing_unsafe_no_locks=get("TICKETING_UNSAFE_NO_LOCKS") in ("1", "true"),
             ws_rate_per_second=get_int("WS_RATE_PER_SECOND", 20),
             ws_queue_size=get_int("WS_QUEUE_SIZE", 256),
@@ -154,6 +162,7 @@ class Settings:
             ws_access_recheck_seconds=get_float("WS_ACCESS_RECHECK_SECONDS", 2.0),
             ws_channel_recheck_seconds=get_float("WS_CHANNEL_RECHECK_SECONDS", 30.0),
             worker_metrics_port=get_int("WORKER_METRICS_PORT", 0) or None,
+            scheduler_tick_seconds=get_int("SCHEDULER_TICK_SECONDS", 0) or None,
         )
         settings.validate()
         return settings
@@ -173,6 +182,12 @@ class Settings:
             raise SettingsError("HTTP_MAX_BODY_BYTES must be at least 1024 and HTTP_MAX_JSON_DEPTH at least 2")
         if self.retention_batch_size < 1:
             raise SettingsError("RETENTION_BATCH_SIZE must be at least 1")
+        if self.log_format not in (None, "json", "console"):
+            raise SettingsError("LOG_FORMAT must be json or console")
+        if self.redis_cluster and not self.redis_url:
+            raise SettingsError("REDIS_CLUSTER=1 needs REDIS_URL (any node of the cluster)")
+        if self.scheduler_tick_seconds and self.env != Environment.TEST:
+            raise SettingsError("SCHEDULER_TICK_SECONDS is a test-only switch: it needs APP_ENV=test")
         if not 0 < self.port < 65536:
             raise SettingsError("PORT must be between 1 and 65535")
         if self.worker_metrics_port is not None and not 0 < self.worker_metrics_port < 65536:
@@ -200,6 +215,12 @@ class Settings:
         if not self.database_url:
             raise SettingsError("no DATABASE_URL")
         return as_role(self.database_url, APP_ROLE)
+
+
+def hash_tagged(queue: str, cluster: bool) -> str:
+    """On a cluster, the job stream's name carries a hash tag, so the stream and the keys named after it
+    (delayed retries, reclaim lock) share one slot and its Lua scripts stay on one node."""
+    return f"{{{queue}}}" if cluster and "{" not in queue else queue
 
 
 def as_role(url: str, role: str) -> str:

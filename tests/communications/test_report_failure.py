@@ -14,7 +14,7 @@ from application.ports.reports import CsvRow
 from application.reports import GENERATION_FAILED, GenerateReport
 from domain.permissions import Role
 from domain.reports import REPORT_REQUESTED, Report, ReportKind, ReportStatus
-from tests.ticketing.conftest import Backend
+from tests.fixtures.backends import Backend
 
 INTERNALS = "connection to 10.0.0.7:5432 refused (pg_hba.conf)"
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.server import running_server
+from tests.fixtures.server_process import running_server
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 
@@ -44,8 +44,8 @@ def _user(base: str, name: str) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def fuzz_target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    log = tmp_path_factory.mktemp("fuzz") / "server.log"
-    with running_server(database_url, log_path=log) as base:
+    log_dir = tmp_path_factory.mktemp("fuzz")
+    with running_server(database_url, log_dir=log_dir) as base:
         _, owner_token = _user(base, "owner")
         mine = _call(base, "POST", "/api/orgs", {"name": "Mine", "slug": f"mine-{os.urandom(4).hex()}"}, owner_token)
         _, their_token = _user(base, "them")
@@ -59,7 +59,7 @@ def fuzz_target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
             "org_id": mine["id"],
             "slug": mine["slug"],
             "foreign_ids": foreign_ids,
-            "log": log,
+            "log_dir": log_dir,
         }
 
 

@@ -11,7 +11,7 @@ import asyncpg
 from litestar import Litestar
 
 from entrypoints.settings import asyncpg_url
-from tests.isolation.world import KIND_BUILDERS, VALID_BODIES, build_tenant
+from tests.isolation.tenants import KIND_BUILDERS, VALID_BODIES, build_tenant
 
 PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 # Routes where an id is not a foreign object (webhooks carry none; operator routes answer 403 to tenants).

@@ -10,19 +10,19 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from scripts import services
 
 from entrypoints import database
 from entrypoints.settings import asyncpg_url, sqlalchemy_url
-from tests import support
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def scratch_database(admin_database_url: str):
-    url = support.in_thread(support.create_database, admin_database_url, "chapterhouse_migrations")
+    url = services.in_thread(services.create_database, admin_database_url, "chapterhouse_migrations")
     yield url
-    support.in_thread(support.drop_database, url)
+    services.in_thread(services.drop_database, url)
 
 
 def _fetch(url: str, sql: str):
@@ -65,7 +65,7 @@ def _roundtrip(url: str) -> list[str]:
 
 
 def test_upgrade_downgrade_upgrade_keeps_data_and_has_no_drift(scratch_database: str) -> None:
-    assert support.in_thread(_roundtrip, scratch_database) == ["kept@example.com"]
+    assert services.in_thread(_roundtrip, scratch_database) == ["kept@example.com"]
 
 
 def test_squawk_finds_nothing_in_the_migration_sql() -> None:

@@ -7,8 +7,8 @@ import pytest
 
 from adapters.persistence.all_tables import tenant_tables
 from entrypoints.settings import Settings, asyncpg_url
-from tests.conftest import register
-from tests.ticketing.helpers import populate_ticketing
+from tests.fixtures.api import register
+from tests.fixtures.ticketing import populate_ticketing
 
 
 async def test_the_app_role_is_neither_superuser_nor_bypassrls(settings: Settings) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.conftest import unique
-from tests.ticketing.helpers import create_event, create_ticket_type, order
+from tests.fixtures.api import unique
+from tests.fixtures.ticketing import create_event, create_ticket_type, order
 
 
 async def _chapter(client: Any, tenant: Any) -> str:

@@ -17,7 +17,7 @@ from domain.errors import Conflict
 from domain.organizations import Membership
 from domain.permissions import Actor, ChapterRole, Role
 from domain.ticketing import Event, EventDetails, Order, OrderStatus, TicketType
-from tests.ticketing.conftest import Backend
+from tests.fixtures.backends import Backend
 
 
 def _details(b: Backend, days: float = 7, **changes: object) -> EventDetails:
@@ -122,12 +122,12 @@ async def test_seats_left_is_a_lock_free_look_at_published_events_of_the_organiz
     async with backend.uow(org_id, admin.user_id) as uow:
         await uow.events.reserve_seats(event, [(types[0], 3)])
         await uow.commit()
-    queries = (await backend.queries(org_id, admin.user_id)).ticketing
+    queries = (await backend.reads(org_id, admin.user_id)).ticketing
     left = await queries.seats_left(org_id, event.id, [types[0].id, types[1].id])
     assert left.per_ticket_type == {types[0].id: 2, types[1].id: 5} and left.event == 4
     assert left.max_per_order == {types[0].id: 10, types[1].id: 10}
     assert (await queries.seats_left(org_id, draft.id, [t.id for t in draft_types])).per_ticket_type == {}
-    others = (await backend.queries(other_org, other_admin.user_id)).ticketing
+    others = (await backend.reads(other_org, other_admin.user_id)).ticketing
     assert (await others.seats_left(other_org, event.id, [t.id for t in types])).per_ticket_type == {}
 
 
@@ -261,7 +261,7 @@ async def test_event_listing_filters_drafts_and_pages(backend: Backend) -> None:
     draft, _ = await _event_with_types(backend, admin, n_types=0, publish=False, days=2)
     late, _ = await _event_with_types(backend, admin, n_types=0, days=3)
     await _event_with_types(backend, other_admin, n_types=0)
-    q = (await backend.queries(org_id, member.user_id)).ticketing
+    q = (await backend.reads(org_id, member.user_id)).ticketing
 
     public = await q.list_events(org_id, EventFilter(), limit=10, after=None)
     assert [e.id for e in public] == [early.id, late.id]
@@ -299,7 +299,7 @@ async def test_ticket_types_attendees_and_my_tickets_across_organizations(backen
             uow.collect(event_row, order)
             await uow.commit()
 
-    qa = (await backend.queries(org_a, admin_a.user_id)).ticketing
+    qa = (await backend.reads(org_a, admin_a.user_id)).ticketing
     types = await qa.list_ticket_types(org_a, event_a.id)
     assert {t.name: t.reserved for t in types} == {"T0": 2, "T1": 0}
     attendees = await qa.list_attendees(org_a, event_a.id, limit=10, after=None)
@@ -311,12 +311,12 @@ async def test_ticket_types_attendees_and_my_tickets_across_organizations(backen
     assert [a.ticket_id for a in first_page + rest] == [a.ticket_id for a in attendees]
     assert await qa.list_attendees(org_a, event_b.id, limit=10, after=None) == []
 
-    mine = await (await backend.queries(None, buyer.user_id)).ticketing.list_my_tickets(
+    mine = await (await backend.reads(None, buyer.user_id)).ticketing.list_my_tickets(
         buyer.user_id, limit=10, after=None
     )
     assert sorted(t.organization_id for t in mine) == sorted([org_a, org_a, org_b])
     assert {t.event_title for t in mine} == {"Meetup"}
-    theirs = await (await backend.queries(None, admin_a.user_id)).ticketing.list_my_tickets(
+    theirs = await (await backend.reads(None, admin_a.user_id)).ticketing.list_my_tickets(
         admin_a.user_id, limit=10, after=None
     )
     assert theirs == []
@@ -343,7 +343,7 @@ async def test_community_and_audit_queries(backend: Backend) -> None:
         uow.collect(*chapters, team)
         await uow.commit()
 
-    queries = await backend.queries(org_id, admin.user_id)
+    queries = await backend.reads(org_id, admin.user_id)
     c = queries.community
     first = await c.list_chapters(org_id, limit=2, after=None)
     assert [x.slug for x in first] == ["c0", "c1"]

@@ -12,50 +12,17 @@ from application.ticketing import (
     CancelEvent,
     CheckIn,
     CheckInCommand,
-    CreateEvent,
-    CreateTicketType,
-    CreateTicketTypeCommand,
     EndFinishedEvents,
     ExpirePendingOrders,
     GetEvent,
     GetOrder,
-    OrderLine,
-    PlaceOrder,
-    PlaceOrderCommand,
-    PublishEvent,
     RefundOrder,
 )
 from application.webhooks import ProcessStripeWebhook, WebhookHandlers
 from domain.errors import Conflict, NotFound
 from domain.permissions import Role
-from domain.ticketing import EventDetails
-from tests.ticketing.conftest import Backend
-
-
-async def published_event(b: Backend, admin, *, capacity=None, price_cents=0, quantity=10):
-    now = b.clock.now()
-    details = EventDetails(
-        title="Meetup",
-        starts_at=now + timedelta(days=7),
-        ends_at=now + timedelta(days=7, hours=2),
-        timezone="Europe/Paris",
-        capacity=capacity,
-    )
-    event = await CreateEvent(b.uow, b.clock).execute(admin, details)
-    await PublishEvent(b.uow).execute(admin, event.id)
-    tt = await CreateTicketType(b.uow, b.clock).execute(
-        admin,
-        CreateTicketTypeCommand(
-            event_id=event.id, name="General", price_cents=price_cents, currency="EUR", quantity=quantity
-        ),
-    )
-    return event, tt
-
-
-async def place(b: Backend, actor, event_id, *lines):
-    command = PlaceOrderCommand(event_id=event_id, items=tuple(OrderLine(tt, q) for tt, q in lines))
-    queries = (await b.queries(actor.organization_id, actor.user_id)).ticketing
-    return await PlaceOrder(b.uow, queries, b.clock, OrderPayments(b.uow, b.gateway)).execute(actor, command)
+from tests.fixtures.backends import Backend
+from tests.fixtures.ticketing import place, published_event
 
 
 async def test_pending_orders_expire_after_fifteen_minutes_and_release_their_seats(memory_backend: Backend) -> None:

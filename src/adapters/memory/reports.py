@@ -6,22 +6,9 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 
 from adapters.memory.store import MemoryStore
-from application.ports.reports import CsvRow
+from application.ports.reports import REPORT_HEADERS, CsvRow
 from domain.errors import NotFound
 from domain.reports import Report
-
-_HEADERS = {
-    "members": ("user_id", "name", "email", "role", "joined_at"),
-    "attendees": (
-        "ticket_id",
-        "code",
-        "ticket_type_id",
-        "holder_user_id",
-        "holder_name",
-        "holder_email",
-        "checked_in_at",
-    ),
-}
 
 
 class MemoryReportRepository:
@@ -43,7 +30,7 @@ class MemoryReportSource:
         self._store = store
 
     def header(self, kind: str) -> CsvRow:
-        return _HEADERS[kind]
+        return REPORT_HEADERS[kind]
 
     async def members(self, organization_id: uuid.UUID) -> AsyncIterator[CsvRow]:
         memberships = [m for (org, _), m in self._store.memberships.items() if org == organization_id]

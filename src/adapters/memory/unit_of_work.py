@@ -84,6 +84,7 @@ from application.ports.ticketing import (
     TicketRepository,
     TicketTypeRepository,
 )
+from application.ports.webhooks import WebhookUnitOfWorkFactory
 from domain.events import Aggregate, DomainEvent
 
 
@@ -193,6 +194,7 @@ class MemoryUnitOfWorkFactory(
     NotificationsUnitOfWorkFactory,
     ReportsUnitOfWorkFactory,
     AnnouncementUnitOfWorkFactory,
+    WebhookUnitOfWorkFactory,
 ):
     """The factory of every capability's unit-of-work port (the type checker holds it to each of them)."""
 

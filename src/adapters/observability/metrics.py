@@ -6,6 +6,8 @@ Label sets stay small and bounded: task names (a fixed list) and outcomes; never
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,6 +36,18 @@ SUCCESS, FAILURE, RETRIED, DEAD_LETTERED = "success", "failure", "retried", "dea
 WEBSOCKET_CONNECTIONS = Gauge(f"{PREFIX}_websocket_connections", "Open WebSocket connections in this process")
 WEBSOCKET_FRAMES_SENT = Counter(
     f"{PREFIX}_websocket_messages_delivered_total", "Frames sent to WebSocket clients by this process"
+)
+GC_PAUSES = Histogram(
+    f"{PREFIX}_gc_pause_seconds",
+    "Garbage collector pauses of this process, by generation",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+)
+GC_LONGEST_PAUSE = Gauge(f"{PREFIX}_gc_longest_pause_seconds", "Longest garbage collector pause of this process")
+
+REALTIME_FRAMES_RECEIVED = Counter(
+    f"{PREFIX}_realtime_frames_received_total",
+    "Frames this process received from the fan-out (only the topics its own sockets follow)",
 )
 
 OUTBOX_UNPUBLISHED = Gauge(f"{PREFIX}_outbox_unpublished", "Outbox rows not yet handed to the job queue")
@@ -79,6 +93,7 @@ class PrometheusSocketMetrics:
 
     def __init__(self) -> None:
         self._connections, self._frames = WEBSOCKET_CONNECTIONS, WEBSOCKET_FRAMES_SENT
+        self._received = REALTIME_FRAMES_RECEIVED
 
     def opened(self) -> None:
         self._connections.inc()
@@ -88,6 +103,35 @@ class PrometheusSocketMetrics:
 
     def delivered(self, frames: int) -> None:
         self._frames.inc(frames)
+
+    def received(self, frames: int) -> None:
+        self._received.inc(frames)
+
+
+_watching: list[bool] = []
+
+
+def watch_gc_pauses() -> None:
+    """Time every collection (gc.callbacks), so a GC pause on the delivery path shows in the metrics. Once per
+    process, however many applications it builds."""
+    if _watching:
+        return
+    _watching.append(True)
+    children = [GC_PAUSES.labels(str(generation)) for generation in range(3)]
+    started = [0.0]
+    longest = [0.0]
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+            return
+        pause = time.perf_counter() - started[0]
+        children[info["generation"]].observe(pause)
+        if pause > longest[0]:
+            longest[0] = pause
+            GC_LONGEST_PAUSE.set(pause)
+
+    gc.callbacks.append(callback)
 
 
 class PrometheusRetentionMetrics:

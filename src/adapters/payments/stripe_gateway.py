@@ -77,7 +77,7 @@ class StripePaymentGateway:
                         params={
                             "id": price_id,
                             "amount": amount_cents,
-                            "currency": currency,
+                            "currency": currency.lower(),  # Stripe's own case; ours is ISO upper case
                             "interval": interval,
                             "product": {"name": product_name},
                         },

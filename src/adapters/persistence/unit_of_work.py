@@ -90,6 +90,7 @@ from application.ports.ticketing import (
     TicketRepository,
     TicketTypeRepository,
 )
+from application.ports.webhooks import WebhookUnitOfWorkFactory
 from domain.events import Aggregate, DomainEvent
 
 # Both settings in one statement, transaction-local: they vanish at COMMIT/ROLLBACK, so a pooled
@@ -242,6 +243,7 @@ class SqlaUnitOfWorkFactory(
     NotificationsUnitOfWorkFactory,
     ReportsUnitOfWorkFactory,
     AnnouncementUnitOfWorkFactory,
+    WebhookUnitOfWorkFactory,
 ):
     """The factory of every capability's unit-of-work port (the type checker holds it to each of them).
 

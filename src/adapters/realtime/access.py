@@ -63,6 +63,10 @@ class ChannelAccess:
         # so that sockets which connected together (after a deploy, say) do not re-check together.
         self._last_check = time.monotonic() + random.uniform(0, limits.channel_recheck_seconds)
 
+    def due(self) -> bool:
+        """A delivery now would have to re-check channel access first."""
+        return time.monotonic() - self._last_check >= self._limits.channel_recheck_seconds
+
     async def recheck_if_due(self, *, minimum_age: float = 0.0) -> bool:
         """Before delivering: channel access (membership, grants) every channel_recheck_seconds.
         False when the socket is closing."""

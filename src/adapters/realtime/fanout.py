@@ -1,28 +1,29 @@
 """Fan-out between API processes: a frame published for a topic reaches the matching sockets of every process.
 
-RedisFanout uses redis.asyncio pub/sub directly (not Litestar's ChannelsPlugin): one pattern subscription
-per process feeds LocalHub, which hands each frame to bounded per-socket queues. ChannelsPlugin gives each
-subscriber its own task and an unbounded queue, and only drops messages silently when bounded; here a slow
-socket is closed instead, and each frame is encoded once per broadcast. InProcessFanout serves dev mode
-(no REDIS_URL): one process, the same hub.
+RedisFanout uses redis.asyncio pub/sub directly (not Litestar's ChannelsPlugin): each process subscribes to
+the topics its sockets follow (redis_topics.py) and feeds LocalHub, which hands each frame to its sockets.
+ChannelsPlugin gives each subscriber its own task and an unbounded queue, and only drops messages silently
+when bounded; here a slow socket is closed instead, and each frame is encoded once per broadcast.
+InProcessFanout serves dev mode (no REDIS_URL): one process, the same hub.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from adapters.realtime.close_codes import WS_1012_SERVICE_RESTART
 from adapters.realtime.hub import LocalHub
+from adapters.realtime.redis_topics import PREFIX, TopicConnection
 
 log = logging.getLogger("chapterhouse.realtime")
 
-PREFIX = "chapterhouse:rt:"
+__all__ = ["PREFIX", "Fanout", "InProcessFanout", "RedisFanout", "redis_fanout"]
 
 
 class Fanout(Protocol):
@@ -59,25 +60,29 @@ class InProcessFanout:
 
 
 class RedisFanout:
-    """Every process pattern-subscribes to all real-time topics once and filters locally (LocalHub).
-
-    Simple and race-free (no per-topic subscribe to wait for before a socket is live); the cost is that
-    each process sees every frame, which is fine until the traffic of all organizations outgrows one
-    Redis connection per process. If the subscription connection drops, frames published meanwhile are
-    lost for this process: its sockets are closed with 1012 so clients reconnect and resume by id."""
+    """Follows, per process, only the topics its sockets follow (the hub says when), on one pub/sub
+    connection: adding API processes adds capacity instead of making each one pay for every tenant's frames.
+    If the subscription connection drops, frames published meanwhile are lost for this process: the
+    followers of its topics are closed with 1012 so clients reconnect and resume by id."""
 
     def __init__(self, url: str, hub: LocalHub) -> None:
         self._url, self._hub = url, hub
         self._client: Redis | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
+        self._topics = TopicConnection(
+            self._subscriber_client, sharded=False, on_frame=self._on_frame, on_lost=self._on_lost
+        )
+        hub.attach(self._topics)
+
+    def _subscriber_client(self) -> Redis:
+        # No silent reconnect inside redis-py: a reconnect must close the sockets that lost frames.
+        return Redis.from_url(self._url, health_check_interval=30, retry=Retry(NoBackoff(), 0))
 
     async def start(self) -> None:
         self._client = Redis.from_url(self._url, socket_connect_timeout=2, socket_timeout=2)
-        self._reader = asyncio.create_task(self._read_forever(), name="realtime-fanout-reader")
+        self._topics.start()
 
     async def ready(self) -> None:
-        await self._subscribed.wait()
+        await self._topics.connected.wait()
 
     async def publish(self, topic: str, payload: str) -> None:
         assert self._client is not None, "start() first"
@@ -88,39 +93,21 @@ class RedisFanout:
             log.warning("realtime publish failed for %s", topic, exc_info=True)
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+        await self._topics.close()
         if self._client is not None:
             await self._client.aclose()
 
-    async def _read_forever(self) -> None:
-        backoff = 0.1
-        while True:
-            client = Redis.from_url(self._url, health_check_interval=30)
-            pubsub = client.pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.psubscribe(PREFIX + "*")
-                self._subscribed.set()
-                backoff = 0.1
-                while True:
-                    message = await pubsub.get_message(timeout=5.0)
-                    if message is None or message["type"] != "pmessage":
-                        continue
-                    topic = message["channel"].decode()[len(PREFIX) :]
-                    if self._hub.follows(topic):
-                        self._hub.dispatch(topic, message["data"].decode())
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError):
-                self._subscribed.clear()
-                log.warning("realtime subscription lost; closing local sockets and reconnecting", exc_info=True)
-                self._hub.abort_all(WS_1012_SERVICE_RESTART, "real-time backend restarting: reconnect and resume")
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
-                with contextlib.suppress(Exception):
-                    await client.aclose()
+    def _on_frame(self, topic: str, payload: str) -> None:
+        self._hub.dispatch(topic, payload)
+
+    def _on_lost(self, topics: set[str]) -> None:
+        self._hub.abort_topics(topics, WS_1012_SERVICE_RESTART, "real-time backend restarting: reconnect and resume")
+
+
+def redis_fanout(url: str, hub: LocalHub, *, cluster: bool) -> Fanout:
+    """Plain pub/sub on one Redis; sharded pub/sub on a Redis Cluster (cluster_fanout.py)."""
+    if cluster:
+        from adapters.realtime.cluster_fanout import ClusterFanout
+
+        return ClusterFanout(url, hub)
+    return RedisFanout(url, hub)

@@ -109,6 +109,18 @@ class Delivery:
     previous_id: uuid.UUID | None
     ordered: bool
     frame: str
+    wire: bytes = b""  # the frame as a server WebSocket frame, built once per process for all its sockets
+
+
+def text_frame(text: str) -> bytes:
+    """One final, unmasked text frame (RFC 6455 5.2) carrying `text`: what a server writes to every socket."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        return bytes((0x81, size)) + payload
+    if size < 65536:
+        return b"\x81\x7e" + size.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + size.to_bytes(8, "big") + payload
 
 
 def envelope(item_id: uuid.UUID, frame: str, *, previous_id: uuid.UUID | None = None, ordered: bool) -> str:
@@ -125,6 +137,7 @@ def open_envelope(payload: str) -> Delivery | None:
             previous_id=uuid.UUID(previous) if previous not in ("", UNORDERED) else None,
             ordered=previous != UNORDERED,
             frame=frame,
+            wire=text_frame(frame),
         )
     except ValueError:
         return None

@@ -16,6 +16,13 @@ class SocketLimits:
     idle_timeout_seconds: float = 90.0  # no client frame (a ping at least) for this long: close
     channel_recheck_seconds: float = 30.0  # on delivery, channel access (membership, grants) at most this often
     max_pending_per_subscription: int = 1000  # live frames held while a resuming subscribe loads its backlog
+    live_timeout_seconds: float = 5.0  # a subscribe waits this long for the fan-out to receive its topic
+
+    @property
+    def max_buffered_bytes(self) -> int:
+        """Frames written straight to the transport (wire.py) the client has not read yet, in bytes: the same
+        budget as the queue, counting a kilobyte a frame."""
+        return self.queue_size * 1024
 
 
 class TokenBucket:

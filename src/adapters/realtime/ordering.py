@@ -46,6 +46,10 @@ class OrderedSocket(Protocol):
 
     def offer(self, topic: str, frame: str | list[str]) -> None: ...
 
+    def send_live(self, topic: str, delivery: Delivery) -> None:
+        """One live frame, behind whatever was offered before it."""
+        ...
+
     def abort(self, code: int, reason: str) -> None: ...
 
     def is_current(self, subscription: Subscription) -> bool:
@@ -67,7 +71,7 @@ class ChannelOrder:
 
     def accept(self, subscription: Subscription, delivery: Delivery) -> None:
         if not delivery.ordered or subscription.channel_id is None:
-            self._socket.offer(subscription.topic, delivery.frame)
+            self._socket.send_live(subscription.topic, delivery)
             return
         if subscription.head is not None and delivery.id <= subscription.head:
             return
@@ -78,14 +82,14 @@ class ChannelOrder:
             elif subscription.repair is None or subscription.repair.done():
                 subscription.repair = asyncio.create_task(self._repair(subscription), name="ws-repair")
             return
-        self._socket.offer(subscription.topic, delivery.frame)
+        self._socket.send_live(subscription.topic, delivery)
         subscription.head = delivery.id
         self._release_early(subscription)
 
     def _release_early(self, subscription: Subscription) -> None:
         """Send the frames that were waiting for the head; forget those the head has overtaken."""
         while (waiting := subscription.early.pop(subscription.head, None)) is not None:
-            self._socket.offer(subscription.topic, waiting.frame)
+            self._socket.send_live(subscription.topic, waiting)
             subscription.head = waiting.id
         if subscription.head is not None:
             for previous_id, waiting in list(subscription.early.items()):

@@ -17,6 +17,7 @@ import msgspec
 from dishka import AsyncContainer
 from litestar import WebSocket
 from litestar.exceptions import WebSocketDisconnect
+from redis.exceptions import RedisError
 
 from adapters.realtime.access import ChannelAccess
 from adapters.realtime.close_codes import (
@@ -43,6 +44,7 @@ from adapters.realtime.frames import (
 from adapters.realtime.hub import LocalHub
 from adapters.realtime.limits import SocketLimits, TokenBucket
 from adapters.realtime.ordering import ChannelOrder, Subscription
+from adapters.realtime.wire import RawWriter
 from application.chat import ChannelGate, PostMessage, PostMessageCommand, SubscribeCommand, SubscribeToChannel
 from application.notifications import ResumeNotifications
 from application.ports.auth import Authenticator
@@ -67,6 +69,10 @@ class SocketMetrics(Protocol):
 
     def delivered(self, frames: int) -> None: ...
 
+    def received(self, frames: int) -> None:
+        """Frames the process received from the fan-out (counted by the hub, once per broadcast)."""
+        ...
+
 
 class NoSocketMetrics:
     def opened(self) -> None:
@@ -76,6 +82,9 @@ class NoSocketMetrics:
         """Not counted."""
 
     def delivered(self, frames: int) -> None:
+        """Not counted."""
+
+    def received(self, frames: int) -> None:
         """Not counted."""
 
 
@@ -92,8 +101,10 @@ class SocketSession:
         token_hash: bytes,
         principal: Principal,
         metrics: SocketMetrics | None = None,
+        writer: RawWriter | None = None,
     ) -> None:
         self._socket, self._container, self._hub, self._limits = socket, container, hub, limits
+        self._writer, self._sending = writer, False
         self._metrics: SocketMetrics = metrics or NoSocketMetrics()
         self._token_hash, self._principal = token_hash, principal
         self._queue: asyncio.Queue[Outgoing] = asyncio.Queue(maxsize=limits.queue_size)
@@ -104,6 +115,8 @@ class SocketSession:
         self._order = ChannelOrder(self, limits.max_pending_per_subscription)
         self._access = ChannelAccess(self, limits)
         self._closing = asyncio.Event()
+        # What run() waits on besides its tasks: a plain future, not one more task per socket.
+        self._closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._close_code, self._close_reason = WS_1000_NORMAL, ""
 
     @property
@@ -134,8 +147,25 @@ class SocketSession:
         if not self._closing.is_set():
             self._close_code, self._close_reason = code, reason
             self._closing.set()
+            if not self._closed.done():
+                self._closed.set_result(None)
 
     # --- what ordering and the re-checks use ----------------------------------------------------------
+    def send_live(self, topic: str, delivery: Delivery) -> None:
+        """A live frame, in order: written at once when nothing waits before it (no queued frame, no send in
+        progress, no access re-check due), else queued behind what waits."""
+        writer = self._writer
+        if writer is None or self._sending or not self._queue.empty() or not delivery.wire or self._access.due():
+            self.offer(topic, delivery.frame)
+            return
+        if self._closing.is_set() or not writer.open:
+            return
+        if writer.buffered > self._limits.max_buffered_bytes:
+            self.abort(WS_1013_TRY_AGAIN_LATER, "too slow: frames were not read in time; reconnect and resume")
+            return
+        writer.write(delivery.wire)
+        self._metrics.delivered(1)
+
     def offer(self, topic: str | None, frame: str | list[str]) -> None:
         try:
             self._queue.put_nowait((topic, frame))
@@ -167,10 +197,9 @@ class SocketSession:
             asyncio.create_task(self._receive_loop(), name="ws-receive"),
             asyncio.create_task(self._send_loop(), name="ws-send"),
             asyncio.create_task(self._access.watchdog(), name="ws-watchdog"),
-            asyncio.create_task(self._closing.wait(), name="ws-closing"),
         ]
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait([*tasks, self._closed], return_when=asyncio.FIRST_COMPLETED)
         finally:
             for task in tasks:
                 task.cancel()
@@ -276,7 +305,17 @@ class SocketSession:
         # between the backlog and the live stream, and duplicates are recognised by id.
         subscription = Subscription(topic=topic, channel=frame.channel, channel_id=channel_id)
         self._subscriptions[topic] = subscription
-        self._hub.add(topic, self)
+        live = self._hub.add(topic, self)
+        try:
+            async with asyncio.timeout(self._limits.live_timeout_seconds):
+                await asyncio.shield(live)  # the future is shared by the topic's followers
+        except (TimeoutError, RedisError, OSError):
+            if self.is_current(subscription):
+                self._unsubscribe(frame.channel)
+            self._reply(error("real-time backend unavailable: try again later", frame.channel))
+            return
+        if not self.is_current(subscription):
+            return  # unsubscribed meanwhile
         try:
             backlog, truncated, head = await self.in_request(lambda c: self._load_backlog(c, channel_id, after))
         except DomainError as exc:
@@ -346,7 +385,9 @@ class SocketSession:
 
     async def _send_loop(self) -> None:
         while True:
+            self._sending = False
             batch = [await self._queue.get()]
+            self._sending = True
             while not self._queue.empty() and len(batch) < 64:
                 batch.append(self._queue.get_nowait())
             if any(topic is not None for topic, _ in batch):

@@ -15,6 +15,7 @@ from adapters.realtime.hub import LocalHub
 from adapters.realtime.limits import SocketLimits, TokenBucket
 from adapters.realtime.session import SocketMetrics, SocketSession
 from adapters.realtime.watch import TokenWatch
+from adapters.realtime.wire import RawWriter
 from application.identity import hash_token
 from application.ports.auth import Authenticator
 from domain.errors import AuthenticationFailed
@@ -63,6 +64,7 @@ async def _serve(socket: WebSocket[Any, Any, Any], container: AsyncContainer, me
         token_hash=token_hash,
         principal=principal,
         metrics=metrics,
+        writer=RawWriter.for_scope(socket.scope),
     )
     watch: TokenWatch = await container.get(TokenWatch)
     watch.watch(session, socket.app.state.dishka_container)

@@ -22,6 +22,19 @@ class NotificationView:
     created_at: datetime
     read_at: datetime | None
 
+    @classmethod
+    def of(cls, n: Notification) -> NotificationView:
+        return cls(
+            id=n.id,
+            organization_id=n.organization_id,
+            kind=n.kind,
+            title=n.title,
+            body=n.body,
+            data=dict(n.data),
+            created_at=n.created_at,
+            read_at=n.read_at,
+        )
+
 
 class NotificationRepository(Protocol):
     """Notifications of the unit of work's organization only."""

@@ -11,6 +11,20 @@ from domain.reports import Report
 
 CsvRow = Sequence[str]
 
+# The header row of each kind of report, shared by every row source.
+REPORT_HEADERS: dict[str, tuple[str, ...]] = {
+    "members": ("user_id", "name", "email", "role", "joined_at"),
+    "attendees": (
+        "ticket_id",
+        "code",
+        "ticket_type_id",
+        "holder_user_id",
+        "holder_name",
+        "holder_email",
+        "checked_in_at",
+    ),
+}
+
 
 class ReportRepository(Protocol):
     """Reports of the unit of work's organization only."""

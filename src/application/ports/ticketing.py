@@ -175,6 +175,22 @@ class TicketTypeView:
     max_per_order: int
     created_at: datetime
 
+    @classmethod
+    def of(cls, tt: TicketType) -> TicketTypeView:
+        return cls(
+            id=tt.id,
+            event_id=tt.event_id,
+            name=tt.name,
+            price_cents=tt.price_cents,
+            currency=tt.currency,
+            quantity=tt.quantity,
+            reserved=tt.reserved,
+            sales_start=tt.sales_start,
+            sales_end=tt.sales_end,
+            max_per_order=tt.max_per_order,
+            created_at=tt.created_at,
+        )
+
 
 @dataclass(frozen=True)
 class HolderView:

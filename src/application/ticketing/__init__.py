@@ -40,7 +40,6 @@ from application.ticketing.ticket_types import (
     CreateTicketType,
     CreateTicketTypeCommand,
     ListTicketTypes,
-    ticket_type_view,
 )
 
 __all__ = [
@@ -76,6 +75,5 @@ __all__ = [
     "UpdateEvent",
     "UpdateEventCommand",
     "require_chapter",
-    "ticket_type_view",
     "visible_event",
 ]

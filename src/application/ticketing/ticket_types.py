@@ -48,23 +48,7 @@ class CreateTicketType:
             await uow.ticket_types.add(ticket_type)
             uow.collect(ticket_type)
             await uow.commit()
-        return ticket_type_view(ticket_type)
-
-
-def ticket_type_view(tt: TicketType) -> TicketTypeView:
-    return TicketTypeView(
-        id=tt.id,
-        event_id=tt.event_id,
-        name=tt.name,
-        price_cents=tt.price_cents,
-        currency=tt.currency,
-        quantity=tt.quantity,
-        reserved=tt.reserved,
-        sales_start=tt.sales_start,
-        sales_end=tt.sales_end,
-        max_per_order=tt.max_per_order,
-        created_at=tt.created_at,
-    )
+        return TicketTypeView.of(ticket_type)
 
 
 class ListTicketTypes:

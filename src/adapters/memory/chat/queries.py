@@ -149,19 +149,6 @@ class MemoryMessageQueries:
         return [self._view(m) for m in rows[:limit]]
 
 
-def _notification_view(n: Notification) -> NotificationView:
-    return NotificationView(
-        id=n.id,
-        organization_id=n.organization_id,
-        kind=n.kind,
-        title=n.title,
-        body=n.body,
-        data=dict(n.data),
-        created_at=n.created_at,
-        read_at=n.read_at,
-    )
-
-
 class MemoryNotificationQueries:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -182,13 +169,13 @@ class MemoryNotificationQueries:
         rows = [n for n in reversed(self._mine(user_id)) if not unread_only or n.read_at is None]
         if before is not None:
             rows = [n for n in rows if n.id < before[1]]
-        return [_notification_view(n) for n in rows[:limit]]
+        return [NotificationView.of(n) for n in rows[:limit]]
 
     async def get_for_user(self, user_id: uuid.UUID, notification_id: uuid.UUID) -> NotificationView | None:
-        return next((_notification_view(n) for n in self._mine(user_id) if n.id == notification_id), None)
+        return next((NotificationView.of(n) for n in self._mine(user_id) if n.id == notification_id), None)
 
     async def since(self, user_id: uuid.UUID, *, after: uuid.UUID, limit: int) -> list[NotificationView]:
-        return [_notification_view(n) for n in self._mine(user_id) if n.id > after][:limit]
+        return [NotificationView.of(n) for n in self._mine(user_id) if n.id > after][:limit]
 
 
 class MemoryChannelAccessPolicy:

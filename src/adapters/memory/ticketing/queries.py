@@ -75,22 +75,7 @@ class MemoryTicketingQueries:
             ),
             key=lambda tt: (tt.created_at, tt.id),
         )
-        return [
-            TicketTypeView(
-                id=tt.id,
-                event_id=tt.event_id,
-                name=tt.name,
-                price_cents=tt.price_cents,
-                currency=tt.currency,
-                quantity=tt.quantity,
-                reserved=tt.reserved,
-                sales_start=tt.sales_start,
-                sales_end=tt.sales_end,
-                max_per_order=tt.max_per_order,
-                created_at=tt.created_at,
-            )
-            for tt in rows
-        ]
+        return [TicketTypeView.of(tt) for tt in rows]
 
     async def list_attendees(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, *, limit: int, after: Key | None

@@ -7,22 +7,11 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
-from application.ports.reports import CsvRow
+from application.ports.reports import REPORT_HEADERS, CsvRow
 
 _CURSOR_PREFETCH = 500
 
-_HEADERS = {
-    "members": ("user_id", "name", "email", "role", "joined_at"),
-    "attendees": (
-        "ticket_id",
-        "code",
-        "ticket_type_id",
-        "holder_user_id",
-        "holder_name",
-        "holder_email",
-        "checked_in_at",
-    ),
-}
+
 
 _MEMBERS = """
 SELECT m.user_id, u.name, u.email, m.role, m.joined_at
@@ -53,7 +42,7 @@ class PgReportSource:
         self._pool = pool
 
     def header(self, kind: str) -> CsvRow:
-        return _HEADERS[kind]
+        return REPORT_HEADERS[kind]
 
     def members(self, organization_id: uuid.UUID) -> AsyncIterator[CsvRow]:
         return self._stream(organization_id, _MEMBERS, organization_id)
