@@ -3,56 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from adapters.memory.ticketing.my_orders import MemoryMyOrderQueries
-from adapters.memory.ticketing.public_queries import MemoryPublicQueries
-from adapters.persistence.connection import RequestConnection
-from adapters.persistence.ticketing.my_orders import PgMyOrderQueries
-from adapters.persistence.ticketing.public_queries import PgPublicQueries
 from application.ports.public import PublicEventFilter
 from domain.community import Chapter
 from domain.permissions import Actor, Role
 from domain.ticketing import Event, EventDetails, EventVisibility, Order, TicketType
-from entrypoints.database import create_read_pool
-from entrypoints.settings import Settings
-from tests.ticketing.conftest import Backend
+from tests.fixtures.backends import Backend
 
 Ports = Callable[[uuid.UUID | None], Awaitable[tuple[Any, Any]]]
 
 
 @pytest.fixture
-async def ports(backend: Backend, settings: Settings) -> AsyncIterator[Ports]:
+def ports(backend: Backend) -> Ports:
     """(public queries, my-order queries) on a fresh request connection; user_id as the request's user."""
-    if backend.store is not None:
-        store = backend.store
 
-        async def memory(user_id: uuid.UUID | None) -> tuple[Any, Any]:
-            return MemoryPublicQueries(store), MemoryMyOrderQueries(store)
+    async def of(user_id: uuid.UUID | None) -> tuple[Any, Any]:
+        reads = await backend.reads(None, user_id)
+        return reads.public, reads.my_orders
 
-        yield memory
-        return
-    pool = await create_read_pool(settings)
-    connections: list[RequestConnection] = []
-
-    async def sql(user_id: uuid.UUID | None) -> tuple[Any, Any]:
-        connection = RequestConnection(pool)
-        connections.append(connection)
-        conn = await connection.for_authentication()
-        await conn.execute(
-            "SELECT set_config('app.organization_id', '', false), set_config('app.user_id', $1, false)",
-            str(user_id or ""),
-        )
-        return PgPublicQueries(connection), PgMyOrderQueries(connection)
-
-    yield sql
-    for connection in connections:
-        await connection.release()
-    await pool.close()
+    return of
 
 
 async def _slug(b: Backend, admin: Actor) -> str:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from tests.conftest import register
-from tests.ticketing.helpers import add_member, create_event, create_ticket_type, future, order
+from tests.fixtures.api import register
+from tests.fixtures.ticketing import add_member, create_event, create_ticket_type, future, order
 
 
 async def _public_event(owner, org_id, **fields):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import register
-from tests.ticketing.helpers import add_member, create_event, create_ticket_type
+from tests.fixtures.api import register
+from tests.fixtures.ticketing import add_member, create_event, create_ticket_type
 
 pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
 
