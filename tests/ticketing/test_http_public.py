@@ -1,4 +1,5 @@
-"""The public side over HTTP on real PostgreSQL, no token: what shows, what is 404, seats left, ETags, iCal."""
+"""The public side over HTTP (PostgreSQL and the memory twins), no token: what shows, what is 404, seats
+left, UTC timestamps, ETags, iCal."""
 
 from __future__ import annotations
 
@@ -102,6 +103,22 @@ async def test_seats_left_match_the_counters_after_a_rush(api):
         vip["id"]: min(room, 4 - reserved[vip["id"]]),
     }
     assert {t["price_cents"] for t in public["ticket_types"]} == {0}
+
+
+async def test_public_reads_answer_in_utc_z_and_upper_case_currency_like_every_read(api):
+    owner = await register(api)
+    org = await owner.create_org()
+    event = await _public_event(
+        owner, org["id"], starts_at="2031-03-01T19:30:00+01:00", ends_at="2031-03-01T22:00:00.250000-05:00"
+    )
+    await create_ticket_type(owner, org["id"], event["id"], price_cents=500, currency="eur")
+    for url in (f"/api/public/orgs/{org['slug']}/events/{event['id']}", f"/api/public/orgs/{org['slug']}/events"):
+        response = await api.get(url)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        shown = body["items"][0] if "items" in body else body
+        assert (shown["starts_at"], shown["ends_at"]) == ("2031-03-01T18:30:00Z", "2031-03-02T03:00:00.250000Z")
+        assert [t["currency"] for t in shown["ticket_types"]] == ["EUR"]
 
 
 async def test_etag_round_trip_answers_304_and_a_change_gives_a_new_body(api):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -37,8 +37,21 @@ OrgSlug = Annotated[str, Parameter(max_length=63)]
 _304 = ResponseSpec(data_container=None, description="Not modified: the ETag in If-None-Match still holds")
 
 
+def _in_utc(value: Any) -> Any:
+    """Every timestamp in UTC (`Z`), as in every other JSON body: these bodies are encoded here, before the
+    ETag, so the app's response class never sees them."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if isinstance(value, msgspec.Struct):
+        fields = {name: _in_utc(getattr(value, name)) for name in value.__struct_fields__}
+        return msgspec.structs.replace(value, **fields)
+    if isinstance(value, list | tuple):
+        return type(value)(_in_utc(item) for item in value)
+    return value
+
+
 def _json(data: Any, kind: type[msgspec.Struct]) -> bytes:
-    return msgspec.json.encode(to_struct(data, kind))
+    return msgspec.json.encode(_in_utc(to_struct(data, kind)))
 
 
 class PublicCacheProvider(Provider):
