@@ -68,11 +68,15 @@ async def seed(owner_url: str, members: int) -> tuple[uuid.UUID, uuid.UUID]:
         now = datetime.now(UTC)
         org_id, owner_id = uuid.uuid4(), uuid.uuid4()
         users = [(owner_id, f"owner-{org_id.hex[:8]}@example.com", "Owner", "x", now)]
-        users += [(uuid.uuid4(), f"member{n}-{org_id.hex[:8]}@example.com", f"Member {n}", "x", now)
-                  for n in range(members - 1)]
+        users += [
+            (uuid.uuid4(), f"member{n}-{org_id.hex[:8]}@example.com", f"Member {n}", "x", now)
+            for n in range(members - 1)
+        ]
         await conn.execute(
             "INSERT INTO organizations (id, name, slug, created_at) VALUES ($1, 'Bench', $2, $3)",
-            org_id, f"bench-{org_id.hex[:12]}", now,
+            org_id,
+            f"bench-{org_id.hex[:12]}",
+            now,
         )
         await conn.copy_records_to_table(
             "users", records=users, columns=["id", "email", "name", "password_hash", "created_at"]
@@ -154,8 +158,9 @@ async def main_async(args: argparse.Namespace) -> int:
         warm_org_id, warm_owner_id = await seed(owner_url, 1)
         worker = start_worker(owner_url, redis_url, smtp_port, queue)
 
-        settings = Settings(env=Environment.TEST, database_url=owner_url, secret_key=SECRET, redis_url=redis_url,
-                            job_queue=queue)
+        settings = Settings(
+            env=Environment.TEST, database_url=owner_url, secret_key=SECRET, redis_url=redis_url, job_queue=queue
+        )
         container = build_container(settings)
         try:
             # Warm-up: a one-member announcement, so connection pools and the worker's first-use costs are
@@ -184,9 +189,7 @@ async def main_async(args: argparse.Namespace) -> int:
         conn = await asyncpg.connect(asyncpg_url(owner_url))
         async with conn.transaction():
             await conn.execute("SELECT set_config('app.organization_id', $1, true)", str(org_id))
-            notifications = await conn.fetchval(
-                "SELECT count(*) FROM notifications WHERE organization_id = $1", org_id
-            )
+            notifications = await conn.fetchval("SELECT count(*) FROM notifications WHERE organization_id = $1", org_id)
         await conn.close()
         print(f"announcement to {args.members} members (batches of 500, one worker process)")
         print(f"  request (use case, one outbox row): {(accepted_at - started) * 1000:.1f} ms")
@@ -197,11 +200,19 @@ async def main_async(args: argparse.Namespace) -> int:
         emit(
             "announcement_fanout",
             [
-                {"target": "smtp sink floor (one connection)", "baseline": True, "throughput": floor,
-                 "unit": "emails/s"},
-                {"target": f"announcement to {args.members} members", "throughput": args.members / elapsed,
-                 "unit": "emails/s", "ratio": (args.members / elapsed) / floor,
-                 "note": f"{elapsed:.1f} s until every email was accepted; {notifications} notifications"},
+                {
+                    "target": "smtp sink floor (one connection)",
+                    "baseline": True,
+                    "throughput": floor,
+                    "unit": "emails/s",
+                },
+                {
+                    "target": f"announcement to {args.members} members",
+                    "throughput": args.members / elapsed,
+                    "unit": "emails/s",
+                    "ratio": (args.members / elapsed) / floor,
+                    "note": f"{elapsed:.1f} s until every email was accepted; {notifications} notifications",
+                },
             ],
         )
         return 0

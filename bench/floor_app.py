@@ -1,6 +1,6 @@
 """The floor for bench/members_list.py: the least a Litestar process can do to serve the member list.
 
-One GET handler, the same SELECT as the app's member list (adapters/persistence/queries.py,
+One GET handler, the same SELECT as the app's member list (adapters/persistence/identity/queries.py,
 _MEMBERS_FIRST) on an asyncpg pool connected as the owner (no token check, no RLS, no dishka, no
 middleware), the same JSON shape encoded by msgspec, served by uvicorn with the options of
 `chapterhouse serve` (one worker, no access log).

@@ -224,18 +224,14 @@ def find_or_start_redis() -> tuple[str, subprocess.Popen[bytes] | None, str]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=500, help="kicks in flight in the producer")
     args = parser.parse_args()
 
     url, server, where = find_or_start_redis()
     try:
-        print(
-            f"{args.jobs} no-op jobs per variant, {where}, worker in a subprocess, producer in this process"
-        )
+        print(f"{args.jobs} no-op jobs per variant, {where}, worker in a subprocess, producer in this process")
         results = [await run_variant(v, url, args.jobs, args.concurrency) for v in VARIANTS]
     finally:
         if server is not None:

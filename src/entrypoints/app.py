@@ -16,18 +16,14 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore as MemoryKeyValueStore
-from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, Message, Middleware, Receive, Scope, Send
-from redis.asyncio.cluster import RedisCluster
 
 from adapters.http.body_limits import body_limits
 from adapters.http.errors import EXCEPTION_HANDLERS
 from adapters.http.metrics_access import metrics_guard
 from adapters.http.middleware import request_context_middleware
 from adapters.http.operations.controllers import operations_handlers
-from adapters.http.rate_limit_store import FallbackStore
+from adapters.http.rate_limit_store import rate_limit_store
 from adapters.http.routes import RATE_LIMITED_ROUTE_HANDLERS, ROUTE_HANDLERS
 from adapters.http.security_headers import add_security_headers
 from adapters.memory.store import MemoryStore
@@ -74,13 +70,6 @@ class RedisCheck:
             await client.aclose()
 
 
-def rate_limit_redis(url: str) -> Any:
-    from redis.asyncio import Redis
-
-    # Short timeouts: while Redis is down, a login waits at most this long before the local limiter takes over.
-    return Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0)
-
-
 def return_read_connection_early(app: ASGIApp) -> ASGIApp:
     """Give the request's read connection back to the pool once the response is ready to go out.
 
@@ -122,12 +111,7 @@ def create_app(
         path="/", route_handlers=RATE_LIMITED_ROUTE_HANDLERS, middleware=[auth_rate_limit.middleware]
     )
     api_router = DishkaRouter(path="/", route_handlers=API_CONTROLLERS)
-    rate_store: Store = MemoryKeyValueStore()
-    if settings.redis_url and settings.redis_cluster:  # one key per client and window: any slot will do
-        cluster = RedisCluster.from_url(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=1.0)
-        rate_store = FallbackStore(RedisStore(cluster, namespace="chapterhouse-rl"))  # type: ignore[arg-type]
-    elif settings.redis_url:
-        rate_store = FallbackStore(RedisStore(rate_limit_redis(settings.redis_url), namespace="chapterhouse-rl"))
+    rate_store = rate_limit_store(settings.redis_url, cluster=settings.redis_cluster)
 
     async def close_container() -> None:
         await container.close()

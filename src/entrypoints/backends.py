@@ -53,6 +53,7 @@ from adapters.persistence.chat.queries import (
 )
 from adapters.persistence.community.queries import PgCommunityQueries
 from adapters.persistence.connection import FairGate, RequestConnection
+from adapters.persistence.identity.member_pages import PgMemberPages
 from adapters.persistence.identity.queries import PgAuthenticator, PgMemberQueries, PgUserQueries
 from adapters.persistence.jobs.repositories import SqlaDeadLetters, SqlaOutbox, SqlaProcessedEvents
 from adapters.persistence.maintenance import PgMaintenanceQueries
@@ -61,6 +62,7 @@ from adapters.persistence.ticketing.my_orders import PgMyOrderQueries
 from adapters.persistence.ticketing.public_queries import PgPublicQueries
 from adapters.persistence.ticketing.queries import PgTicketingQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
+from application.member_list import SequentialMemberPages
 from application.ports.admin import AdminQueries
 from application.ports.announcements import AudienceQueries
 from application.ports.audit import AuditQueries
@@ -69,6 +71,7 @@ from application.ports.chat import ChannelAccessPolicy, ChannelQueries, MessageQ
 from application.ports.community import CommunityQueries
 from application.ports.email import EmailSender
 from application.ports.jobs import DeadLetters, Outbox, ProcessedEvents
+from application.ports.member_pages import MemberPagesByToken
 from application.ports.my_orders import MyOrderQueries
 from application.ports.notifications import NotificationQueries
 from application.ports.payments import PaymentGateway
@@ -125,14 +128,17 @@ class PostgresBackend(Provider):
         return FairGate(settings.db_pool_size)
 
     @provide(scope=Scope.REQUEST)
-    async def request_connection(self, pool: asyncpg.Pool, gate: FairGate) -> AsyncIterator[RequestConnection]:
-        connection = RequestConnection(pool, gate)
+    async def request_connection(
+        self, pool: asyncpg.Pool, gate: FairGate, settings: Settings
+    ) -> AsyncIterator[RequestConnection]:
+        connection = RequestConnection(pool, gate, single_statements=not settings.db_transaction_pooler)
         yield connection
         await connection.release()
 
     # The read side: one request connection each.
     authenticator = provide(PgAuthenticator, provides=Authenticator, scope=Scope.REQUEST)
     member_queries = provide(PgMemberQueries, provides=MemberQueries, scope=Scope.REQUEST)
+    member_pages = provide(PgMemberPages, provides=MemberPagesByToken, scope=Scope.REQUEST)
     user_queries = provide(PgUserQueries, provides=UserQueries, scope=Scope.REQUEST)
     admin_queries = provide(PgAdminQueries, provides=AdminQueries, scope=Scope.REQUEST)
     audit_queries = provide(PgAuditQueries, provides=AuditQueries, scope=Scope.REQUEST)
@@ -186,6 +192,7 @@ class MemoryBackend(Provider):
 
     authenticator = provide(MemoryAuthenticator, provides=Authenticator, scope=Scope.REQUEST)
     member_queries = provide(MemoryMemberQueries, provides=MemberQueries, scope=Scope.REQUEST)
+    member_pages = provide(SequentialMemberPages, provides=MemberPagesByToken, scope=Scope.REQUEST)
     user_queries = provide(MemoryUserQueries, provides=UserQueries, scope=Scope.REQUEST)
     admin_queries = provide(MemoryAdminQueries, provides=AdminQueries, scope=Scope.REQUEST)
     audit_queries = provide(MemoryAuditQueries, provides=AuditQueries, scope=Scope.REQUEST)

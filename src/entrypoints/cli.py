@@ -37,6 +37,10 @@ def cmd_db(args: argparse.Namespace) -> int:
         print("models and migrations agree")
     elif args.action == "url":
         print(settings.database_url)
+    elif args.action == "distribute":
+        from entrypoints.distribute import run
+
+        return run(settings.database_url)
     else:
         from alembic import command
 
@@ -226,8 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
     add_dev_commands(p, formatter)  # `dev pay ...`
 
-    db = add("db", "schema migrations (alembic, on DATABASE_URL or the embedded server)")
-    db.add_argument("action", choices=["upgrade", "downgrade", "check", "url", "history", "current", "revision"])
+    db = add("db", "schema migrations (alembic); `db distribute` spreads the schema over a Citus cluster")
+    db.add_argument(
+        "action", choices=["upgrade", "downgrade", "check", "url", "history", "current", "revision", "distribute"]
+    )
     db.add_argument("revision", nargs="?", help="target of upgrade (default head) or downgrade (default -1)")
     db.add_argument("-m", "--message", help="revision: the new migration's title")
     db.add_argument("--autogenerate", action="store_true", help="revision: diff the models against the database")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -122,29 +123,43 @@ def check(url: str) -> None:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    url = sqlalchemy_url(settings.runtime_database_url)
+    if settings.db_transaction_pooler:
+        url += ("&" if "?" in url else "?") + "prepared_statement_cache_size=0"
     return create_async_engine(
-        sqlalchemy_url(settings.runtime_database_url),
+        url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout_seconds,  # then 503 (adapters/http/unavailable.py), not a queue
         pool_pre_ping=False,
-        connect_args=_connect_args(),
+        connect_args=_connect_args(settings.db_transaction_pooler),
     )
 
 
-def _connect_args() -> dict[str, Any]:
-    # The JIT costs more than it saves on short OLTP queries.
-    return {"server_settings": {"jit": "off", "application_name": "chapterhouse"}}
+def _connect_args(transaction_pooler: bool = False) -> dict[str, Any]:
+    if not transaction_pooler:
+        # The JIT costs more than it saves on short OLTP queries.
+        return {"server_settings": {"jit": "off", "application_name": "chapterhouse"}}
+    # Behind a transaction pooler: no statement cache, uniquely named statements (a server connection may
+    # have served other clients), and only startup parameters PgBouncer passes (set jit per role instead).
+    return {
+        "server_settings": {"application_name": "chapterhouse"},
+        "statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__chapterhouse_{uuid.uuid4().hex}__",
+    }
 
 
 async def create_read_pool(settings: Settings) -> asyncpg.Pool:
+    pooler = settings.db_transaction_pooler
     pool = await asyncpg.create_pool(
         asyncpg_url(settings.runtime_database_url),
         min_size=1,
         max_size=settings.db_pool_size,
         reset=keep_session,
-        server_settings={"jit": "off", "application_name": "chapterhouse-read"},
-    )
+        statement_cache_size=0 if pooler else 100,
+        server_settings={"application_name": "chapterhouse-read"} if pooler else
+        {"jit": "off", "application_name": "chapterhouse-read"},
+    )  # fmt: skip
     assert pool is not None
     return pool
 

@@ -62,6 +62,9 @@ class Settings:
     # start-up refuses when db_processes of them would not fit the server's max_connections (docs/operations.md).
     db_pool_size: int = 10
     db_processes: int = 3
+    # The database URL leads to a transaction pooler (PgBouncer pool_mode=transaction, before 1.21): no
+    # prepared statement outlives a transaction, and every read runs inside one (docs/scaling.md).
+    db_transaction_pooler: bool = False
     db_pool_timeout_seconds: float = 5.0  # waiting longer for a connection answers 503 instead
     # Request bodies: bigger or deeper JSON is refused at the edge (400) before any handler runs.
     http_max_body_bytes: int = 1_048_576
@@ -140,6 +143,7 @@ class Settings:
             data_dir=Path(get("DATA_DIR") or ".data"),
             db_pool_size=get_int("DB_POOL_SIZE", 10),
             db_processes=get_int("DB_PROCESSES", 3),
+            db_transaction_pooler=get("DB_TRANSACTION_POOLER") in ("1", "true"),
             db_pool_timeout_seconds=get_float("DB_POOL_TIMEOUT_SECONDS", 5.0),
             http_max_body_bytes=get_int("HTTP_MAX_BODY_BYTES", 1_048_576),
             http_max_json_depth=get_int("HTTP_MAX_JSON_DEPTH", 32),

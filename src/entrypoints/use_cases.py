@@ -39,6 +39,7 @@ from application.community import (
 )
 from application.identity import GetMe, LogIn, LogOut, RegisterUser
 from application.invitations import AcceptInvitation, InviteMember
+from application.member_list import ListMembersByToken
 from application.notifications import (
     DeliverNotifications,
     ListMyNotifications,
@@ -97,7 +98,7 @@ USE_CASES = (
     # identity and organizations
     RegisterUser, LogIn, LogOut, GetMe,
     CreateOrganization, GetOrganization, RenameOrganization, ListMyOrganizations,
-    ListMembers, ChangeMemberRole, RemoveMember, InviteMember, AcceptInvitation,
+    ListMembers, ListMembersByToken, ChangeMemberRole, RemoveMember, InviteMember, AcceptInvitation,
     # billing and the platform admin
     Entitlements, ListPlans, GetSubscription, ChangeSubscription, ProcessStripeWebhook,
     SetPlatformAdmin, ListOrganizationsForAdmin, SuspendOrganization, ReactivateOrganization,

@@ -89,10 +89,14 @@ async def test_sql_that_forgets_the_tenant_filter_sees_only_the_tenant_rows(clie
                 uuid.uuid4(),
                 uuid.UUID(channel_a["id"]),
             )
-        # The user-side policy shows channel rows of one's own organizations, never messages.
+        # The user-side policy shows channel rows of one's own organizations (once the transaction names
+        # them), never messages.
         await conn.execute("SELECT set_config('app.organization_id', '', false)")
-        await conn.execute("SELECT set_config('app.user_id', $1, false)", alice.id)
-        assert {r["id"] for r in await conn.fetch("SELECT id FROM channels")} == {uuid.UUID(channel_a["id"])}
-        assert await conn.fetchval("SELECT count(*) FROM messages") == 0
+        async with conn.transaction():
+            await conn.execute("SELECT app_scope(NULL, $1)", uuid.UUID(alice.id))
+            assert await conn.fetchval("SELECT count(*) FROM channels") == 0
+            await conn.execute("SELECT app_reveal_member_organizations()")
+            assert {r["id"] for r in await conn.fetch("SELECT id FROM channels")} == {uuid.UUID(channel_a["id"])}
+            assert await conn.fetchval("SELECT count(*) FROM messages") == 0
     finally:
         await conn.close()

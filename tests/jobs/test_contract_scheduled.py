@@ -21,7 +21,7 @@ async def invitation_exists(b: Backend, organization_id: Any, invitation_id: Any
     if b.store is not None:
         return invitation_id in b.store.invitations
     async with b.pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT set_config('app.organization_id', $1, true)", str(organization_id))
+        await conn.execute("SELECT app_scope($1, NULL)", organization_id)
         return bool(await conn.fetchval("SELECT count(*) FROM invitations WHERE id = $1", invitation_id))
 
 

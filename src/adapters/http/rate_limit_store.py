@@ -10,6 +10,9 @@ from datetime import timedelta
 
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 log = logging.getLogger("chapterhouse.rate_limit")
@@ -80,3 +83,17 @@ class FallbackStore(Store):
             except (RedisError, OSError) as error:
                 self._failed(error)
         return await self._local.expires_in(key)
+
+
+def rate_limit_store(redis_url: str | None, *, cluster: bool) -> Store:
+    """The sign-up/log-in limiter's store: Redis (or a Redis Cluster) behind the local fallback, else memory.
+
+    Short timeouts: while Redis is down, a login waits at most this long before the local limiter takes over."""
+    if not redis_url:
+        return MemoryStore()
+    if cluster:  # one key per client and window: any slot will do
+        # RedisStore is typed for a single-node client; a cluster client serves the same commands.
+        client = RedisCluster.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=1.0)
+        return FallbackStore(RedisStore(client, namespace="chapterhouse-rl"))  # type: ignore[arg-type]
+    single = Redis.from_url(redis_url, socket_connect_timeout=0.5, socket_timeout=1.0)
+    return FallbackStore(RedisStore(single, namespace="chapterhouse-rl"))

@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 
 from adapters.persistence.connection import RequestConnection
+from adapters.persistence.scope import SET_TENANT
 from application.ports.admin import OrganizationUsageRow
 
 _ORGANIZATIONS_FIRST = """
@@ -24,7 +25,7 @@ SELECT id, name, slug, created_at, suspended_at FROM organizations
 WHERE (created_at, id) > ($2, $3)
 ORDER BY created_at, id LIMIT $1
 """
-_SET_TENANT = "SELECT set_config('app.organization_id', $1::text, true)"
+_SET_TENANT = SET_TENANT
 # The subscription row and the member count of the tenant just set; the WHERE clauses repeat the tenant so
 # the query is right on its own, and RLS stands behind them.
 _TENANT_USAGE = """
@@ -50,7 +51,7 @@ class PgAdminQueries:
             else:
                 organizations = await conn.fetch(_ORGANIZATIONS_AFTER, limit, after[0], after[1])
             for org in organizations:
-                await conn.execute(_SET_TENANT, str(org["id"]))
+                await conn.execute(_SET_TENANT, org["id"])
                 usage = await conn.fetchrow(_TENANT_USAGE, org["id"])
                 rows.append(
                     OrganizationUsageRow(

@@ -6,6 +6,7 @@ import uuid
 
 import asyncpg
 
+from adapters.persistence.scope import SET_TENANT
 from application.ports.announcements import Contact
 from domain.announcements import Audience, AudienceTarget
 from domain.permissions import ChapterRole
@@ -45,7 +46,7 @@ class PgAudienceQueries:
 
     async def _fetch(self, organization_id: uuid.UUID, query: str, *args: object) -> list[asyncpg.Record]:
         async with self._pool.acquire() as conn, conn.transaction(readonly=True):
-            await conn.execute("SELECT set_config('app.organization_id', $1, true)", str(organization_id))
+            await conn.execute(SET_TENANT, organization_id)
             return list(await conn.fetch(query, organization_id, *args))
 
     async def target(

@@ -1,9 +1,10 @@
-"""The read side's connection: one pooled asyncpg connection per request, its tenant scope cleared on checkout.
+"""The read side's connection: one pooled asyncpg connection per request, read in one transaction.
 
-A request borrows one asyncpg connection. app_authenticate() (a migration-managed function) checks
-the token and the membership and sets the tenant on that connection in the same round trip. The pool
-does not reset a connection when it goes back (that would cost a round trip per request): the next
-borrower clears the scope in its first statement instead (RequestConnection).
+A request borrows one asyncpg connection and reads in one transaction on it. app_authenticate_scoped()
+(a migration-managed function) checks the token and the membership and sets the tenant with SET LOCAL
+in the same round trip; the end of the transaction at release ends the scope, so the connection carries
+nothing to its next borrower. Hot reads go further: one function authenticates, scopes and returns the
+rows in one statement (see identity/member_pages.py).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import collections
 
 import asyncpg
 
-CLEAR_SCOPE = "SELECT set_config('app.organization_id', '', false), set_config('app.user_id', '', false)"
 
-
-async def keep_session(_: asyncpg.Connection) -> None:
-    """The read pool's reset: none on release. Scope is cleared on checkout instead (see RequestConnection),
-    which saves a round trip per request."""
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """The read pool's reset: no RESET ALL on release (a round trip per request). There is no session state to
+    reset: the scope is transaction-local, and a transaction left open (checked locally) is rolled back."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 class FairGate:
@@ -61,48 +62,65 @@ class FairGate:
 class RequestConnection:
     """Lazily borrows one pooled connection for the duration of a request (or a job).
 
-    A pooled connection may still carry the previous borrower's tenant (the pool does not reset on
-    release). Every checkout therefore clears it in its first statement: app_authenticate() does that
-    itself; any other first use runs CLEAR_SCOPE. Nothing can read before one of the two ran.
+    Reads run in one transaction opened on first use (`get`, `for_authentication`); the tenant scope is
+    SET LOCAL inside it and ends with it at `release`. `for_single_statement` lends the connection outside
+    a transaction to a function that authenticates, scopes and reads in one statement (its own transaction).
     """
 
-    def __init__(self, pool: asyncpg.Pool, gate: FairGate | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, gate: FairGate | None = None, *, single_statements: bool = True) -> None:
         self._pool = pool
         self._gate = gate
+        # Behind a transaction pooler without prepared statements, a statement outside a transaction takes two
+        # round trips (prepare, execute) that the pooler may send to different servers: read in a transaction.
+        self._single_statements = single_statements
         self._conn: asyncpg.pool.PoolConnectionProxy | None = None
+        self._transaction: asyncpg.transaction.Transaction | None = None
 
     async def _borrow(self) -> asyncpg.pool.PoolConnectionProxy:
+        if self._conn is not None:
+            return self._conn
         if self._gate is not None:
             await self._gate.acquire()
         try:
-            return await self._pool.acquire()
+            self._conn = await self._pool.acquire()
         except BaseException:
             if self._gate is not None:
                 self._gate.release()
             raise
-
-    async def for_authentication(self) -> asyncpg.pool.PoolConnectionProxy:
-        """For app_authenticate(), which clears and sets the scope in the same round trip."""
-        if self._conn is None:
-            self._conn = await self._borrow()
         return self._conn
 
+    async def for_single_statement(self) -> asyncpg.pool.PoolConnectionProxy:
+        return await self._borrow() if self._single_statements else await self.get()
+
     async def get(self) -> asyncpg.pool.PoolConnectionProxy:
-        if self._conn is None:
-            conn = await self._borrow()
-            self._conn = conn
+        conn = await self._borrow()
+        if self._transaction is None:
+            transaction = conn.transaction(readonly=True)
             try:
-                await conn.execute(CLEAR_SCOPE)
+                await transaction.start()
             except BaseException:
                 await self.release()
                 raise
-        return self._conn
+            self._transaction = transaction
+        return conn
+
+    async def for_authentication(self) -> asyncpg.pool.PoolConnectionProxy:
+        """For app_authenticate_scoped(): the scope it sets lives as long as the transaction."""
+        return await self.get()
 
     async def release(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            try:
-                await self._pool.release(conn)
-            finally:
-                if self._gate is not None:
-                    self._gate.release()
+        if self._conn is None:
+            return
+        conn, self._conn = self._conn, None
+        transaction, self._transaction = self._transaction, None
+        try:
+            if transaction is not None:
+                try:
+                    await transaction.rollback()  # read-only: nothing to keep, and cheaper to state
+                except BaseException:
+                    conn.terminate()  # never hand on a connection whose transaction may still be open
+                    raise
+            await self._pool.release(conn)
+        finally:
+            if self._gate is not None:
+                self._gate.release()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
+from adapters.persistence.scope import SET_TENANT
 from application.ports.scheduled import ReminderDue
 
 _REMINDERS = """
@@ -36,12 +37,12 @@ class PgMaintenanceQueries:
         self, organization_id: uuid.UUID, starts_after: datetime, starts_before: datetime
     ) -> list[ReminderDue]:
         async with self._pool.acquire() as conn, conn.transaction(readonly=True):
-            await conn.execute("SELECT set_config('app.organization_id', $1, true)", str(organization_id))
+            await conn.execute(SET_TENANT, organization_id)
             rows = await conn.fetch(_REMINDERS, organization_id, starts_after, starts_before)
         return [ReminderDue(*row) for row in rows]
 
     async def purge_expired_invitations(self, organization_id: uuid.UUID, expired_before: datetime) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT set_config('app.organization_id', $1, true)", str(organization_id))
+            await conn.execute(SET_TENANT, organization_id)
             status = await conn.execute(_PURGE, organization_id, expired_before)
         return int(status.split()[-1])

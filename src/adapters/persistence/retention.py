@@ -8,6 +8,8 @@ from datetime import datetime
 
 import asyncpg
 
+from adapters.persistence.scope import SET_TENANT
+
 _OUTBOX = """DELETE FROM outbox WHERE id IN (
   SELECT id FROM outbox WHERE published_at IS NOT NULL AND published_at < $1 LIMIT $2)"""
 _PROCESSED = """DELETE FROM processed_events WHERE (handler, event_id) IN (
@@ -21,7 +23,6 @@ _INVITATIONS = """DELETE FROM invitations WHERE organization_id = $1 AND id IN (
 _FINISHED_REPORTS = """SELECT id, file_key FROM reports
   WHERE organization_id = $1 AND status IN ('ready', 'failed') AND completed_at < $2 ORDER BY completed_at LIMIT $3"""
 _DELETE_REPORTS = "DELETE FROM reports WHERE organization_id = $1 AND id = ANY($2::uuid[])"
-_SCOPE = "SELECT set_config('app.organization_id', $1, true)"
 
 
 def _count(status: str) -> int:
@@ -54,14 +55,14 @@ class PgRetentionStore:
 
     async def delete_expired_invitations(self, organization_id: uuid.UUID, expired_before: datetime, limit: int) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(_SCOPE, str(organization_id))
+            await conn.execute(SET_TENANT, organization_id)
             return _count(await conn.execute(_INVITATIONS, organization_id, expired_before, limit))
 
     async def finished_reports(
         self, organization_id: uuid.UUID, completed_before: datetime, limit: int
     ) -> list[tuple[uuid.UUID, str | None]]:
         async with self._pool.acquire() as conn, conn.transaction(readonly=True):
-            await conn.execute(_SCOPE, str(organization_id))
+            await conn.execute(SET_TENANT, organization_id)
             rows = await conn.fetch(_FINISHED_REPORTS, organization_id, completed_before, limit)
         return [(row["id"], row["file_key"]) for row in rows]
 
@@ -69,5 +70,5 @@ class PgRetentionStore:
         if not report_ids:
             return 0
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(_SCOPE, str(organization_id))
+            await conn.execute(SET_TENANT, organization_id)
             return _count(await conn.execute(_DELETE_REPORTS, organization_id, report_ids))

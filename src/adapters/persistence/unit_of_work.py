@@ -42,6 +42,7 @@ from adapters.persistence.jobs.repositories import SqlaProcessedEventRepository
 from adapters.persistence.jobs.tables import outbox
 from adapters.persistence.mapping import map_domain
 from adapters.persistence.reports.repositories import SqlaReportRepository
+from adapters.persistence.scope import SET_SCOPE_SQLA
 from adapters.persistence.ticketing.repositories import (
     SqlaEventRepository,
     SqlaOrderRepository,
@@ -93,9 +94,9 @@ from application.ports.ticketing import (
 from application.ports.webhooks import WebhookUnitOfWorkFactory
 from domain.events import Aggregate, DomainEvent
 
-# Both settings in one statement, transaction-local: they vanish at COMMIT/ROLLBACK, so a pooled
-# connection never carries a tenant into the next transaction.
-SET_TENANT = sa.text("SELECT set_config('app.organization_id', :org, true), set_config('app.user_id', :uid, true)")
+# Both settings in one statement, transaction-local (SET LOCAL, see scope.py): they vanish at COMMIT/ROLLBACK,
+# so a pooled connection never carries a tenant into the next transaction.
+SET_TENANT = SET_SCOPE_SQLA
 
 
 def outbox_rows(events: list[DomainEvent]) -> list[dict[str, Any]]:
@@ -173,7 +174,7 @@ class SqlaUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.session = session = self._sessions()
-        await session.execute(SET_TENANT, {"org": str(self.organization_id or ""), "uid": str(self.user_id or "")})
+        await session.execute(SET_TENANT, {"org": self.organization_id, "uid": self.user_id})
         org, lock = self.organization_id, self._lock
         self.users = SqlaUserRepository(session)
         self.access_tokens = SqlaAccessTokenRepository(session)

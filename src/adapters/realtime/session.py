@@ -11,7 +11,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from dishka import AsyncContainer
@@ -44,6 +44,7 @@ from adapters.realtime.frames import (
 from adapters.realtime.hub import LocalHub
 from adapters.realtime.limits import SocketLimits, TokenBucket
 from adapters.realtime.ordering import ChannelOrder, Subscription
+from adapters.realtime.socket_metrics import NoSocketMetrics, SocketMetrics
 from adapters.realtime.wire import RawWriter
 from application.chat import ChannelGate, PostMessage, PostMessageCommand, SubscribeCommand, SubscribeToChannel
 from application.notifications import ResumeNotifications
@@ -57,35 +58,6 @@ log = logging.getLogger("chapterhouse.realtime")
 Outgoing = tuple[str | None, str | list[str]]
 Backlog = tuple[list[tuple[uuid.UUID, str]], bool, uuid.UUID | None]
 T = TypeVar("T")
-
-
-class SocketMetrics(Protocol):
-    """What the operations side counts (entrypoints give the Prometheus recorder); called on hot paths,
-    so implementations must be cheap: no label lookups per call."""
-
-    def opened(self) -> None: ...
-
-    def closed(self) -> None: ...
-
-    def delivered(self, frames: int) -> None: ...
-
-    def received(self, frames: int) -> None:
-        """Frames the process received from the fan-out (counted by the hub, once per broadcast)."""
-        ...
-
-
-class NoSocketMetrics:
-    def opened(self) -> None:
-        """Not counted."""
-
-    def closed(self) -> None:
-        """Not counted."""
-
-    def delivered(self, frames: int) -> None:
-        """Not counted."""
-
-    def received(self, frames: int) -> None:
-        """Not counted."""
 
 
 class SocketSession:

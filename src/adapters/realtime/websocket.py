@@ -13,7 +13,8 @@ from adapters.realtime.close_codes import TOKEN_REFUSED, WS_1008_POLICY_VIOLATIO
 from adapters.realtime.fanout import Fanout
 from adapters.realtime.hub import LocalHub
 from adapters.realtime.limits import SocketLimits, TokenBucket
-from adapters.realtime.session import SocketMetrics, SocketSession
+from adapters.realtime.session import SocketSession
+from adapters.realtime.socket_metrics import SocketMetrics
 from adapters.realtime.watch import TokenWatch
 from adapters.realtime.wire import RawWriter
 from application.identity import hash_token

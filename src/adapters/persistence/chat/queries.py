@@ -1,6 +1,6 @@
 """Read side of chat and notifications, and the SQL ChannelAccessPolicy: asyncpg on the request's connection.
 
-The connection's tenant (app.organization_id) and user (app.user_id) were set by app_authenticate();
+The transaction's tenant (app.organization_id) and user (app.user_id) were set by app_authenticate_scoped();
 RLS stands behind every WHERE here.
 """
 
@@ -137,8 +137,10 @@ class PgChannelQueries:
         return ChannelView(*row) if row else None
 
     async def organization_of(self, user_id: uuid.UUID, channel_id: uuid.UUID) -> uuid.UUID | None:
-        # Visible through the channels policy for the organizations of app.user_id (set by app_authenticate).
+        # Visible through the channels policy for the caller's organizations, which this transaction names
+        # first (a policy on a distributed table may not look them up itself).
         conn = await self._connection.get()
+        await conn.execute("SELECT app_reveal_member_organizations()")
         found: uuid.UUID | None = await conn.fetchval(_ORGANIZATION_OF, user_id, channel_id)
         return found
 

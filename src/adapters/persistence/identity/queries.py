@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from adapters.persistence.connection import RequestConnection
 from application.ports.auth import Authentication
@@ -18,17 +19,21 @@ class PgAuthenticator:
 
     async def authenticate(self, token_hash: bytes, organization_id: uuid.UUID | None) -> Authentication:
         conn = await self._connection.for_authentication()
-        row = await conn.fetchrow("SELECT * FROM app_authenticate($1, $2)", token_hash, organization_id)
-        if row is None:
-            raise AuthenticationFailed("the token is missing, expired or revoked")
-        principal = Principal(user_id=row["user_id"], platform_admin=row["platform_admin"])
-        if organization_id is None:
-            return Authentication(principal=principal, actor=None)
-        if row["role"] is None:
-            raise NotFound("organization not found")
-        if row["suspended"]:
-            raise OrganizationSuspended("this organization is suspended")
-        return Authentication(principal, Actor(principal.user_id, organization_id, Role(row["role"])))
+        row = await conn.fetchrow("SELECT * FROM app_authenticate_scoped($1, $2)", token_hash, organization_id)
+        return authentication_of(row, organization_id)
+
+
+def authentication_of(row: Any, organization_id: uuid.UUID | None) -> Authentication:
+    if row is None:
+        raise AuthenticationFailed("the token is missing, expired or revoked")
+    principal = Principal(user_id=row["user_id"], platform_admin=row["platform_admin"])
+    if organization_id is None:
+        return Authentication(principal=principal, actor=None)
+    if row["role"] is None:
+        raise NotFound("organization not found")
+    if row["suspended"]:
+        raise OrganizationSuspended("this organization is suspended")
+    return Authentication(principal, Actor(principal.user_id, organization_id, Role(row["role"])))
 
 
 _MEMBERS_FIRST = """

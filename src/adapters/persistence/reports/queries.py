@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
+from adapters.persistence.scope import SET_TENANT
 from application.ports.reports import REPORT_HEADERS, CsvRow
 
 _CURSOR_PREFETCH = 500
-
 
 
 _MEMBERS = """
@@ -52,7 +52,7 @@ class PgReportSource:
 
     async def event_exists(self, organization_id: uuid.UUID, event_id: uuid.UUID) -> bool:
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT set_config('app.organization_id', $1, true)", str(organization_id))
+            await conn.execute(SET_TENANT, organization_id)
             found = await conn.fetchval(
                 "SELECT 1 FROM events WHERE organization_id = $1 AND id = $2", organization_id, event_id
             )
@@ -60,6 +60,6 @@ class PgReportSource:
 
     async def _stream(self, organization_id: uuid.UUID, query: str, *args: object) -> AsyncIterator[CsvRow]:
         async with self._pool.acquire() as conn, conn.transaction(readonly=True):
-            await conn.execute("SELECT set_config('app.organization_id', $1, true)", str(organization_id))
+            await conn.execute(SET_TENANT, organization_id)
             async for record in conn.cursor(query, *args, prefetch=_CURSOR_PREFETCH):
                 yield tuple(_text(value) for value in record)

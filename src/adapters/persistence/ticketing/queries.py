@@ -121,8 +121,10 @@ class PgTicketingQueries:
         ]
 
     async def list_my_tickets(self, user_id: uuid.UUID, *, limit: int, after: Key | None) -> list[MyTicketView]:
-        # Crosses tenants: the own_rows policies of tickets (holder) and events (events I hold tickets for).
+        # Crosses tenants: the policies of tickets (holder) and events (the held events, which this transaction
+        # names first: a policy on a distributed table may not look them up itself).
         conn = await self._connection.get()
+        await conn.execute("SELECT app_reveal_held_events()")
         sql = """SELECT t.id, t.code, t.organization_id, t.event_id, e.title, e.starts_at, e.ends_at, e.timezone,
                         t.ticket_type_id, t.order_id, t.checked_in_at, t.issued_at
                  FROM tickets t JOIN events e ON e.organization_id = t.organization_id AND e.id = t.event_id

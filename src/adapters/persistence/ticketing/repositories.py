@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from adapters.persistence.errors import translate_integrity_error
 from adapters.persistence.repository import TenantRepository
 from adapters.persistence.ticketing import tables as t
+from adapters.persistence.ticketing.order_inserts import insert_order
 from domain.errors import Conflict
 from domain.ticketing import Event, EventStatus, Order, OrderStatus, Ticket, TicketType
 
@@ -143,29 +144,6 @@ class SqlaTicketTypeRepository(TenantRepository):
         return list((await self._session.scalars(self._locked(statement))).all())
 
 
-# One statement, one round trip: the order, its items and its tickets as data-modifying CTEs (the foreign
-# keys between them are checked at the end of the statement); rows as arrays, so the text never varies.
-_INSERT_ORDER = sa.text(
-    """WITH new_order AS (
-         INSERT INTO orders (organization_id, id, event_id, buyer_id, currency, total_cents, status, created_at,
-                             expires_at, paid_at, closed_at)
-         VALUES (:org, :id, :event_id, :buyer_id, :currency, :total_cents, :status, :created_at,
-                 :expires_at, :paid_at, :closed_at)
-       ), new_items AS (
-         INSERT INTO order_items (organization_id, order_id, ticket_type_id, quantity, unit_price_cents)
-         SELECT CAST(:org AS uuid), CAST(:id AS uuid), i.ticket_type_id, i.quantity, i.unit_price_cents
-         FROM unnest(CAST(:item_types AS uuid[]), CAST(:item_quantities AS integer[]),
-                     CAST(:item_prices AS integer[])) AS i(ticket_type_id, quantity, unit_price_cents)
-       )
-       INSERT INTO tickets (organization_id, id, event_id, order_id, ticket_type_id, holder_id, code, issued_at)
-       SELECT CAST(:org AS uuid), k.id, CAST(:event_id AS uuid), CAST(:id AS uuid), k.ticket_type_id, k.holder_id,
-              k.code, k.issued_at
-       FROM unnest(CAST(:ticket_ids AS uuid[]), CAST(:ticket_types AS uuid[]), CAST(:holders AS uuid[]),
-                   CAST(:codes AS text[]), CAST(:issued AS timestamptz[])) AS k(id, ticket_type_id, holder_id, code,
-                                                                               issued_at)"""
-)
-
-
 class SqlaOrderRepository(TenantRepository):
     async def add(self, order: Order, tickets: Sequence[Ticket] = ()) -> None:
         # Core text, not the ORM: nothing here is read back or changed later in the unit of work.
@@ -181,17 +159,19 @@ class SqlaOrderRepository(TenantRepository):
             "expires_at": order.expires_at,
             "paid_at": order.paid_at,
             "closed_at": order.closed_at,
-            "item_types": [i.ticket_type_id for i in order.items],
-            "item_quantities": [i.quantity for i in order.items],
-            "item_prices": [i.unit_price_cents for i in order.items],
-            "ticket_ids": [k.id for k in tickets],
-            "ticket_types": [k.ticket_type_id for k in tickets],
-            "holders": [k.holder_id for k in tickets],
-            "codes": [k.code for k in tickets],
-            "issued": [k.issued_at for k in tickets],
         }
+        for i, item in enumerate(order.items):
+            params |= {f"it{i}": item.ticket_type_id, f"iq{i}": item.quantity, f"ip{i}": item.unit_price_cents}
+        for i, ticket in enumerate(tickets):
+            params |= {
+                f"k{i}": ticket.id,
+                f"kt{i}": ticket.ticket_type_id,
+                f"kh{i}": ticket.holder_id,
+                f"kc{i}": ticket.code,
+                f"ki{i}": ticket.issued_at,
+            }
         try:
-            await self._session.execute(_INSERT_ORDER, params)
+            await self._session.execute(insert_order(len(order.items), len(tickets)), params)
         except IntegrityError as exc:
             raise translate_integrity_error(exc) from None
 
