@@ -1,7 +1,7 @@
 """Read side of the public pages: asyncpg on the request's connection, scoped to the organization of the slug.
 
 The first statement resolves the slug in the tenant registry (a global table) and, in the same round trip,
-sets the connection's scope to that organization (or to none): every read after it runs under the same
+sets the transaction's scope to that organization (or to none): every read after it runs under the same
 row-level security as a member's request, and the scope a previous borrower left is gone either way."""
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from application.ports.ticketing import Key
 SCOPE_TO_SLUG = """
 WITH org AS (SELECT id, name, slug FROM organizations WHERE slug = $1 AND suspended_at IS NULL)
 SELECT (SELECT id FROM org) AS id, (SELECT name FROM org) AS name, (SELECT slug FROM org) AS slug,
-       set_config('app.user_id', '', false) AS _user,
-       set_config('app.organization_id', coalesce((SELECT id::text FROM org), ''), false) AS _org
+       app_scope((SELECT id FROM org), NULL)::text AS _scope
 """
 
 EVENT_COLUMNS = (
