@@ -26,6 +26,13 @@ class PublicLinks:
     def invitation_accept(self, token: str) -> str:
         return f"{self.base_url.rstrip('/')}/invitations/{quote(token, safe='')}/accept"
 
+    # Account tokens travel in the fragment: browsers never send it, so no access log ever holds one.
+    def password_reset(self, token: str) -> str:
+        return f"{self.base_url.rstrip('/')}/account/reset-password#token={quote(token, safe='')}"
+
+    def email_verification(self, token: str) -> str:
+        return f"{self.base_url.rstrip('/')}/account/verify-email#token={quote(token, safe='')}"
+
 
 class SendInvitationEmail:
     """On ``invitation.created``: email the invitee the accept link (same token as the API returned)."""

@@ -8,12 +8,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from application.account_tokens import check_password, issue_account_token
+from application.ports.accounts import AccountsUnitOfWorkFactory, AccountTokenCodec, CommonPasswords
 from application.ports.clock import Clock
 from application.ports.persistence import UnitOfWorkFactory
 from application.ports.queries import UserQueries, UserView
 from application.ports.security import PasswordHasher
+from domain.account_tokens import TokenPurpose
 from domain.errors import AuthenticationFailed, InvalidInput, NotFound
-from domain.identity import AccessToken, User, check_password_strength, normalize_email
+from domain.identity import AccessToken, User, normalize_email
 from domain.permissions import Principal
 
 ACCESS_TOKEN_TTL = timedelta(hours=12)
@@ -40,11 +43,21 @@ class RegisteredUser:
 
 
 class RegisterUser:
-    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> None:
+    """The new account's address is confirmed by a link sent through the outbox (email_verified until then false)."""
+
+    def __init__(
+        self,
+        uow: AccountsUnitOfWorkFactory,
+        hasher: PasswordHasher,
+        clock: Clock,
+        codec: AccountTokenCodec,
+        common: CommonPasswords,
+    ) -> None:
         self._uow, self._hasher, self._clock = uow, hasher, clock
+        self._codec, self._common = codec, common
 
     async def execute(self, command: RegisterUserCommand) -> RegisteredUser:
-        check_password_strength(command.password)
+        check_password(command.password, self._common)
         user = User.register(
             email=command.email,
             name=command.name,
@@ -54,6 +67,7 @@ class RegisterUser:
         async with self._uow() as uow:
             await uow.users.add(user)  # Conflict when the email is taken
             uow.collect(user)
+            await issue_account_token(uow, self._codec, self._clock, user, TokenPurpose.EMAIL_VERIFICATION)
             await uow.commit()
         return RegisteredUser(id=user.id, email=user.email, name=user.name, created_at=user.created_at)
 

@@ -14,7 +14,7 @@ from application.pagination import clamp_limit, decode_cursor, encode_cursor
 from application.ports.auth import Authentication, Authenticator
 from application.ports.member_pages import MemberPagesByToken
 from application.ports.queries import MemberQueries, MemberView, Page
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, NotFound, OrganizationDeleting
 from domain.permissions import Actor, Permission
 
 
@@ -36,6 +36,8 @@ class ListMembersByToken:
         actor = authentication.actor
         if actor is None:
             raise NotFound("organization not found")
+        if authentication.organization_deleting:
+            raise OrganizationDeleting("this organization is scheduled for deletion; an owner can restore it")
         actor.require(Permission.MEMBERS_READ)
         if len(rows) <= limit:
             return actor, Page(items=rows, next_cursor=None)

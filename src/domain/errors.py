@@ -35,6 +35,10 @@ class InvalidToken(DomainError):
     """A signed token is malformed, tampered with, expired or already used."""
 
 
+class OrganizationDeleting(DomainError):
+    """The organization is scheduled for deletion: only its restore (and export) answer."""
+
+
 class OrganizationSuspended(DomainError):
     """The organization is suspended by the platform operators; its data is kept."""
 

@@ -15,6 +15,7 @@ from domain.ids import new_id
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
+COMMON_PASSWORD = "password is one of the most common passwords; choose another"
 
 
 def normalize_email(raw: str) -> str:
@@ -59,12 +60,26 @@ class User(Aggregate):
     created_at: datetime
     id: uuid.UUID = field(default_factory=new_id)
     platform_admin: bool = False
+    email_verified_at: datetime | None = None
 
     @classmethod
     def register(cls, *, email: str, name: str, password_hash: str, now: datetime) -> User:
         user = cls(email=normalize_email(email), name=clean_name(name), password_hash=password_hash, created_at=now)
         user.record(DomainEvent.of("user.registered", None, {"user_id": str(user.id), "email": user.email}))
         return user
+
+    def rename(self, name: str) -> None:
+        self.name = clean_name(name)
+        self.record(DomainEvent.of("user.renamed", None, {"user_id": str(self.id)}, actor_id=self.id))
+
+    def change_password_hash(self, password_hash: str) -> None:
+        self.password_hash = password_hash
+        self.record(DomainEvent.of("user.password_changed", None, {"user_id": str(self.id)}, actor_id=self.id))
+
+    def verify_email(self, now: datetime) -> None:
+        if self.email_verified_at is None:
+            self.email_verified_at = now
+            self.record(DomainEvent.of("user.email_verified", None, {"user_id": str(self.id)}, actor_id=self.id))
 
 
 @dataclass(eq=False)

@@ -30,6 +30,8 @@ class Organization(Aggregate):
     created_at: datetime
     id: uuid.UUID = field(default_factory=new_id)
     suspended_at: datetime | None = None
+    # Set by an owner's DELETE: the organization answers 403 until restored, and is purged after the grace period.
+    deleting_at: datetime | None = None
 
     @classmethod
     def found(cls, *, name: str, slug: str, owner_id: uuid.UUID, now: datetime) -> tuple[Organization, Membership]:
@@ -51,6 +53,18 @@ class Organization(Aggregate):
         if new_name != self.name:
             old, self.name = self.name, new_name
             self.record(DomainEvent.of("organization.renamed", self.id, {"from": old, "to": new_name}, actor.user_id))
+
+    def schedule_deletion(self, actor: Actor, now: datetime) -> None:
+        actor.require(Permission.ORG_DELETE)
+        if self.deleting_at is None:
+            self.deleting_at = now
+            self.record(DomainEvent.of("organization.deletion_scheduled", self.id, {}, actor.user_id))
+
+    def restore(self, actor: Actor) -> None:
+        actor.require(Permission.ORG_DELETE)
+        if self.deleting_at is not None:
+            self.deleting_at = None
+            self.record(DomainEvent.of("organization.restored", self.id, {}, actor.user_id))
 
 
 @dataclass(eq=False)

@@ -39,6 +39,7 @@ class Permission(StrEnum):
     ATTENDEES_READ = "attendees.read"
     TICKETS_CHECK_IN = "tickets.check_in"
     CHANNELS_MANAGE = "channels.manage"
+    ORG_DELETE = "org.delete"  # schedule the deletion of the organization, or restore it (owners only)
 
 
 class ChapterRole(StrEnum):

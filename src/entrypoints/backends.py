@@ -33,6 +33,7 @@ from adapters.memory.email import MemoryEmailSender
 from adapters.memory.identity.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.jobs import MemoryDeadLetters, MemoryOutbox, MemoryProcessedEvents
 from adapters.memory.maintenance import MemoryMaintenanceQueries
+from adapters.memory.organization_deletion import MemoryOrganizationPurger
 from adapters.memory.payments import MemoryPaymentGateway
 from adapters.memory.reports import MemoryFileStore, MemoryReportSource
 from adapters.memory.store import MemoryStore
@@ -57,6 +58,7 @@ from adapters.persistence.identity.member_pages import PgMemberPages
 from adapters.persistence.identity.queries import PgAuthenticator, PgMemberQueries, PgUserQueries
 from adapters.persistence.jobs.repositories import SqlaDeadLetters, SqlaOutbox, SqlaProcessedEvents
 from adapters.persistence.maintenance import PgMaintenanceQueries
+from adapters.persistence.organization_deletion import PgOrganizationPurger
 from adapters.persistence.reports.queries import PgReportSource
 from adapters.persistence.ticketing.my_orders import PgMyOrderQueries
 from adapters.persistence.ticketing.public_queries import PgPublicQueries
@@ -74,6 +76,7 @@ from application.ports.jobs import DeadLetters, Outbox, ProcessedEvents
 from application.ports.member_pages import MemberPagesByToken
 from application.ports.my_orders import MyOrderQueries
 from application.ports.notifications import NotificationQueries
+from application.ports.organization_deletion import OrganizationPurger
 from application.ports.payments import PaymentGateway
 from application.ports.public import PublicQueries
 from application.ports.queries import MemberQueries, UserQueries
@@ -159,6 +162,7 @@ class PostgresBackend(Provider):
     report_source = provide(PgReportSource, provides=ReportSource)
     maintenance_queries = provide(PgMaintenanceQueries, provides=MaintenanceQueries)
     audience_queries = provide(PgAudienceQueries, provides=AudienceQueries)
+    organization_purger = provide(PgOrganizationPurger, provides=OrganizationPurger)
 
     @provide
     def email_sender(self, settings: Settings) -> EmailSender:
@@ -212,6 +216,7 @@ class MemoryBackend(Provider):
     report_source = provide(MemoryReportSource, provides=ReportSource)
     maintenance_queries = provide(MemoryMaintenanceQueries, provides=MaintenanceQueries)
     audience_queries = provide(MemoryAudienceQueries, provides=AudienceQueries)
+    organization_purger = provide(MemoryOrganizationPurger, provides=OrganizationPurger)
 
     # Tests read what was sent and stored through the concrete twins.
     email_sender = provide(MemoryEmailSender, provides=AnyOf[MemoryEmailSender, EmailSender])

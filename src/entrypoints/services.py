@@ -15,11 +15,14 @@ from adapters.realtime.publisher import FanoutRealtimePublisher
 from adapters.realtime.watch import TokenWatch
 from adapters.realtime.websocket import SocketLimits, SocketMetrics
 from adapters.security.clock import SystemClock
+from adapters.security.common_passwords import ZxcvbnCommonPasswords
 from adapters.security.passwords import Argon2PasswordHasher
-from adapters.security.tokens import HmacInvitationTokenCodec
+from adapters.security.tokens import HmacAccountTokenCodec, HmacInvitationTokenCodec
+from application.accounts import SendAccountEmail
 from application.announcements import FanOutAnnouncement
 from application.communications import PublicLinks, SendInvitationEmail, SendOrderConfirmation
 from application.outbox import EventHandlers
+from application.ports.accounts import AccountTokenCodec, CommonPasswords
 from application.ports.clock import Clock
 from application.ports.email import EmailComposer
 from application.ports.payments import PaymentGateway
@@ -47,6 +50,14 @@ class Services(Provider):
         return HmacInvitationTokenCodec(settings.secret_key)
 
     @provide
+    def account_token_codec(self, settings: Settings) -> AccountTokenCodec:
+        return HmacAccountTokenCodec(settings.secret_key)
+
+    @provide
+    def common_passwords(self) -> CommonPasswords:
+        return ZxcvbnCommonPasswords()
+
+    @provide
     def composer(self) -> EmailComposer:
         return EmailTemplates()
 
@@ -70,8 +81,9 @@ class Services(Provider):
         order_confirmation: SendOrderConfirmation,
         reports: GenerateReport,
         announcements: FanOutAnnouncement,
+        account_email: SendAccountEmail,
     ) -> EventHandlers:
-        return EventHandlers([invitation_email, order_confirmation, reports, announcements])
+        return EventHandlers([invitation_email, order_confirmation, reports, announcements, account_email])
 
 
 class Realtime(Provider):

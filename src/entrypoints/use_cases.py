@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from dishka import Provider, Scope, provide_all
 
+from application.accounts import (
+    ChangePassword,
+    ConfirmEmailVerification,
+    ConfirmPasswordReset,
+    RequestPasswordReset,
+    ResendEmailVerification,
+    SendAccountEmail,
+    UpdateProfile,
+)
 from application.announcements import DeliverAnnouncementBatch, FanOutAnnouncement, PostAnnouncement
 from application.audit import ListAuditLog
 from application.billing import ChangeSubscription, Entitlements, GetSubscription, ListPlans
@@ -46,6 +55,7 @@ from application.notifications import (
     MarkNotificationRead,
     ResumeNotifications,
 )
+from application.organization_deletion import DeleteOrganization, PurgeDeletedOrganizations, RestoreOrganization
 from application.organizations import (
     ChangeMemberRole,
     CreateOrganization,
@@ -97,8 +107,11 @@ from application.webhooks import ProcessStripeWebhook
 USE_CASES = (
     # identity and organizations
     RegisterUser, LogIn, LogOut, GetMe,
+    UpdateProfile, ChangePassword, RequestPasswordReset, ConfirmPasswordReset,
+    ConfirmEmailVerification, ResendEmailVerification, SendAccountEmail,
     CreateOrganization, GetOrganization, RenameOrganization, ListMyOrganizations,
     ListMembers, ListMembersByToken, ChangeMemberRole, RemoveMember, InviteMember, AcceptInvitation,
+    DeleteOrganization, RestoreOrganization, PurgeDeletedOrganizations,
     # billing and the platform admin
     Entitlements, ListPlans, GetSubscription, ChangeSubscription, ProcessStripeWebhook,
     SetPlatformAdmin, ListOrganizationsForAdmin, SuspendOrganization, ReactivateOrganization,

@@ -31,15 +31,27 @@ def _register(base: str, email: str, name: str) -> str:
     return str(body["access_token"])
 
 
-def _wait_for_mail(mail_dir: Path, needle: str, timeout: float = 30) -> str:
+def _log_in(base: str, email: str) -> str:
+    """A new session (a password reset ends the others)."""
+    status, body, _ = call(base, "POST", "/api/auth/login", {"email": email, "password": PASSWORD})
+    assert status == 200, body
+    return str(body["access_token"])
+
+
+def _wait_for_mail(mail_dir: Path, *needles: str, timeout: float = 30) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for path in sorted(mail_dir.glob("*.txt")) if mail_dir.exists() else []:
             text = path.read_text(encoding="utf-8")
-            if needle in text:
+            if all(needle in text for needle in needles):
                 return text
         time.sleep(0.2)
-    raise AssertionError(f"no email containing {needle!r} in {mail_dir}")
+    raise AssertionError(f"no email containing {needles!r} in {mail_dir}")
+
+
+def _account_token(mail: str) -> str:
+    [token] = re.findall(r"#token=([A-Za-z0-9_%-]+)", mail)
+    return urllib.parse.unquote(token)
 
 
 def test_a_whole_run_logs_no_password_token_secret_or_ticket_code(
@@ -65,13 +77,30 @@ def test_a_whole_run_logs_no_password_token_secret_or_ticket_code(
             secrets["invitee token"] = invitee
             status, _, _ = call(base, "POST", f"{orgs}/invitations", {"email": invitee_email}, owner)
             assert status == 201
-            mail = _wait_for_mail(data_dir / "mail", invitee_email)
+            mail = _wait_for_mail(data_dir / "mail", invitee_email, "invited you")
             [invitation_token] = re.findall(r"/invitations/([A-Za-z0-9_-]{40,})", mail) or re.findall(
                 r"token=([A-Za-z0-9_-]{40,})", mail
             )
             secrets["invitation token"] = invitation_token
             status, accepted, _ = call(base, "POST", f"/api/invitations/{invitation_token}/accept", token=invitee)
             assert status == 200, accepted
+
+            # Account links: the sign-up verification and a password reset, each redeemed once.
+            owner_email = f"owner-{suffix}@example.com"
+            verification = _account_token(_wait_for_mail(data_dir / "mail", owner_email, "Confirm your email"))
+            secrets["email verification token"] = verification
+            status, body, _ = call(base, "POST", "/api/auth/verify-email/confirm", {"token": verification})
+            assert status == 204, body
+            status, body, _ = call(base, "POST", "/api/auth/password-reset", {"email": invitee_email})
+            assert status == 202, body
+            reset = _account_token(_wait_for_mail(data_dir / "mail", invitee_email, "Reset your Chapterhouse"))
+            secrets["password reset token"] = reset
+            status, body, _ = call(
+                base, "POST", "/api/auth/password-reset/confirm", {"token": reset, "password": PASSWORD}
+            )
+            assert status == 204, body
+            invitee = _log_in(base, invitee_email)
+            secrets["invitee token after the reset"] = invitee
 
             # Tickets: free ones (codes in the answer and the confirmation email), a check-in, a paid one.
             starts = "2031-05-01T18:00:00+02:00"

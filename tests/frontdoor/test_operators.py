@@ -109,7 +109,7 @@ def test_db_history_current_and_revision(
     monkeypatch.setenv("DATABASE_URL", database_url)
     assert main(["db", "history"]) == 0
     history = capsys.readouterr().out
-    assert "<base> -> 0001" in history and "0006 -> 0007" in history
+    assert "<base> -> 0001" in history and "0010 -> 0011" in history
     head = _head()
     assert main(["db", "current"]) == 0
     assert f"{head} (head)" in capsys.readouterr().out
@@ -131,7 +131,7 @@ def test_plain_alembic_works_from_the_repository_root(database_url: str) -> None
         [str(alembic), "history"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert history.returncode == 0, history.stderr
-    assert "0006 -> 0007" in history.stdout and "Error" not in history.stderr
+    assert "0010 -> 0011" in history.stdout and "Error" not in history.stderr
     upgrade = subprocess.run(
         [str(alembic), "upgrade", "head"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )

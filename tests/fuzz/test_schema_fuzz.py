@@ -48,6 +48,8 @@ def fuzz_target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     with running_server(database_url, log_dir=log_dir) as base:
         _, owner_token = _user(base, "owner")
         mine = _call(base, "POST", "/api/orgs", {"name": "Mine", "slug": f"mine-{os.urandom(4).hex()}"}, owner_token)
+        # Deletion and restore run on an organization of their own: "Mine" must stay active for the others.
+        doomed = _call(base, "POST", "/api/orgs", {"name": "Doomed", "slug": f"dd-{os.urandom(4).hex()}"}, owner_token)
         _, their_token = _user(base, "them")
         theirs = _call(base, "POST", "/api/orgs", {"name": "Theirs", "slug": f"th-{os.urandom(4).hex()}"}, their_token)
         foreign_ids = {theirs["id"]}
@@ -58,13 +60,18 @@ def fuzz_target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
             "token": owner_token,
             "org_id": mine["id"],
             "slug": mine["slug"],
+            "doomed_org_id": doomed["id"],
             "foreign_ids": foreign_ids,
             "log_dir": log_dir,
         }
 
 
+DELETION_ROUTES = {("DELETE", "/api/orgs/{org_id}"), ("POST", "/api/orgs/{org_id}/restore")}
+
+
 def _check_operation(operation: Any, target: dict[str, Any]) -> None:
     headers = {"Authorization": f"Bearer {target['token']}"}
+    deletion = (operation.method.upper(), operation.path) in DELETION_ROUTES
 
     @given(case=operation.as_strategy())
     @settings(
@@ -72,7 +79,8 @@ def _check_operation(operation: Any, target: dict[str, Any]) -> None:
     )
     def run(case: Any) -> None:
         if case.path_parameters and "org_id" in case.path_parameters:
-            case.path_parameters["org_id"] = target["org_id"]  # random org ids only ever meet a 404
+            # Random org ids only ever meet a 404.
+            case.path_parameters["org_id"] = target["doomed_org_id" if deletion else "org_id"]
         if case.path_parameters and "slug" in case.path_parameters:
             case.path_parameters["slug"] = target["slug"]  # the public side of my organization
         response = case.call(base_url=target["base"], headers=headers)
@@ -89,16 +97,19 @@ def test_no_server_error_no_schema_violation_no_foreign_ids(fuzz_target: dict[st
     schema = schemathesis.openapi.from_url(f"{fuzz_target['base']}/schema/openapi.json")
     failures: list[str] = []
     tried = 0
+    seen: set[tuple[str, str]] = set()
     for result in schema.get_all_operations():
         operation = result.ok()
         if operation.path == "/api/auth/logout":
             continue  # would revoke the token every other case runs with
         tried += 1
+        seen.add((operation.method.upper(), operation.path))
         try:
             _check_operation(operation, fuzz_target)
         except Exception as exc:  # collect every operation's failure, then report them together
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:800]}")
     assert tried >= 10
+    assert seen >= DELETION_ROUTES, seen
     assert fuzz_target["calls"] >= tried * 2, fuzz_target["calls"]
     assert any(200 <= code < 300 for code in fuzz_target["statuses"]), fuzz_target["statuses"]
     assert failures == [], "\n\n".join(failures)

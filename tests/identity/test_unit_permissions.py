@@ -26,6 +26,7 @@ EXPECTED = {
     P.ATTENDEES_READ:     (True,  True,  False,  False, False, False),
     P.TICKETS_CHECK_IN:   (True,  True,  False,  False, True, False),
     P.CHANNELS_MANAGE:    (True,  True,  False,  False, False, False),
+    P.ORG_DELETE:         (True,  False, False,  False, False, False),
 }  # fmt: skip
 ROLES = (Role.OWNER, Role.ADMIN, Role.BILLING_MANAGER, Role.MEMBER, Role.CHECK_IN_STAFF, Role.BUYER)
 

@@ -6,7 +6,8 @@ import pytest
 
 from adapters.memory.identity.queries import MemoryAuthenticator, MemoryMemberQueries, MemoryUserQueries
 from adapters.memory.store import MemoryStore
-from adapters.security.tokens import HmacInvitationTokenCodec
+from adapters.security.common_passwords import ZxcvbnCommonPasswords
+from adapters.security.tokens import HmacAccountTokenCodec, HmacInvitationTokenCodec
 from application.billing import Entitlements
 from application.identity import (
     GetMe,
@@ -54,9 +55,9 @@ def world():
             self.codec = HmacInvitationTokenCodec("k")
 
         async def user(self, email: str) -> Principal:
-            result = await RegisterUser(self.uow, self.hasher, self.clock).execute(
-                RegisterUserCommand(email=email, password="password123", name=email.split("@")[0])
-            )
+            result = await RegisterUser(
+                self.uow, self.hasher, self.clock, HmacAccountTokenCodec("k"), ZxcvbnCommonPasswords()
+            ).execute(RegisterUserCommand(email=email, password="a long passphrase", name=email.split("@")[0]))
             return Principal(result.id)
 
         async def org(self, owner: Principal, slug: str = "org") -> Actor:
@@ -78,12 +79,14 @@ async def test_register_twice_conflicts_and_nothing_is_written(world) -> None:
     with pytest.raises(Conflict):
         await world.user("A@x.io")
     assert len(world.store.users) == 1
-    assert [e.name for e in world.store.outbox] == ["user.registered"]
+    assert sorted(e.name for e in world.store.outbox) == ["user.email_verification_requested", "user.registered"]
 
 
 async def test_weak_password_is_refused(world) -> None:
     with pytest.raises(InvalidInput):
-        await RegisterUser(world.uow, world.hasher, world.clock).execute(RegisterUserCommand("a@x.io", "short", "A"))
+        await RegisterUser(
+            world.uow, world.hasher, world.clock, HmacAccountTokenCodec("k"), ZxcvbnCommonPasswords()
+        ).execute(RegisterUserCommand("a@x.io", "short", "A"))
     assert world.store.users == {}
 
 
@@ -93,8 +96,8 @@ async def test_login_logout_and_authentication(world) -> None:
     with pytest.raises(AuthenticationFailed):
         await login.execute(LogInCommand("a@x.io", "wrong-password"))
     with pytest.raises(AuthenticationFailed):
-        await login.execute(LogInCommand("nobody@x.io", "password123"))
-    issued = await login.execute(LogInCommand("a@x.io", "password123"))
+        await login.execute(LogInCommand("nobody@x.io", "a long passphrase"))
+    issued = await login.execute(LogInCommand("a@x.io", "a long passphrase"))
     auth = MemoryAuthenticator(world.store, world.clock)
     assert (await auth.authenticate(hash_token(issued.access_token), None)).actor is None
     await LogOut(world.uow, world.clock).execute(issued.access_token)
@@ -104,7 +107,7 @@ async def test_login_logout_and_authentication(world) -> None:
 
 async def test_tokens_expire(world) -> None:
     await world.user("a@x.io")
-    issued = await LogIn(world.uow, world.hasher, world.clock).execute(LogInCommand("a@x.io", "password123"))
+    issued = await LogIn(world.uow, world.hasher, world.clock).execute(LogInCommand("a@x.io", "a long passphrase"))
     world.clock.advance(timedelta(hours=13))
     with pytest.raises(AuthenticationFailed):
         await MemoryAuthenticator(world.store, world.clock).authenticate(hash_token(issued.access_token), None)

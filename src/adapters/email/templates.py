@@ -58,6 +58,28 @@ _EVENT_REMINDER = _EmailTemplate(
     html=Template("<p>This is a reminder that <strong>$event</strong> starts $starts_at.</p>"),
 )
 
+_PASSWORD_RESET = _EmailTemplate(
+    subject=Template("Reset your Chapterhouse password"),
+    text=Template(
+        "Hello $name,\n\nSomeone asked to reset the password of your Chapterhouse account.\n"
+        "Choose a new password within the hour:\n$url\n\n"
+        "If it was not you, ignore this email: your password stays as it is.\n"
+    ),
+    html=Template(
+        "<p>Hello $name,</p><p>Someone asked to reset the password of your Chapterhouse account.</p>"
+        '<p><a href="$url">Choose a new password</a> within the hour.</p>'
+        "<p>If it was not you, ignore this email: your password stays as it is.</p>"
+    ),
+)
+
+_EMAIL_VERIFICATION = _EmailTemplate(
+    subject=Template("Confirm your email address"),
+    text=Template("Hello $name,\n\nConfirm the email address of your Chapterhouse account:\n$url\n"),
+    html=Template(
+        '<p>Hello $name,</p><p><a href="$url">Confirm the email address</a> of your Chapterhouse account.</p>'
+    ),
+)
+
 
 class EmailTemplates:
     """One method per email the product sends; each returns a ready ``EmailMessage``."""
@@ -100,6 +122,12 @@ class EmailTemplates:
         if starts_at.tzinfo is not None:
             when = f"{when} {starts_at.tzname()}"
         return self._render(_EVENT_REMINDER, to, {"event": event_title, "starts_at": when})
+
+    def password_reset(self, *, to: str, name: str, url: str) -> EmailMessage:
+        return self._render(_PASSWORD_RESET, to, {"name": name, "url": _checked_url(url)})
+
+    def email_verification(self, *, to: str, name: str, url: str) -> EmailMessage:
+        return self._render(_EMAIL_VERIFICATION, to, {"name": name, "url": _checked_url(url)})
 
     @staticmethod
     def _render(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NewType
 
 import structlog
 from dishka import Provider, Scope, provide
@@ -12,13 +12,17 @@ from litestar.connection import ASGIConnection
 
 from application.identity import hash_token
 from application.ports.auth import Authentication, Authenticator
-from domain.errors import AuthenticationFailed, NotFound
+from domain.errors import AuthenticationFailed, NotFound, OrganizationDeleting
 from domain.permissions import Actor, Principal
 
 if TYPE_CHECKING:
     HttpRequest = Request[Any, Any, Any]
 else:  # dishka keys its factories by the bare class, which LitestarProvider provides
     HttpRequest = Request
+
+
+# The few routes that still answer for an organization scheduled for deletion (restore) ask for this one.
+ActorEvenIfDeleting = NewType("ActorEvenIfDeleting", Actor)
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -58,4 +62,12 @@ class HttpAuthProvider(Provider):
     def actor(self, authentication: Authentication) -> Actor:
         if authentication.actor is None:
             raise NotFound("organization not found")
+        if authentication.organization_deleting:
+            raise OrganizationDeleting("this organization is scheduled for deletion; an owner can restore it")
         return authentication.actor
+
+    @provide(scope=Scope.REQUEST)
+    def actor_even_if_deleting(self, authentication: Authentication) -> ActorEvenIfDeleting:
+        if authentication.actor is None:
+            raise NotFound("organization not found")
+        return ActorEvenIfDeleting(authentication.actor)

@@ -18,6 +18,7 @@ from domain.errors import (
     InvalidInput,
     InvalidToken,
     NotFound,
+    OrganizationDeleting,
     OrganizationSuspended,
     PermissionDenied,
 )
@@ -30,6 +31,7 @@ STATUS_OF: dict[type[DomainError], int] = {
     AuthenticationFailed: 401,
     PermissionDenied: 403,
     OrganizationSuspended: 403,
+    OrganizationDeleting: 403,
     NotFound: 404,
     Conflict: 409,
     EntitlementExceeded: 402,  # the plan's limit: upgrading makes the same request succeed

@@ -13,6 +13,7 @@ from adapters.http.communications.controllers import AnnouncementController
 from adapters.http.community.controllers import ChapterController, TeamController
 from adapters.http.identity.controllers import AuthController, MeController
 from adapters.http.organizations.controllers import AuditLogController, InvitationController, OrganizationController
+from adapters.http.organizations.deletion import OrganizationDeletionController
 from adapters.http.public.controllers import PublicController
 from adapters.http.public.orders import MyOrdersController, PublicOrderController
 from adapters.http.reports.controllers import ReportController
@@ -23,6 +24,7 @@ RATE_LIMITED_ROUTE_HANDLERS: list[Any] = [AuthController]
 ROUTE_HANDLERS: list[Any] = [
     MeController,
     OrganizationController,
+    OrganizationDeletionController,
     InvitationController,
     PlanController,
     SubscriptionController,

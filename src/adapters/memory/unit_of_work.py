@@ -27,6 +27,7 @@ from adapters.memory.community.repositories import (
 )
 from adapters.memory.identity.repositories import (
     MemoryAccessTokenRepository,
+    MemoryAccountTokenRepository,
     MemoryInvitationRepository,
     MemoryMembershipRepository,
     MemoryOrganizationRepository,
@@ -42,6 +43,7 @@ from adapters.memory.ticketing.repositories import (
     MemoryTicketRepository,
     MemoryTicketTypeRepository,
 )
+from application.ports.accounts import AccountsUnitOfWorkFactory, AccountTokenRepository
 from application.ports.announcements import AnnouncementUnitOfWorkFactory
 from application.ports.billing import (
     BillingCustomerRepository,
@@ -117,6 +119,7 @@ class MemoryUnitOfWork:
     notifications: NotificationRepository
     reports: ReportRepository
     processed_events: ProcessedEventRepository
+    account_tokens: AccountTokenRepository
 
     def __init__(self, store: MemoryStore, organization_id: uuid.UUID | None, user_id: uuid.UUID | None) -> None:
         self._store = store
@@ -155,6 +158,7 @@ class MemoryUnitOfWork:
         self.notifications = MemoryNotificationRepository(store, org)
         self.reports = MemoryReportRepository(store, org)
         self.processed_events = MemoryProcessedEventRepository(store)
+        self.account_tokens = MemoryAccountTokenRepository(store)
         return self
 
     async def __aexit__(
@@ -194,6 +198,7 @@ class MemoryUnitOfWorkFactory(
     NotificationsUnitOfWorkFactory,
     ReportsUnitOfWorkFactory,
     AnnouncementUnitOfWorkFactory,
+    AccountsUnitOfWorkFactory,
     WebhookUnitOfWorkFactory,
 ):
     """The factory of every capability's unit-of-work port (the type checker holds it to each of them)."""

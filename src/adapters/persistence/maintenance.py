@@ -31,7 +31,12 @@ class PgMaintenanceQueries:
 
     async def organization_ids(self) -> list[uuid.UUID]:
         async with self._pool.acquire() as conn:
-            return [r["id"] for r in await conn.fetch("SELECT id FROM organizations WHERE suspended_at IS NULL")]
+            return [
+                r["id"]
+                for r in await conn.fetch(
+                    "SELECT id FROM organizations WHERE suspended_at IS NULL AND deleting_at IS NULL"
+                )
+            ]
 
     async def reminders_due(
         self, organization_id: uuid.UUID, starts_after: datetime, starts_before: datetime

@@ -32,6 +32,7 @@ from adapters.persistence.community.repositories import (
 from adapters.persistence.errors import domain_errors
 from adapters.persistence.identity.repositories import (
     SqlaAccessTokenRepository,
+    SqlaAccountTokenRepository,
     SqlaInvitationRepository,
     SqlaMembershipRepository,
     SqlaOrganizationRepository,
@@ -49,6 +50,7 @@ from adapters.persistence.ticketing.repositories import (
     SqlaTicketRepository,
     SqlaTicketTypeRepository,
 )
+from application.ports.accounts import AccountsUnitOfWorkFactory, AccountTokenRepository
 from application.ports.announcements import AnnouncementUnitOfWorkFactory
 from application.ports.billing import (
     BillingCustomerRepository,
@@ -158,6 +160,7 @@ class SqlaUnitOfWork:
     notifications: NotificationRepository
     reports: ReportRepository
     processed_events: ProcessedEventRepository
+    account_tokens: AccountTokenRepository
 
     def __init__(
         self,
@@ -201,6 +204,7 @@ class SqlaUnitOfWork:
         self.notifications = SqlaNotificationRepository(session, org)
         self.reports = SqlaReportRepository(session, org)
         self.processed_events = SqlaProcessedEventRepository(session)
+        self.account_tokens = SqlaAccountTokenRepository(session)
         return self
 
     async def __aexit__(
@@ -244,6 +248,7 @@ class SqlaUnitOfWorkFactory(
     NotificationsUnitOfWorkFactory,
     ReportsUnitOfWorkFactory,
     AnnouncementUnitOfWorkFactory,
+    AccountsUnitOfWorkFactory,
     WebhookUnitOfWorkFactory,
 ):
     """The factory of every capability's unit-of-work port (the type checker holds it to each of them).

@@ -17,6 +17,7 @@ from taskiq import AsyncBroker
 from taskiq.kicker import AsyncKicker
 
 from application.announcements import DeliverAnnouncementBatch
+from application.organization_deletion import PurgeDeletedOrganizations
 from application.outbox import DispatchEvent
 from application.ports.announcements import AnnouncementBatch
 from application.ports.jobs import OutboxEvent
@@ -31,6 +32,7 @@ END_FINISHED_EVENTS = "chapterhouse.events.end_finished"
 SEND_EVENT_REMINDERS = "chapterhouse.events.send_reminders"
 PURGE_EXPIRED_INVITATIONS = "chapterhouse.invitations.purge_expired"
 PURGE_RETAINED_DATA = "chapterhouse.retention.purge"
+PURGE_DELETED_ORGANIZATIONS = "chapterhouse.organizations.purge_deleted"
 
 # Cron schedules (UTC) that `chapterhouse scheduler` kicks. Every scheduled job is idempotent and safe to
 # run twice at once, so a late or doubled tick costs nothing.
@@ -40,6 +42,7 @@ SCHEDULES: dict[str, list[dict[str, Any]]] = {
     SEND_EVENT_REMINDERS: [{"cron": "*/10 * * * *"}],
     PURGE_EXPIRED_INVITATIONS: [{"cron": "17 3 * * *"}],
     PURGE_RETAINED_DATA: [{"cron": "41 * * * *"}],
+    PURGE_DELETED_ORGANIZATIONS: [{"cron": "29 4 * * *"}],
 }
 
 
@@ -118,6 +121,11 @@ async def purge_expired_invitations(use_case: FromDishka[PurgeExpiredInvitations
 
 
 @inject(patch_module=True)
+async def purge_deleted_organizations(use_case: FromDishka[PurgeDeletedOrganizations]) -> int:
+    return await use_case.execute()
+
+
+@inject(patch_module=True)
 async def purge_retained_data(use_case: FromDishka[PurgeRetainedData]) -> dict[str, int]:
     return await use_case.execute()
 
@@ -130,6 +138,7 @@ TASKS: dict[str, Callable[..., Any]] = {
     SEND_EVENT_REMINDERS: send_event_reminders,
     PURGE_EXPIRED_INVITATIONS: purge_expired_invitations,
     PURGE_RETAINED_DATA: purge_retained_data,
+    PURGE_DELETED_ORGANIZATIONS: purge_deleted_organizations,
 }
 
 

@@ -11,6 +11,8 @@ from domain.permissions import Actor, Principal
 class Authentication:
     principal: Principal
     actor: Actor | None
+    # The organization of the path is scheduled for deletion: its routes refuse, except restore (and export).
+    organization_deleting: bool = False
 
 
 class Authenticator(Protocol):
@@ -19,6 +21,8 @@ class Authenticator(Protocol):
 
         Raises AuthenticationFailed for an unknown, expired or revoked token, NotFound when the user
         is not a member of the organization (or it does not exist), OrganizationSuspended when it is
-        suspended. Implementations also scope the request's reads to that organization.
+        suspended. ``organization_deleting`` tells the caller to refuse the routes of an organization
+        scheduled for deletion (the caller decides which still answer).
+        Implementations also scope the request's reads to that organization.
         """
         ...

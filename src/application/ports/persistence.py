@@ -27,7 +27,9 @@ class AccessTokenRepository(Protocol):
 
     async def get_by_hash(self, token_hash: bytes) -> AccessToken | None: ...
 
-    async def revoke_all_for_user(self, user_id: uuid.UUID) -> int: ...
+    async def revoke_all_for_user(self, user_id: uuid.UUID, *, keep: bytes | None = None) -> int:
+        """Revokes every valid token of the user but the one whose hash is ``keep``; returns how many."""
+        ...
 
 
 class OrganizationRepository(Protocol):

@@ -47,6 +47,7 @@ class UserView:
     name: str
     platform_admin: bool
     memberships: list[MembershipView]
+    email_verified: bool = False
 
 
 class MemberQueries(Protocol):

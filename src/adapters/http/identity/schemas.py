@@ -49,3 +49,30 @@ class MeOut(Struct):
     name: str
     platform_admin: bool
     memberships: list[MembershipOut]
+    email_verified: bool
+
+
+class ProfileBody(Input, frozen=True):
+    name: Name
+
+
+class ChangePasswordBody(Input, frozen=True):
+    current_password: Annotated[str, Meta(max_length=256)]
+    new_password: Password
+
+
+class PasswordResetBody(Input, frozen=True):
+    email: Annotated[str, Meta(max_length=254)]
+
+
+# Account tokens are 43 base64url characters; anything longer is refused before decoding.
+AccountTokenText = Annotated[str, Meta(min_length=1, max_length=64)]
+
+
+class PasswordResetConfirmBody(Input, frozen=True):
+    token: AccountTokenText
+    password: Password
+
+
+class VerifyEmailBody(Input, frozen=True):
+    token: AccountTokenText

@@ -58,6 +58,7 @@ class MemoryUserQueries:
             name=user.name,
             platform_admin=user.platform_admin,
             memberships=[MembershipView(m.organization_id, m.role.value) for m in memberships],
+            email_verified=user.email_verified_at is not None,
         )
 
     async def organizations_of(self, user_id: uuid.UUID) -> list[OrganizationView]:
@@ -90,4 +91,5 @@ class MemoryAuthenticator:
             raise NotFound("organization not found")
         if self._store.organizations[organization_id].suspended_at is not None:
             raise OrganizationSuspended("this organization is suspended")
-        return Authentication(principal, Actor(user.id, organization_id, membership.role))
+        deleting = self._store.organizations[organization_id].deleting_at is not None
+        return Authentication(principal, Actor(user.id, organization_id, membership.role), deleting)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from adapters.memory.store import MemoryStore
+from domain.account_tokens import AccountToken, TokenPurpose
 from domain.errors import Conflict
 from domain.identity import AccessToken, User
 from domain.invitations import Invitation
@@ -38,13 +40,37 @@ class MemoryAccessTokenRepository:
     async def get_by_hash(self, token_hash: bytes) -> AccessToken | None:
         return self._store.access_tokens.get(token_hash)
 
-    async def revoke_all_for_user(self, user_id: uuid.UUID) -> int:
+    async def revoke_all_for_user(self, user_id: uuid.UUID, *, keep: bytes | None = None) -> int:
         revoked = 0
         for token in self._store.access_tokens.values():
-            if token.user_id == user_id and token.revoked_at is None:
+            if token.user_id == user_id and token.revoked_at is None and token.token_hash != keep:
                 token.revoked_at = token.created_at
                 revoked += 1
         return revoked
+
+
+class MemoryAccountTokenRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    @property
+    def _tokens(self) -> dict[uuid.UUID, AccountToken]:
+        return self._store.table("account_tokens")
+
+    async def add(self, token: AccountToken) -> None:
+        if any(t.token_hash == token.token_hash for t in self._tokens.values()):
+            raise Conflict("this token exists already")
+        self._tokens[token.id] = token
+
+    async def get_for_update(self, token_id: uuid.UUID) -> AccountToken | None:
+        return self._tokens.get(token_id)
+
+    async def open_for_user(self, user_id: uuid.UUID, purpose: TokenPurpose, now: datetime) -> list[AccountToken]:
+        return [
+            t
+            for t in self._tokens.values()
+            if t.user_id == user_id and t.purpose == purpose and t.used_at is None and t.expires_at > now
+        ]
 
 
 class MemoryOrganizationRepository:

@@ -14,7 +14,7 @@ from adapters.persistence.identity.queries import authentication_of
 from application.ports.auth import Authentication
 from application.ports.queries import MemberView
 
-_PAGE = "SELECT * FROM app_members_page($1, $2, $3, $4, $5)"
+_PAGE = "SELECT * FROM app_members_page_v2($1, $2, $3, $4, $5)"
 
 
 class PgMemberPages:
@@ -34,7 +34,8 @@ class PgMemberPages:
         rows = await conn.fetch(_PAGE, token_hash, organization_id, limit, after_at, after_user)
         first = rows[0] if rows else None
         auth = None if first is None else {
-            "user_id": first[0], "platform_admin": first[1], "role": first[2], "suspended": first[3]
+            "user_id": first[0], "platform_admin": first[1], "role": first[2], "suspended": first[3],
+            "deleting": first[4],
         }  # fmt: skip
         authentication = authentication_of(auth, organization_id)
-        return authentication, [MemberView(r[4], r[5], r[6], r[7], r[8]) for r in rows[1:]]
+        return authentication, [MemberView(r[5], r[6], r[7], r[8], r[9]) for r in rows[1:]]

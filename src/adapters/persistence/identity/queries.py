@@ -19,7 +19,7 @@ class PgAuthenticator:
 
     async def authenticate(self, token_hash: bytes, organization_id: uuid.UUID | None) -> Authentication:
         conn = await self._connection.for_authentication()
-        row = await conn.fetchrow("SELECT * FROM app_authenticate_scoped($1, $2)", token_hash, organization_id)
+        row = await conn.fetchrow("SELECT * FROM app_authenticate_v2($1, $2)", token_hash, organization_id)
         return authentication_of(row, organization_id)
 
 
@@ -33,7 +33,8 @@ def authentication_of(row: Any, organization_id: uuid.UUID | None) -> Authentica
         raise NotFound("organization not found")
     if row["suspended"]:
         raise OrganizationSuspended("this organization is suspended")
-    return Authentication(principal, Actor(principal.user_id, organization_id, Role(row["role"])))
+    actor = Actor(principal.user_id, organization_id, Role(row["role"]))
+    return Authentication(principal, actor, organization_deleting=bool(row.get("deleting")))
 
 
 _MEMBERS_FIRST = """
@@ -73,7 +74,9 @@ class PgUserQueries:
 
     async def me(self, user_id: uuid.UUID) -> UserView | None:
         conn = await self._connection.get()
-        user = await conn.fetchrow("SELECT id, email, name, platform_admin FROM users WHERE id = $1", user_id)
+        user = await conn.fetchrow(
+            "SELECT id, email, name, platform_admin, email_verified_at FROM users WHERE id = $1", user_id
+        )
         if user is None:
             return None
         # The memberships policy shows a user their own rows in every organization (app.user_id).
@@ -86,6 +89,7 @@ class PgUserQueries:
             name=user["name"],
             platform_admin=user["platform_admin"],
             memberships=[MembershipView(r["organization_id"], r["role"]) for r in rows],
+            email_verified=user["email_verified_at"] is not None,
         )
 
     async def organizations_of(self, user_id: uuid.UUID) -> list[OrganizationView]:

@@ -4,12 +4,14 @@ organization in SQL, and RLS (set by the unit of work) stands behind it."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.errors import add_and_flush
 from adapters.persistence.identity import tables as t
+from domain.account_tokens import AccountToken, TokenPurpose
 from domain.identity import AccessToken, User
 from domain.invitations import Invitation
 from domain.organizations import Membership, Organization
@@ -42,13 +44,34 @@ class SqlaAccessTokenRepository:
         result = await self._session.execute(sa.select(AccessToken).where(t.access_tokens.c.token_hash == token_hash))
         return result.scalar_one_or_none()
 
-    async def revoke_all_for_user(self, user_id: uuid.UUID) -> int:
-        result = await self._session.execute(
-            sa.update(t.access_tokens)
-            .where(t.access_tokens.c.user_id == user_id, t.access_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=sa.func.now())
+    async def revoke_all_for_user(self, user_id: uuid.UUID, *, keep: bytes | None = None) -> int:
+        statement = sa.update(t.access_tokens).where(
+            t.access_tokens.c.user_id == user_id, t.access_tokens.c.revoked_at.is_(None)
         )
+        if keep is not None:
+            statement = statement.where(t.access_tokens.c.token_hash != keep)
+        result = await self._session.execute(statement.values(revoked_at=sa.func.now()))
         return int(getattr(result, "rowcount", 0))
+
+
+class SqlaAccountTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, token: AccountToken) -> None:
+        await add_and_flush(self._session, token)
+
+    async def get_for_update(self, token_id: uuid.UUID) -> AccountToken | None:
+        return await self._session.get(AccountToken, token_id, with_for_update=True)
+
+    async def open_for_user(self, user_id: uuid.UUID, purpose: TokenPurpose, now: datetime) -> list[AccountToken]:
+        c = t.account_tokens.c
+        rows = await self._session.scalars(
+            sa.select(AccountToken)
+            .where(c.user_id == user_id, c.purpose == purpose, c.used_at.is_(None), c.expires_at > now)
+            .with_for_update()
+        )
+        return list(rows.all())
 
 
 class SqlaOrganizationRepository:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import BYTEA
 
 from adapters.persistence.schema import GLOBAL, TENANT, StrEnumType, metadata, tstz
+from domain.account_tokens import TokenPurpose
 from domain.permissions import Role
 
 users = sa.Table(
@@ -18,6 +19,7 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("platform_admin", sa.Boolean, nullable=False, server_default=sa.false()),
     tstz("created_at"),
+    tstz("email_verified_at", nullable=True),
     info=GLOBAL,
 )
 
@@ -33,6 +35,21 @@ access_tokens = sa.Table(
     info=GLOBAL,
 )
 
+# Password reset and email verification links: only a hash of the token, marked used once redeemed.
+account_tokens = sa.Table(
+    "account_tokens",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("purpose", StrEnumType(TokenPurpose), nullable=False),
+    sa.Column("token_hash", BYTEA, nullable=False, unique=True),
+    tstz("created_at"),
+    tstz("expires_at"),
+    tstz("used_at", nullable=True),
+    sa.Index("ix_account_tokens_user_id_purpose", "user_id", "purpose"),
+    info=GLOBAL,
+)
+
 organizations = sa.Table(
     "organizations",
     metadata,
@@ -41,6 +58,7 @@ organizations = sa.Table(
     sa.Column("slug", sa.String(63), nullable=False, unique=True),
     tstz("created_at"),
     tstz("suspended_at", nullable=True),
+    tstz("deleting_at", nullable=True),
     info=GLOBAL,  # the tenant registry itself: a reference table under Citus
 )
 
