@@ -1,9 +1,9 @@
 """public events: who may see an event (expand only: a column with a constant default, no rewrite), and
 buyers reading their own orders across organizations (a read-only policy on orders, keyed on buyer_id)
 
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-12-02 00:20:00
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-02 00:30:00
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
