@@ -20,6 +20,9 @@ import msgspec
 import uvicorn
 from litestar import Litestar, get
 
+from adapters.persistence.ticketing.public_queries import SCOPE_TO_SLUG, TICKET_TYPES_SQL, public_events_sql
+from application.ports.public import PublicEventFilter
+
 # Byte for byte the app's query; the app passes limit + 1 = 51 for the default page of 50.
 MEMBERS_FIRST = """
 SELECT m.user_id, u.name, u.email, m.role, m.joined_at
@@ -29,6 +32,7 @@ ORDER BY m.joined_at, m.user_id
 LIMIT $2
 """
 PAGE = 50
+PUBLIC_PAGE_SQL, _ = public_events_sql(PublicEventFilter(), 21, None)
 
 
 class MemberOut(msgspec.Struct):
@@ -65,12 +69,25 @@ def create_app(database_url: str, pool_size: int) -> Litestar:
             rows = await conn.fetch(MEMBERS_FIRST, org_id, PAGE + 1)
         return MemberPage(items=[MemberOut(*r) for r in rows[:PAGE]], next_cursor=None)
 
+    @get("/api/public/orgs/{slug:str}/events", sync_to_thread=False)
+    async def public_events(slug: str) -> bytes:
+        # bench/public_events.py: the API's three statements for the public list, bytes straight out.
+        async with state["pool"].acquire() as conn:
+            org = await conn.fetchrow(SCOPE_TO_SLUG, slug)
+            rows = await conn.fetch(PUBLIC_PAGE_SQL, org["id"])
+            types = await conn.fetch(TICKET_TYPES_SQL, org["id"], [r["id"] for r in rows[:20]])
+        by_event: dict[uuid.UUID, list[dict[str, object]]] = {}
+        for t in types:
+            by_event.setdefault(t["event_id"], []).append(dict(t))
+        items = [{**dict(r), "ticket_types": by_event.get(r["id"], [])} for r in rows[:20]]
+        return msgspec.json.encode({"items": items, "next_cursor": None})
+
     @get("/health", sync_to_thread=False)
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
     return Litestar(
-        route_handlers=[members, health],
+        route_handlers=[members, public_events, health],
         on_startup=[open_pool],
         on_shutdown=[close_pool],
         openapi_config=None,

@@ -48,6 +48,7 @@ BENCHES: dict[str, float] = {
     "realtime_fanout": 900,
     "ticket_rush": 900,
     "announcement_fanout": 900,
+    "public_events": 600,
     "jobs_cluster": 600,
     "realtime_scale": 1200,
 }
@@ -60,6 +61,7 @@ QUICK_ARGS: dict[str, list[str]] = {
     "realtime_fanout": ["--sockets", "200,400", "--messages", "60"],
     "ticket_rush": ["--attempts", "300", "--seats", "50"],
     "announcement_fanout": ["--members", "1000"],
+    "public_events": ["--duration", "3", "--events", "25"],
     "jobs_cluster": ["--jobs", "3000"],
     "realtime_scale": ["--idle-sockets", "1000", "--idle-seconds", "10", "--orgs", "8", "--org-seconds", "3"],
 }

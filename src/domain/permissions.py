@@ -15,6 +15,8 @@ class Role(StrEnum):
     BILLING_MANAGER = "billing_manager"
     MEMBER = "member"
     CHECK_IN_STAFF = "check_in_staff"
+    # Never a membership: a registered user buying tickets of a public event, who sees nothing else.
+    BUYER = "buyer"
 
 
 class Permission(StrEnum):
@@ -73,6 +75,7 @@ PERMISSION_MATRIX: dict[Role, frozenset[Permission]] = {
     Role.MEMBER: _COMMUNITY,
     # Door staff: they see events and check tickets in, nothing else.
     Role.CHECK_IN_STAFF: _EVERYONE | {Permission.TICKETS_CHECK_IN},
+    Role.BUYER: frozenset({Permission.ORDERS_PLACE}),
 }
 
 # What a chapter role adds, only for things that belong to that chapter (its events, its members).
@@ -101,6 +104,15 @@ class Actor:
     user_id: uuid.UUID
     organization_id: uuid.UUID
     role: Role
+
+    @classmethod
+    def buyer(cls, user_id: uuid.UUID, organization_id: uuid.UUID) -> Actor:
+        """A registered user on an organization's public side: places and reads their own orders only."""
+        return cls(user_id, organization_id, Role.BUYER)
+
+    @property
+    def is_buyer(self) -> bool:
+        return self.role == Role.BUYER
 
     def can(self, permission: Permission) -> bool:
         return role_allows(self.role, permission)

@@ -39,6 +39,8 @@ from adapters.memory.organization_deletion import MemoryOrganizationPurger
 from adapters.memory.payments import MemoryPaymentGateway
 from adapters.memory.reports import MemoryFileStore, MemoryReportSource
 from adapters.memory.store import MemoryStore
+from adapters.memory.ticketing.my_orders import MemoryMyOrderQueries
+from adapters.memory.ticketing.public_queries import MemoryPublicQueries
 from adapters.memory.ticketing.queries import MemoryTicketingQueries
 from adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from adapters.payments.stripe_gateway import StripePaymentGateway
@@ -62,6 +64,8 @@ from adapters.persistence.jobs.repositories import SqlaDeadLetters, SqlaOutbox, 
 from adapters.persistence.maintenance import PgMaintenanceQueries
 from adapters.persistence.organization_deletion import PgOrganizationPurger
 from adapters.persistence.reports.queries import PgReportSource
+from adapters.persistence.ticketing.my_orders import PgMyOrderQueries
+from adapters.persistence.ticketing.public_queries import PgPublicQueries
 from adapters.persistence.ticketing.queries import PgTicketingQueries
 from adapters.persistence.unit_of_work import SqlaUnitOfWorkFactory
 from application.member_list import SequentialMemberPages
@@ -75,9 +79,11 @@ from application.ports.community import CommunityQueries
 from application.ports.email import EmailSender
 from application.ports.jobs import DeadLetters, Outbox, ProcessedEvents
 from application.ports.member_pages import MemberPagesByToken
+from application.ports.my_orders import MyOrderQueries
 from application.ports.notifications import NotificationQueries
 from application.ports.organization_deletion import OrganizationPurger
 from application.ports.payments import PaymentGateway
+from application.ports.public import PublicQueries
 from application.ports.queries import MemberQueries, UserQueries
 from application.ports.reports import FileStore, ReportSource
 from application.ports.scheduled import MaintenanceQueries
@@ -146,6 +152,8 @@ class PostgresBackend(Provider):
     audit_queries = provide(PgAuditQueries, provides=AuditQueries, scope=Scope.REQUEST)
     community_queries = provide(PgCommunityQueries, provides=CommunityQueries, scope=Scope.REQUEST)
     ticketing_queries = provide(PgTicketingQueries, provides=TicketingQueries, scope=Scope.REQUEST)
+    public_queries = provide(PgPublicQueries, provides=PublicQueries, scope=Scope.REQUEST)
+    my_order_queries = provide(PgMyOrderQueries, provides=MyOrderQueries, scope=Scope.REQUEST)
     channel_queries = provide(PgChannelQueries, provides=ChannelQueries, scope=Scope.REQUEST)
     message_queries = provide(PgMessageQueries, provides=MessageQueries, scope=Scope.REQUEST)
     notification_queries = provide(PgNotificationQueries, provides=NotificationQueries, scope=Scope.REQUEST)
@@ -201,6 +209,8 @@ class MemoryBackend(Provider):
     audit_queries = provide(MemoryAuditQueries, provides=AuditQueries, scope=Scope.REQUEST)
     community_queries = provide(MemoryCommunityQueries, provides=CommunityQueries, scope=Scope.REQUEST)
     ticketing_queries = provide(MemoryTicketingQueries, provides=TicketingQueries, scope=Scope.REQUEST)
+    public_queries = provide(MemoryPublicQueries, provides=PublicQueries, scope=Scope.REQUEST)
+    my_order_queries = provide(MemoryMyOrderQueries, provides=MyOrderQueries, scope=Scope.REQUEST)
     channel_queries = provide(MemoryChannelQueries, provides=ChannelQueries, scope=Scope.REQUEST)
     message_queries = provide(MemoryMessageQueries, provides=MessageQueries, scope=Scope.REQUEST)
     notification_queries = provide(MemoryNotificationQueries, provides=NotificationQueries, scope=Scope.REQUEST)

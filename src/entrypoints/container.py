@@ -15,6 +15,7 @@ from dishka.integrations.taskiq import TaskiqProvider
 from taskiq import AsyncBroker
 
 from adapters.http.auth import HttpAuthProvider
+from adapters.http.public.controllers import PublicCacheProvider
 from adapters.memory.store import MemoryStore
 from entrypoints.backends import MemoryBackend, PostgresBackend
 from entrypoints.broker import BrokerProvider
@@ -37,6 +38,7 @@ def providers(*, memory_store: MemoryStore | None = None, broker: AsyncBroker | 
         # Scope data of the two kinds of request: an HTTP request (and its principal), a task message.
         LitestarProvider(),
         HttpAuthProvider(),
+        PublicCacheProvider(),
         TaskiqProvider(),
     ]
 

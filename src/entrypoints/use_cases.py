@@ -79,6 +79,7 @@ from application.platform_admin import (
     SetPlatformAdmin,
     SuspendOrganization,
 )
+from application.public_events import GetPublicCalendar, GetPublicEvent, GetPublicOrganization, ListPublicEvents
 from application.reports import DownloadReport, GenerateReport, GetReport, RequestReport
 from application.scheduled import PurgeExpiredInvitations, SendEventReminders
 from application.ticket_payments import OrderPayments
@@ -101,6 +102,7 @@ from application.ticketing import (
     RefundOrder,
     UpdateEvent,
 )
+from application.ticketing.public_orders import CancelMyOrder, GetMyOrder, ListMyOrders, PlacePublicOrder
 from application.webhooks import ProcessStripeWebhook
 
 USE_CASES = (
@@ -121,6 +123,9 @@ USE_CASES = (
     CreateEvent, GetEvent, UpdateEvent, PublishEvent, CancelEvent, ListEvents, CreateTicketType, ListTicketTypes,
     OrderPayments, PlaceOrder, GetOrder, CancelOrder, RefundOrder, ExpirePendingOrders, EndFinishedEvents,
     ListAttendees, CheckIn, ListMyTickets, ListAuditLog,
+    # the public side
+    GetPublicOrganization, ListPublicEvents, GetPublicEvent, GetPublicCalendar,
+    PlacePublicOrder, ListMyOrders, GetMyOrder, CancelMyOrder,
     # background work, communications, reports, schedules
     RelayOutbox, MeasureOutboxLag, DispatchEvent, ListDeadLetters, ReplayDeadLetter,
     SendInvitationEmail, SendOrderConfirmation, RequestReport, GetReport, DownloadReport, GenerateReport,

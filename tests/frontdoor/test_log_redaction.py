@@ -105,6 +105,7 @@ def test_a_whole_run_logs_no_password_token_secret_or_ticket_code(
             # Tickets: free ones (codes in the answer and the confirmation email), a check-in, a paid one.
             starts = "2031-05-01T18:00:00+02:00"
             event_body = {"title": "Logs night", "starts_at": starts, "ends_at": "2031-05-01T21:00:00+02:00"}
+            event_body["visibility"] = "public"  # a buyer who is not a member orders on the public side too
             status, event, _ = call(base, "POST", f"{orgs}/events", event_body | {"timezone": "Europe/Paris"}, owner)
             assert status == 201, event
             types = f"{orgs}/events/{event['id']}/ticket-types"
@@ -130,6 +131,16 @@ def test_a_whole_run_logs_no_password_token_secret_or_ticket_code(
             )
             assert status == 201, paid_order
             secrets["client secret"] = paid_order["payment"]["client_secret"]
+            buyer = _register(base, f"buyer-{suffix}@example.com", "Buyer")
+            secrets["buyer token"] = buyer
+            public_orders = f"/api/public/orgs/{org['slug']}/events/{event['id']}/orders"
+            status, bought, _ = call(
+                base, "POST", public_orders, {"items": [{"ticket_type_id": free["id"], "quantity": 1}]}, buyer
+            )
+            assert status == 201, bought
+            secrets["public ticket code"] = bought["tickets"][0]["code"]
+            status, mine, _ = call(base, "GET", f"/api/me/orders/{bought['id']}", token=buyer)
+            assert status == 200 and mine["tickets"][0]["code"] == bought["tickets"][0]["code"], mine
             _wait_for_mail(data_dir / "mail", "Logs night")
 
             # Password-like fields where they do not belong, and a socket opened with its token in the query.

@@ -59,6 +59,7 @@ def fuzz_target(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
             "base": base,
             "token": owner_token,
             "org_id": mine["id"],
+            "slug": mine["slug"],
             "doomed_org_id": doomed["id"],
             "foreign_ids": foreign_ids,
             "log_dir": log_dir,
@@ -80,6 +81,8 @@ def _check_operation(operation: Any, target: dict[str, Any]) -> None:
         if case.path_parameters and "org_id" in case.path_parameters:
             # Random org ids only ever meet a 404.
             case.path_parameters["org_id"] = target["doomed_org_id" if deletion else "org_id"]
+        if case.path_parameters and "slug" in case.path_parameters:
+            case.path_parameters["slug"] = target["slug"]  # the public side of my organization
         response = case.call(base_url=target["base"], headers=headers)
         target["calls"] = target.get("calls", 0) + 1
         target.setdefault("statuses", set()).add(response.status_code)

@@ -6,29 +6,29 @@ from domain.permissions import PERMISSION_MATRIX, Permission, Role, role_allows
 
 P = Permission
 EXPECTED = {
-    #                      owner  admin  billing member check_in
-    P.ORG_READ:           (True,  True,  True,   True,  True),
-    P.ORG_UPDATE:         (True,  True,  False,  False, False),
-    P.MEMBERS_READ:       (True,  True,  True,   True,  True),
-    P.MEMBERS_MANAGE:     (True,  True,  False,  False, False),
-    P.MEMBERS_INVITE:     (True,  True,  False,  False, False),
-    P.OWNERSHIP_MANAGE:   (True,  False, False,  False, False),
-    P.BILLING_READ:       (True,  True,  True,   False, False),
-    P.BILLING_MANAGE:     (True,  False, True,   False, False),
-    P.AUDIT_READ:         (True,  True,  False,  False, False),
-    P.CHAPTERS_MANAGE:    (True,  True,  False,  False, False),
-    P.CHAPTER_MEMBERS_MANAGE: (True, True, False, False, False),
-    P.TEAMS_MANAGE:       (True,  True,  False,  False, False),
-    P.EVENTS_READ:        (True,  True,  True,   True,  True),
-    P.EVENTS_MANAGE:      (True,  True,  False,  False, False),
-    P.ORDERS_PLACE:       (True,  True,  True,   True,  False),
-    P.ORDERS_MANAGE:      (True,  True,  False,  False, False),
-    P.ATTENDEES_READ:     (True,  True,  False,  False, False),
-    P.TICKETS_CHECK_IN:   (True,  True,  False,  False, True),
-    P.CHANNELS_MANAGE:    (True,  True,  False,  False, False),
-    P.ORG_DELETE:         (True,  False, False,  False, False),
+    #                      owner  admin  billing member check_in buyer
+    P.ORG_READ:           (True,  True,  True,   True,  True, False),
+    P.ORG_UPDATE:         (True,  True,  False,  False, False, False),
+    P.MEMBERS_READ:       (True,  True,  True,   True,  True, False),
+    P.MEMBERS_MANAGE:     (True,  True,  False,  False, False, False),
+    P.MEMBERS_INVITE:     (True,  True,  False,  False, False, False),
+    P.OWNERSHIP_MANAGE:   (True,  False, False,  False, False, False),
+    P.BILLING_READ:       (True,  True,  True,   False, False, False),
+    P.BILLING_MANAGE:     (True,  False, True,   False, False, False),
+    P.AUDIT_READ:         (True,  True,  False,  False, False, False),
+    P.CHAPTERS_MANAGE:    (True,  True,  False,  False, False, False),
+    P.CHAPTER_MEMBERS_MANAGE: (True, True, False, False, False, False),
+    P.TEAMS_MANAGE:       (True,  True,  False,  False, False, False),
+    P.EVENTS_READ:        (True,  True,  True,   True,  True, False),
+    P.EVENTS_MANAGE:      (True,  True,  False,  False, False, False),
+    P.ORDERS_PLACE:       (True,  True,  True,   True,  False, True),
+    P.ORDERS_MANAGE:      (True,  True,  False,  False, False, False),
+    P.ATTENDEES_READ:     (True,  True,  False,  False, False, False),
+    P.TICKETS_CHECK_IN:   (True,  True,  False,  False, True, False),
+    P.CHANNELS_MANAGE:    (True,  True,  False,  False, False, False),
+    P.ORG_DELETE:         (True,  False, False,  False, False, False),
 }  # fmt: skip
-ROLES = (Role.OWNER, Role.ADMIN, Role.BILLING_MANAGER, Role.MEMBER, Role.CHECK_IN_STAFF)
+ROLES = (Role.OWNER, Role.ADMIN, Role.BILLING_MANAGER, Role.MEMBER, Role.CHECK_IN_STAFF, Role.BUYER)
 
 
 @pytest.mark.parametrize(("permission", "role"), [(p, r) for p in EXPECTED for r in ROLES])

@@ -121,6 +121,7 @@ async def build_tenant(client: Any, name: str) -> Tenant:
     owner = await register(client, f"{name} Owner")
     tenant = Tenant(owner=owner, org=await owner.create_org(name))
     tenant.ids["org_id"] = tenant.org["id"]
+    tenant.ids["slug"] = tenant.org["slug"]  # the public side names the organization by its slug
     for kind, builder in KIND_BUILDERS.items():
         tenant.ids[kind] = await builder(client, tenant)
     return tenant

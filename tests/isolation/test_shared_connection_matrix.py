@@ -22,7 +22,7 @@ from litestar.testing import AsyncTestClient
 from entrypoints.app import create_app
 from entrypoints.settings import Settings
 from tests.isolation.tenants import VALID_BODIES, Tenant, build_tenant
-from tests.isolation.test_cross_tenant_matrix import ORG_LESS_403, PARAM, database_state, fill, id_routes
+from tests.isolation.test_cross_tenant_matrix import ORG_LESS_403, PARAM, PUBLIC, database_state, fill, id_routes
 
 
 @pytest.fixture
@@ -40,6 +40,10 @@ def cross_urls(routes: list[tuple[str, str]], me: Tenant, them: Tenant) -> list[
     calls = []
     for method, path in routes:
         params = PARAM.findall(path)
+        if PUBLIC.match(path):  # their public part is anyone's: their ids under my slug must be 404
+            if len(params) > 1:
+                calls.append((method, fill(path, them.ids, {"slug": me.ids["slug"]}), path))
+            continue
         calls.append((method, fill(path, them.ids), path))
         if "org_id" in params and len(params) > 1:
             calls.append((method, fill(path, them.ids, {"org_id": me.ids["org_id"]}), path))

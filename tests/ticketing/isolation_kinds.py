@@ -28,7 +28,8 @@ async def _team(client: Any, tenant: Any) -> str:
 
 
 async def _event(client: Any, tenant: Any) -> str:
-    event = await create_event(tenant.owner, tenant.org["id"])
+    # Public: on the public side, their event must still be 404 under my organization's slug.
+    event = await create_event(tenant.owner, tenant.org["id"], visibility="public")
     ticket_type = await create_ticket_type(tenant.owner, tenant.org["id"], event["id"])
     tenant.ids["ticket_type"] = ticket_type["id"]
     return str(event["id"])
@@ -64,4 +65,7 @@ TICKETING_VALID_BODIES: dict[tuple[str, str], Any] = {
         "items": [{"ticket_type_id": str(uuid.uuid4()), "quantity": 1}]
     },
     ("POST", f"{_ORG}/events/{{event_id:uuid}}/check-ins"): {"ticket_code": "not-a-code"},
+    ("POST", "/api/public/orgs/{slug:str}/events/{event_id:uuid}/orders"): {
+        "items": [{"ticket_type_id": str(uuid.uuid4()), "quantity": 1}]
+    },
 }

@@ -29,6 +29,8 @@ ORG_TABLE = {
     Role.BILLING_MANAGER: (0, 0, 0, 1, 0, 1, 0, 0, 0, 0),
     Role.MEMBER:          (0, 0, 0, 1, 0, 1, 0, 0, 0, 0),
     Role.CHECK_IN_STAFF:  (0, 0, 0, 1, 0, 0, 0, 0, 1, 0),
+    # A buyer on the public side (never a membership): places orders, reads nothing of the organization.
+    Role.BUYER:           (0, 0, 0, 0, 0, 1, 0, 0, 0, 0),
 }  # fmt: skip
 # What a chapter role adds inside its chapter, for a plain member of the organization.
 CHAPTER_TABLE = {

@@ -1,7 +1,8 @@
 """Capacity under concurrency, against real server processes (`chapterhouse serve`) on real PostgreSQL.
 
 200 concurrent order attempts on 50 seats sell exactly 50; the event's capacity holds across two ticket
-types; cancellations racing a rush neither deadlock nor lose a seat. The negative control runs the same
+types; cancellations racing a rush neither deadlock nor lose a seat; a mixed rush of members and public
+buyers (non-members, through the public route) sells exactly the capacity too. The negative control runs the same
 harness against a server whose ticketing repositories skip their row locks and conditional updates
 (TICKETING_UNSAFE_NO_LOCKS=1, test-only: counters read earlier are written back) and must see
 overselling — proof that the harness would catch a broken lock.
@@ -112,7 +113,7 @@ async def _register(http: httpx.AsyncClient) -> tuple[str, dict[str, str]]:
 
 
 async def _setup_event(
-    http: httpx.AsyncClient, *, capacity: int | None, quantities: list[int], buyers: int
+    http: httpx.AsyncClient, *, capacity: int | None, quantities: list[int], buyers: int, public: bool = False
 ) -> tuple[str, str, list[str], list[dict[str, str]]]:
     """An organization with a published event, its ticket types, and `buyers` members to order."""
     _, owner = await _register(http)
@@ -125,6 +126,7 @@ async def _setup_event(
         "ends_at": (starts + timedelta(hours=3)).isoformat(),
         "timezone": "Europe/Berlin",
         "capacity": capacity,
+        "visibility": "public" if public else "members",
     }
     event_id = (await http.post(f"/api/orgs/{org_id}/events", json=body, headers=owner)).json()["id"]
     type_ids = []
@@ -149,23 +151,28 @@ async def _setup_event(
 
 
 async def stampede(
-    server: Server, database_url: str, *, capacity: int | None, quantities: list[int]
+    server: Server, database_url: str, *, capacity: int | None, quantities: list[int], mixed: bool = False
 ) -> tuple[Counter[int], dict[str, int]]:
-    """Fires ATTEMPTS one-seat orders at once; returns the statuses and the seats held per ticket type."""
+    """Fires ATTEMPTS one-seat orders at once; returns the statuses and the seats held per ticket type.
+
+    mixed: every other attempt is a non-member's, through the public route of the (public) event."""
     limits = httpx.Limits(max_connections=ATTEMPTS, max_keepalive_connections=ATTEMPTS)
     async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=120) as http:
         org_id, event_id, type_ids, members = await _setup_event(
-            http, capacity=capacity, quantities=quantities, buyers=4
+            http, capacity=capacity, quantities=quantities, buyers=4, public=mixed
         )
+        outsiders = [(await _register(http))[1] for _ in range(4 if mixed else 0)]
+        slug = (await http.get(f"/api/orgs/{org_id}", headers=members[0])).json()["slug"]
         start = asyncio.Event()
 
         async def attempt(i: int) -> int:
             await start.wait()
-            response = await http.post(
-                f"/api/orgs/{org_id}/events/{event_id}/orders",
-                json={"items": [{"ticket_type_id": type_ids[i % len(type_ids)], "quantity": 1}]},
-                headers=members[i % len(members)],
-            )
+            body = {"items": [{"ticket_type_id": type_ids[i % len(type_ids)], "quantity": 1}]}
+            if outsiders and i % 2:
+                path, headers = f"/api/public/orgs/{slug}/events/{event_id}/orders", outsiders[i % len(outsiders)]
+            else:
+                path, headers = f"/api/orgs/{org_id}/events/{event_id}/orders", members[i % len(members)]
+            response = await http.post(path, json=body, headers=headers)
             return response.status_code
 
         tasks = [asyncio.create_task(attempt(i)) for i in range(ATTEMPTS)]
@@ -215,6 +222,14 @@ async def test_the_event_capacity_holds_across_ticket_types(server: Server, data
     assert statuses == Counter({201: 30, 409: ATTEMPTS - 30})
     assert _sold(held) == 30 and held["tickets"] == 30
     assert all(seats <= 25 for key, seats in held.items() if key != "tickets")
+
+
+async def test_a_mixed_rush_of_members_and_public_buyers_sells_exactly_the_capacity(
+    server: Server, database_url: str
+) -> None:
+    statuses, held = await stampede(server, database_url, capacity=40, quantities=[30, 30], mixed=True)
+    assert statuses == Counter({201: 40, 409: ATTEMPTS - 40})
+    assert _sold(held) == 40 and held["tickets"] == 40
 
 
 async def test_cancellations_racing_a_rush_neither_deadlock_nor_lose_seats(server: Server, database_url: str) -> None:
@@ -273,5 +288,13 @@ async def test_negative_control_without_locks_the_same_harness_sees_overselling(
     unsafe_server: Server, database_url: str
 ) -> None:
     statuses, held = await stampede(unsafe_server, database_url, capacity=None, quantities=[50])
+    assert statuses[201] > 50, statuses
+    assert _sold(held) > 50 and held["tickets"] > 50
+
+
+async def test_negative_control_the_public_route_oversells_too_without_locks(
+    unsafe_server: Server, database_url: str
+) -> None:
+    statuses, held = await stampede(unsafe_server, database_url, capacity=None, quantities=[50], mixed=True)
     assert statuses[201] > 50, statuses
     assert _sold(held) > 50 and held["tickets"] > 50

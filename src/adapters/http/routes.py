@@ -14,6 +14,8 @@ from adapters.http.community.controllers import ChapterController, TeamControlle
 from adapters.http.identity.controllers import AuthController, MeController
 from adapters.http.organizations.controllers import AuditLogController, InvitationController, OrganizationController
 from adapters.http.organizations.deletion import OrganizationDeletionController
+from adapters.http.public.controllers import PublicController
+from adapters.http.public.orders import MyOrdersController, PublicOrderController
 from adapters.http.reports.controllers import ReportController
 from adapters.http.ticketing.controllers import EventController, MyTicketsController, OrderController
 
@@ -38,4 +40,7 @@ ROUTE_HANDLERS: list[Any] = [
     AnnouncementController,
     ChannelController,
     NotificationController,
+    PublicController,
+    PublicOrderController,
+    MyOrdersController,
 ]

@@ -130,6 +130,7 @@ class EventView:
     capacity: int | None
     reserved: int
     created_at: datetime
+    visibility: str
 
     @classmethod
     def of(cls, e: Event) -> EventView:
@@ -147,6 +148,7 @@ class EventView:
             capacity=e.capacity,
             reserved=e.reserved,
             created_at=e.created_at,
+            visibility=e.visibility.value,
         )
 
 

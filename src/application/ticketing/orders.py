@@ -103,6 +103,7 @@ class PlaceOrder:
         self._uow, self._queries, self._clock, self._payments = uow, queries, clock, payments
 
     async def execute(self, actor: Actor, command: PlaceOrderCommand) -> OrderResult:
+        """A member's order, or (Actor.buyer) a public buyer's: one path, the same guarantees."""
         actor.require(Permission.ORDERS_PLACE)
         if not command.items:
             raise InvalidInput("an order needs at least one item")
@@ -132,6 +133,8 @@ class PlaceOrder:
             # do not depend on the counters, and the counters read here only turn away early those who
             # would be refused anyway. reserve_seats decides under the locks.
             event, _ = await visible_event(uow, actor, command.event_id)
+            if actor.is_buyer and not event.on_public_side:
+                raise NotFound("event not found")  # members-only events do not exist for buyers
             ticket_types = await uow.ticket_types.list_of_event(event.id, sorted(wanted))
             if len(ticket_types) != len(wanted):
                 raise NotFound("ticket type not found")

@@ -4,7 +4,15 @@ One module per aggregate; this package re-exports their public names, so callers
 `domain.ticketing` and never need to know which module holds what.
 """
 
-from domain.ticketing.events import MAX_CAPACITY, MAX_DESCRIPTION, Event, EventDetails, EventStatus, require_visible
+from domain.ticketing.events import (
+    MAX_CAPACITY,
+    MAX_DESCRIPTION,
+    Event,
+    EventDetails,
+    EventStatus,
+    EventVisibility,
+    require_visible,
+)
 from domain.ticketing.orders import (
     ORDER_TTL,
     SEAT_HOLDING,
@@ -29,6 +37,7 @@ __all__ = [
     "Event",
     "EventDetails",
     "EventStatus",
+    "EventVisibility",
     "Order",
     "OrderItem",
     "OrderStatus",

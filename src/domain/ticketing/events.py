@@ -27,6 +27,13 @@ class EventStatus(StrEnum):
     ENDED = "ended"
 
 
+class EventVisibility(StrEnum):
+    """Who may see a published event: anyone (the public side), or the organization's members only."""
+
+    PUBLIC = "public"
+    MEMBERS = "members"
+
+
 @dataclass(frozen=True)
 class EventDetails:
     """The editable part of an event; validated as a whole, so a PATCH cannot break a rule."""
@@ -40,6 +47,7 @@ class EventDetails:
     online_url: str | None = None
     chapter_id: uuid.UUID | None = None
     capacity: int | None = None
+    visibility: EventVisibility = EventVisibility.MEMBERS
 
     def validated(self) -> EventDetails:
         starts_at = check_aware(self.starts_at, "starts_at")
@@ -61,7 +69,15 @@ class EventDetails:
             online_url=online_url,
             chapter_id=self.chapter_id,
             capacity=self.capacity,
+            visibility=_visibility(self.visibility),
         )
+
+
+def _visibility(value: EventVisibility | str) -> EventVisibility:
+    try:
+        return EventVisibility(value)
+    except ValueError:
+        raise InvalidInput("visibility must be public or members") from None
 
 
 @dataclass(eq=False)
@@ -81,6 +97,7 @@ class Event(Aggregate):
     # Seats held by pending and paid orders across every ticket type; changed under the event's row lock.
     reserved: int = 0
     status: EventStatus = EventStatus.DRAFT
+    visibility: EventVisibility = EventVisibility.MEMBERS
     id: uuid.UUID = field(default_factory=new_id)
 
     @classmethod
@@ -98,6 +115,7 @@ class Event(Aggregate):
             online_url=valid.online_url,
             chapter_id=valid.chapter_id,
             capacity=valid.capacity,
+            visibility=valid.visibility,
             created_by=actor.user_id,
             created_at=now,
         )
@@ -115,6 +133,7 @@ class Event(Aggregate):
             online_url=self.online_url,
             chapter_id=self.chapter_id,
             capacity=self.capacity,
+            visibility=self.visibility,
         )
 
     def revise(self, actor: Actor, details: EventDetails, *, chapter_role: ChapterRole | None) -> None:
@@ -132,7 +151,7 @@ class Event(Aggregate):
             valid.timezone,
         )
         self.description, self.venue, self.online_url = valid.description, valid.venue, valid.online_url
-        self.chapter_id, self.capacity = valid.chapter_id, valid.capacity
+        self.chapter_id, self.capacity, self.visibility = valid.chapter_id, valid.capacity, valid.visibility
         self._record(actor, "event.updated", title=self.title)
 
     def publish(self, actor: Actor, *, chapter_role: ChapterRole | None) -> None:
@@ -161,6 +180,11 @@ class Event(Aggregate):
     def visible_to(self, actor: Actor, chapter_role: ChapterRole | None) -> bool:
         """Members see published events; those who manage the event see drafts too."""
         return self.status != EventStatus.DRAFT or actor.can_in_chapter(Permission.EVENTS_MANAGE, chapter_role)
+
+    @property
+    def on_public_side(self) -> bool:
+        """Published and public: what anyone, member or not, may see and buy."""
+        return self.status == EventStatus.PUBLISHED and self.visibility == EventVisibility.PUBLIC
 
     def check_room(self, seats: int) -> None:
         """Room for `seats` by the counter as read; only under the row lock is that answer final."""

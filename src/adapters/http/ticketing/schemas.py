@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -20,6 +20,9 @@ PriceCents = Annotated[int, Meta(ge=0, le=100_000_000)]
 Quantity = Annotated[int, Meta(ge=1, le=1_000_000)]
 PerOrder = Annotated[int, Meta(ge=1, le=100)]
 TicketCode = Annotated[str, Meta(min_length=1, max_length=64)]
+Visibility = Annotated[
+    Literal["public", "members"], Meta(description="public: on the organization's public pages; members: members only")
+]
 AwareDatetime = Annotated[datetime, Meta(tz=True, description="ISO 8601 with a UTC offset")]
 
 
@@ -33,6 +36,7 @@ class CreateEventBody(Input, frozen=True):
     venue: Venue | None = None
     online_url: Url | None = None
     capacity: Capacity | None = None
+    visibility: Visibility = "members"
 
 
 class UpdateEventBody(Patch, frozen=True):
@@ -47,6 +51,7 @@ class UpdateEventBody(Patch, frozen=True):
     venue: Venue | UnsetType | None = UNSET
     online_url: Url | UnsetType | None = UNSET
     capacity: Capacity | UnsetType | None = UNSET
+    visibility: Visibility | UnsetType = UNSET
 
 
 class EventOut(Struct):
@@ -63,6 +68,7 @@ class EventOut(Struct):
     capacity: int | None
     reserved: int
     created_at: datetime
+    visibility: str
 
 
 class EventPage(Struct):

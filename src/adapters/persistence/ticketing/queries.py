@@ -20,7 +20,7 @@ from application.ports.ticketing import (
 
 _EVENT_COLUMNS = (
     "id, title, description, status, starts_at, ends_at, timezone, venue, online_url, chapter_id, capacity, "
-    "reserved, created_at"
+    "reserved, created_at, visibility"
 )
 
 

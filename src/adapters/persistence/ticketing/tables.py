@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from adapters.persistence.schema import TENANT, StrEnumType, metadata, organization_column, tenant_fk, tstz
-from domain.ticketing import EventStatus, OrderStatus
+from domain.ticketing import EventStatus, EventVisibility, OrderStatus
 
 events = sa.Table(
     "events",
@@ -25,6 +25,8 @@ events = sa.Table(
     sa.Column("reserved", sa.Integer, nullable=False),
     sa.Column("created_by", sa.Uuid, nullable=False),
     tstz("created_at"),
+    # Existing events stay members-only: the public side shows only what an organizer opened.
+    sa.Column("visibility", StrEnumType(EventVisibility), nullable=False, server_default="members"),
     # A chapter with events is not deleted: the events carry orders and money.
     tenant_fk(["chapter_id"], "chapters", ["id"], ondelete="RESTRICT"),
     # Backstops for the row-locked counters: never negative, never above the capacity.
@@ -82,6 +84,8 @@ orders = sa.Table(
         postgresql_where=sa.text("status = 'pending'"),
     ),
     sa.Index("ix_orders_organization_id_buyer_id", "organization_id", "buyer_id"),
+    # "My orders" crosses tenants by design, like "my tickets"; the own_rows policy shows buyers their orders.
+    sa.Index("ix_orders_buyer_id_created_at_id", "buyer_id", "created_at", "id", info={"cross_tenant": True}),
     info=TENANT,
 )
 
