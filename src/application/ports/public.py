@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from application.ports.ticketing import Key
+from domain.ticketing import Event
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,24 @@ class PublicEventRow:
     capacity: int | None
     reserved: int
     created_at: datetime
+
+    @classmethod
+    def of(cls, e: Event) -> PublicEventRow:
+        return cls(
+            id=e.id,
+            title=e.title,
+            description=e.description,
+            status=e.status.value,
+            starts_at=e.starts_at,
+            ends_at=e.ends_at,
+            timezone=e.timezone,
+            venue=e.venue,
+            online_url=e.online_url,
+            chapter_id=e.chapter_id,
+            capacity=e.capacity,
+            reserved=e.reserved,
+            created_at=e.created_at,
+        )
 
 
 @dataclass(frozen=True)

@@ -17,24 +17,6 @@ from application.ports.ticketing import Key
 from domain.ticketing import Event, EventStatus, EventVisibility
 
 
-def _row(e: Event) -> PublicEventRow:
-    return PublicEventRow(
-        id=e.id,
-        title=e.title,
-        description=e.description,
-        status=e.status.value,
-        starts_at=e.starts_at,
-        ends_at=e.ends_at,
-        timezone=e.timezone,
-        venue=e.venue,
-        online_url=e.online_url,
-        chapter_id=e.chapter_id,
-        capacity=e.capacity,
-        reserved=e.reserved,
-        created_at=e.created_at,
-    )
-
-
 class MemoryPublicQueries:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -78,19 +60,19 @@ class MemoryPublicQueries:
             and (flt.starts_after is None or e.starts_at >= flt.starts_after)
             and (flt.starts_before is None or e.starts_at < flt.starts_before)
         ]
-        return [_row(e) for e in rows_after(rows, lambda e: (e.starts_at, e.id), after)[:limit]]
+        return [PublicEventRow.of(e) for e in rows_after(rows, lambda e: (e.starts_at, e.id), after)[:limit]]
 
     async def event(self, organization_id: uuid.UUID, event_id: uuid.UUID) -> PublicEventRow | None:
         e = self._store.table("events").get(event_id)
         if e is None or e.organization_id != organization_id or not e.on_public_side:
             return None
-        return _row(e)
+        return PublicEventRow.of(e)
 
     async def calendar(
         self, organization_id: uuid.UUID, chapter_slug: str | None, *, limit: int
     ) -> list[PublicEventRow]:
         rows = [e for e in self._public(organization_id, chapter_slug) if e.status != EventStatus.DRAFT]
-        return [_row(e) for e in sorted(rows, key=lambda e: (e.starts_at, e.id))[:limit]]
+        return [PublicEventRow.of(e) for e in sorted(rows, key=lambda e: (e.starts_at, e.id))[:limit]]
 
     async def ticket_types(self, organization_id: uuid.UUID, event_ids: list[uuid.UUID]) -> list[PublicTicketTypeRow]:
         wanted = set(event_ids)
